@@ -1,0 +1,105 @@
+//! Training throughput on the 25GMM energy benchmark (batch 300, T = 100, hidden 64):
+//!
+//!     cargo run --release --example benchmark [-- SECONDS]
+//!
+//! Prints iterations/s on the CPU backend with 1 and 2 threads and on the GPU backend when a
+//! hardware adapter exists, for plain RTB (on-policy) and for RTB with exploration, replay
+//! buffer and local search. Each measurement runs in a child process so that its thread count
+//! is its own.
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use posterior_studio::backend::{self, BackendChoice};
+use posterior_studio::experiment::{ExperimentConfig, Trainer};
+
+const VARIANTS: [(&str, &[&str]); 2] = [
+    (
+        "plain RTB",
+        &[
+            "train.exploration.std=0.0",
+            "train.buffer.enabled=false",
+            "train.local_search.enabled=false",
+        ],
+    ),
+    ("RTB + exploration + buffer + local search", &[]),
+];
+
+fn config_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/configs/gmm25_energy.toml")
+}
+
+/// Runs in a child: trains for about `seconds` after a warm-up and prints it/s.
+fn child(backend: &str, variant: usize, seconds: f64) -> Result<(), String> {
+    let text = std::fs::read_to_string(config_path()).map_err(|e| e.to_string())?;
+    let mut overrides: Vec<String> = VARIANTS[variant].1.iter().map(|s| s.to_string()).collect();
+    overrides.push(format!("backend=\"{backend}\""));
+    overrides.push("train.iterations=1000000".into());
+    let config = ExperimentConfig::from_toml(&text, "gmm25_energy.toml")
+        .and_then(|c| c.with_overrides(&overrides))
+        .map_err(|e| e.to_string())?;
+    let mut trainer = Trainer::new(config, None, &mut |_| true).map_err(|e| e.to_string())?;
+    for _ in 0..10 {
+        trainer.step().map_err(|e| e.to_string())?;
+    }
+    let started = Instant::now();
+    let mut iterations = 0usize;
+    while started.elapsed().as_secs_f64() < seconds {
+        trainer.step().map_err(|e| e.to_string())?;
+        iterations += 1;
+    }
+    let rate = iterations as f64 / started.elapsed().as_secs_f64();
+    println!("RESULT {rate:.2} {}", trainer.compute.describe());
+    Ok(())
+}
+
+fn measure(backend: &str, threads: Option<usize>, variant: usize, seconds: f64) -> Option<(f64, String)> {
+    let mut command = Command::new(std::env::current_exe().ok()?);
+    command.args(["--child", backend, &variant.to_string(), &seconds.to_string()]);
+    if let Some(t) = threads {
+        command.env("RAYON_NUM_THREADS", t.to_string());
+    }
+    let output = command.output().ok()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout.lines().find(|l| l.starts_with("RESULT "))?;
+    let mut parts = line.splitn(3, ' ').skip(1);
+    let rate = parts.next()?.parse().ok()?;
+    Some((rate, parts.next().unwrap_or_default().to_string()))
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--child") {
+        let backend = args.get(2).cloned().unwrap_or_else(|| "cpu".into());
+        let variant = args.get(3).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let seconds = args.get(4).and_then(|v| v.parse().ok()).unwrap_or(20.0);
+        return match child(&backend, variant, seconds) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let seconds: f64 = args.get(1).and_then(|v| v.parse().ok()).unwrap_or(20.0);
+    let has_gpu = backend::select(BackendChoice::Auto).is_gpu();
+    println!("25GMM energy, batch 300, T = 100, hidden 64; {seconds:.0} s per measurement\n");
+    println!("{:<44} {:<34} {:>8}", "variant", "backend", "it/s");
+    for (variant, (name, _)) in VARIANTS.iter().enumerate() {
+        let mut runs: Vec<(&str, Option<usize>)> = vec![("cpu", Some(1)), ("cpu", Some(2))];
+        if has_gpu {
+            runs.push(("gpu", None));
+        }
+        for (backend, threads) in runs {
+            match measure(backend, threads, variant, seconds) {
+                Some((rate, described)) => println!("{name:<44} {described:<34} {rate:>8.2}"),
+                None => println!("{name:<44} {backend:<34} {:>8}", "failed"),
+            }
+        }
+    }
+    if !has_gpu {
+        println!("\n(no hardware GPU adapter: GPU backend not measured)");
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,40 @@
+//! Re-creates the pretrained priors shipped in `assets/priors/`:
+//!
+//!     cargo run --release --example make_priors [-- NAME ...]
+//!
+//! Each is trained by the same code as `posterior-studio pretrain`, with the settings in
+//! `examples/configs/prior.toml`, and checked against its data (mode coverage, energy distance).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use posterior_studio::cli::{self, Command, CommonArgs, PretrainArgs};
+
+const PRIORS: [&str; 3] = ["gmm25", "eight_gaussians", "two_moons"];
+
+fn main() -> ExitCode {
+    env_logger::init();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let wanted: Vec<String> = std::env::args().skip(1).collect();
+    for name in PRIORS {
+        if !wanted.is_empty() && !wanted.iter().any(|w| w == name) {
+            continue;
+        }
+        let args = PretrainArgs {
+            common: CommonArgs {
+                config: Some(root.join("examples/configs/prior.toml")),
+                set: vec![],
+                backend: None,
+            },
+            dataset: Some(name.into()),
+            output: root.join("assets/priors").join(name),
+            figure: Some(root.join("assets/priors").join(format!("{name}.png"))),
+            quiet: false,
+        };
+        if let Err(e) = cli::run(&Command::Pretrain(args)) {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}

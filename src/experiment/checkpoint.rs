@@ -1,0 +1,117 @@
+//! Saving and loading a trained sampler as a self-contained folder:
+//!
+//! * `config.toml` — the experiment's config (with `prior.path` pointing inside the folder),
+//! * `sampler.bpk` — the sampler's weights (burn record),
+//! * `state.toml` — iteration, learned log Z,
+//! * `history.json` — the training curves,
+//! * `prior/` — the diffusion prior, when there is one.
+//!
+//! Every file is written atomically.
+
+use std::path::Path;
+
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
+use serde::{Deserialize, Serialize};
+
+use super::config::ExperimentConfig;
+use super::history::History;
+use super::trainer::Trainer;
+use crate::error::{Error, Result};
+use crate::files;
+use crate::math::rng::seeded;
+use crate::prior::Reference;
+use crate::prior::training::PriorProgress;
+use crate::sampler::SamplerNet;
+
+pub const CONFIG_FILE: &str = "config.toml";
+pub const SAMPLER_FILE: &str = "sampler.bpk";
+pub const STATE_FILE: &str = "state.toml";
+pub const HISTORY_FILE: &str = "history.json";
+pub const PRIOR_DIR: &str = "prior";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SamplerState {
+    format_version: u32,
+    iteration: usize,
+    log_z: f64,
+}
+
+impl Trainer {
+    /// Writes the experiment to `dir` (created if needed).
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        let mut config = self.config.clone();
+        if let Reference::Diffusion(prior) = &self.reference {
+            prior.save(&dir.join(PRIOR_DIR))?;
+            config.prior.path = Some(PRIOR_DIR.into());
+        }
+        let bytes = self
+            .sampler
+            .valid()
+            .into_record()
+            .into_bytes()
+            .map_err(|e| Error::Unsupported(format!("cannot serialise the sampler: {e:?}")))?;
+        files::write_atomic(&dir.join(SAMPLER_FILE), &bytes)?;
+        let state = SamplerState {
+            format_version: 1,
+            iteration: self.iteration,
+            log_z: self.log_z.value,
+        };
+        let state = toml::to_string(&state)
+            .map_err(|e| Error::Unsupported(format!("cannot serialise state: {e}")))?;
+        files::write_atomic(&dir.join(STATE_FILE), state.as_bytes())?;
+        let history = serde_json::to_vec(&self.history)
+            .map_err(|e| Error::Unsupported(format!("cannot serialise history: {e}")))?;
+        files::write_atomic(&dir.join(HISTORY_FILE), &history)?;
+        files::write_atomic(&dir.join(CONFIG_FILE), config.to_toml().as_bytes())
+    }
+
+    /// Reads an experiment saved by [`save`](Self::save). `overrides` change settings that do
+    /// not alter the model (e.g. `backend`, `eval.samples`).
+    pub fn load(dir: &Path, overrides: &[String]) -> Result<Self> {
+        let config_path = dir.join(CONFIG_FILE);
+        if !config_path.is_file() {
+            return Err(Error::bad_file(
+                dir,
+                "not a saved experiment (no config.toml; save one with `train --save DIR`)",
+            ));
+        }
+        let config = ExperimentConfig::from_toml(
+            &files::read_to_string(&config_path)?,
+            &config_path.display().to_string(),
+        )?
+        .with_overrides(overrides)?;
+        let mut no_training = |_: &PriorProgress| false;
+        let mut trainer = Trainer::new(config, Some(dir), &mut no_training)?;
+        let state_path = dir.join(STATE_FILE);
+        let state: SamplerState = toml::from_str(&files::read_to_string(&state_path)?)
+            .map_err(|e| Error::bad_file(&state_path, e.to_string()))?;
+        let sampler_path = dir.join(SAMPLER_FILE);
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(files::read(&sampler_path)?))
+            .map_err(|e| Error::Checkpoint {
+                path: sampler_path.clone(),
+                message: format!("not a burn record: {e:?}"),
+            })?;
+        let mut net_config = trainer.config.sampler.net.clone();
+        net_config.dim = trainer.reference.dim();
+        let fresh = SamplerNet::new(
+            &net_config,
+            trainer.config.sampler.langevin,
+            &mut seeded(0),
+            &trainer.compute.autodiff(),
+        );
+        let sampler = fresh.try_load_record(record).map_err(|e| Error::Checkpoint {
+            path: sampler_path.clone(),
+            message: format!("{e:?}"),
+        })?;
+        trainer.replace_sampler(sampler, state.iteration, state.log_z);
+        let history_path = dir.join(HISTORY_FILE);
+        if history_path.is_file() {
+            trainer.history = serde_json::from_slice::<History>(&files::read(&history_path)?)
+                .map_err(|e| Error::bad_file(&history_path, e.to_string()))?;
+        }
+        Ok(trainer)
+    }
+}

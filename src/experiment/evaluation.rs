@@ -1,0 +1,297 @@
+//! Evaluating an experiment against its ground truth: drawing on-policy samples with their
+//! importance weights, building (and caching) the reference posterior and its modes, and
+//! turning both into [`Metrics`].
+
+use std::time::Instant;
+
+use burn::tensor::Tensor;
+
+use super::config::ObjectiveKind;
+use super::trainer::Trainer;
+use crate::error::Result;
+use crate::math::Points;
+use crate::math::rng::Rng;
+use crate::metrics::kmeans::kmeans;
+use crate::metrics::reference::{grid_posterior, sir_posterior};
+use crate::metrics::{
+    LogWeightSummary, Metrics, ModeCoverage, Modes, ReferencePosterior, energy_distance,
+    sliced_wasserstein,
+};
+use crate::objective::guidance::{ClassifierGuidance, PosteriorSamplingGuidance};
+use crate::objective::sir;
+use crate::prior::Reference;
+use crate::sampler::trajectory::{
+    Control, ForwardSimulation, LangevinGradient, Trajectories, sample_reference, tensor_to_points,
+    tensor_to_vec,
+};
+
+/// Trajectories simulated at once; larger requests are split.
+const CHUNK: usize = 10_000;
+
+/// The reference posterior for one β, with its modes.
+#[derive(Clone, Debug)]
+pub struct Truth {
+    pub beta: f64,
+    pub posterior: ReferencePosterior,
+    pub modes: Modes,
+}
+
+/// Samples of the sampler (or baseline) with their log-weights log w = β log r − Δlog.
+#[derive(Clone, Debug)]
+pub struct SamplerDraw {
+    pub samples: Points,
+    pub log_w: Vec<f64>,
+    pub log_r: Vec<f64>,
+    /// Samples per second of the simulation itself.
+    pub samples_per_s: f64,
+    /// SIR's own log Z estimate and ESS, for the SIR baseline.
+    pub sir: Option<(f64, f64)>,
+}
+
+/// Kept trajectories for the views: states (T+1)·n × d, time-major.
+#[derive(Clone, Debug)]
+pub struct TrajectorySnapshot {
+    pub steps: usize,
+    pub count: usize,
+    pub states: Points,
+}
+
+impl Trainer {
+    /// Simulates `n` trajectories of the objective's process (sampler, guided prior, or the
+    /// reference itself with `reference_only`).
+    fn simulate(
+        &self,
+        n: usize,
+        keep_states: bool,
+        reference_only: bool,
+        rng: &mut Rng,
+    ) -> Vec<Trajectories> {
+        let beta = self.beta();
+        let device = self.compute.device.clone();
+        let steps = self.config.sampler.steps;
+        let net = self.sampler_snapshot();
+        let time = net.time(self.time_features());
+        let langevin = self.langevin_gradient(beta);
+        let langevin_ref: Option<LangevinGradient<'_>> = langevin.as_deref().map(|f| f as _);
+        let sigma = self.reference.sigma();
+        let guidance = ClassifierGuidance {
+            constraint: self.constraint.as_ref(),
+            beta,
+            scale: self.config.train.guidance_scale,
+            sigma,
+            device: device.clone(),
+        };
+        let dps = PosteriorSamplingGuidance {
+            reference: &self.reference,
+            reference_time: self.reference_time.as_ref(),
+            constraint: self.constraint.as_ref(),
+            beta,
+            scale: self.config.train.guidance_scale,
+            device: device.clone(),
+        };
+        let control = match (reference_only, self.config.train.objective) {
+            (true, _) | (false, ObjectiveKind::Sir) => Control::Reference,
+            (false, ObjectiveKind::Guidance) => Control::Guide(&guidance),
+            (false, ObjectiveKind::Dps) => Control::Guide(&dps),
+            (false, _) => Control::Sampler(&net, &time),
+        };
+        let mut out = Vec::new();
+        let mut remaining = n;
+        while remaining > 0 {
+            let batch = remaining.min(CHUNK);
+            remaining -= batch;
+            let simulation = ForwardSimulation {
+                reference: &self.reference,
+                reference_time: self.reference_time.as_ref(),
+                control: match &control {
+                    Control::Reference => Control::Reference,
+                    Control::Guide(g) => Control::Guide(*g),
+                    Control::Sampler(n, t) => Control::Sampler(n, t),
+                },
+                steps,
+                batch,
+                exploration_std: 0.0,
+                keep_states,
+                track_log_ratio: true,
+                langevin_gradient: langevin_ref,
+            };
+            out.push(simulation.run(rng, &device));
+        }
+        out
+    }
+
+    /// Samples of the reference process (the prior), `n` of them.
+    pub fn prior_samples(&self, n: usize, rng: &mut Rng) -> Points {
+        sample_reference(&self.reference, self.config.sampler.steps, n, rng, &self.compute.device)
+    }
+
+    /// `n` samples of what this experiment produces (sampler, guided prior, or SIR), with their
+    /// importance weights against the posterior.
+    pub fn draw(&self, n: usize, rng: &mut Rng) -> SamplerDraw {
+        let beta = self.beta();
+        if self.config.train.objective == ObjectiveKind::Sir {
+            let started = Instant::now();
+            let proposals = self.prior_samples(self.config.train.sir_proposals.max(1), rng);
+            let log_r_prop = self.constraint.log_r_batch(&proposals);
+            let log_w: Vec<f64> = log_r_prop.iter().map(|l| beta * l).collect();
+            let result = sir::resample(&proposals, &log_w, n, rng);
+            let log_r = self.constraint.log_r_batch(&result.samples);
+            return SamplerDraw {
+                samples: result.samples,
+                log_w,
+                log_r,
+                samples_per_s: n as f64 / started.elapsed().as_secs_f64().max(1e-9),
+                sir: Some((result.log_z, result.ess)),
+            };
+        }
+        let started = Instant::now();
+        let runs = self.simulate(n, false, false, rng);
+        let mut samples = Points::with_capacity(n, self.reference.dim());
+        let mut delta_log = Vec::with_capacity(n);
+        for t in runs {
+            samples.extend(&tensor_to_points(t.terminal));
+            delta_log.extend(tensor_to_vec(t.delta_log));
+        }
+        let samples_per_s = n as f64 / started.elapsed().as_secs_f64().max(1e-9);
+        let log_r = self.constraint.log_r_batch(&samples);
+        let log_w = log_r
+            .iter()
+            .zip(&delta_log)
+            .map(|(lr, d)| beta * lr - d)
+            .collect();
+        SamplerDraw {
+            samples,
+            log_w,
+            log_r,
+            samples_per_s,
+            sir: None,
+        }
+    }
+
+    /// `n` whole trajectories of the sampler (or of the prior), for the trajectory views.
+    pub fn trajectories(&self, n: usize, of_prior: bool, rng: &mut Rng) -> TrajectorySnapshot {
+        let steps = self.config.sampler.steps;
+        let run = self
+            .simulate(n.min(CHUNK), true, of_prior, rng)
+            .into_iter()
+            .next();
+        let states = run
+            .and_then(|t| t.states)
+            .map(tensor_to_points)
+            .unwrap_or_else(|| Points::zeros(0, self.reference.dim()));
+        TrajectorySnapshot {
+            steps,
+            count: n.min(CHUNK),
+            states,
+        }
+    }
+
+    /// The reference posterior at the current β, computed once and cached.
+    pub fn truth(&mut self) -> &Truth {
+        let beta = self.beta();
+        let stale = self.truth.as_ref().is_none_or(|t| t.beta != beta);
+        if stale {
+            let truth = self.compute_truth(beta);
+            self.truth = Some(truth);
+        }
+        self.truth.as_ref().expect("just computed")
+    }
+
+    fn compute_truth(&self, beta: f64) -> Truth {
+        let eval = &self.config.eval;
+        let mut rng = crate::math::rng::seeded(self.config.seed ^ 0x7275_7468);
+        let samples = eval.distance_samples.max(20_000);
+        let grid = match &self.reference {
+            Reference::Brownian { sigma, dim } if *dim <= 2 => grid_posterior(
+                sigma * sigma,
+                self.constraint.as_ref(),
+                beta,
+                eval.grid_resolution,
+                7.0 * sigma,
+                samples,
+                &mut rng,
+            ),
+            _ => None,
+        };
+        let posterior = grid.unwrap_or_else(|| {
+            let prior = self.prior_samples(eval.reference_samples.max(1), &mut rng);
+            sir_posterior(&prior, self.constraint.as_ref(), beta, samples, &mut rng)
+        });
+        let modes = match &self.known_modes {
+            Some(gmm) => Modes::Components(gmm.clone()),
+            None => Modes::Centers(kmeans(
+                &posterior.samples.head(5000),
+                eval.kmeans_modes,
+                100,
+                &mut rng,
+            )),
+        };
+        Truth {
+            beta,
+            posterior,
+            modes,
+        }
+    }
+
+    /// Measures the sampler against the reference posterior.
+    pub fn evaluate(&mut self) -> Result<Metrics> {
+        let mut rng = self.rng_for_evaluation();
+        let eval = self.config.eval.clone();
+        self.truth();
+        let draw = self.draw(eval.samples, &mut rng);
+        let Some(truth) = self.truth.as_ref() else {
+            unreachable!("truth was just computed");
+        };
+        let summary = LogWeightSummary::from_log_weights(&draw.log_w);
+        let coverage = ModeCoverage::compute(
+            &truth.modes,
+            &draw.samples,
+            &truth.posterior.samples,
+            eval.mode_min_share,
+        );
+        let m = eval.distance_samples;
+        let sampler_head = draw.samples.head(m);
+        let reference_head = truth.posterior.samples.head(m);
+        let finite_log_r: Vec<f64> = draw.log_r.iter().copied().filter(|v| v.is_finite()).collect();
+        let trained = self.config.train.objective.is_trained();
+        let is_sir = draw.sir.is_some();
+        let mut metrics = Metrics {
+            iterations: self.iteration,
+            seconds: self.train_seconds,
+            it_per_s: (trained && self.train_seconds > 0.0)
+                .then(|| self.iteration as f64 / self.train_seconds),
+            log_z_ref: Some(truth.posterior.log_z),
+            log_z_iw: summary.map(|s| s.iw_log_z),
+            elbo: if is_sir { None } else { summary.map(|s| s.elbo) },
+            log_z_learned: self.learned_log_z(),
+            ess: summary.map(|s| s.ess),
+            modes_total: Some(coverage.total),
+            modes_covered: Some(coverage.covered),
+            mode_tv: Some(coverage.tv),
+            energy_distance: Some(energy_distance(&sampler_head, &reference_head)),
+            sliced_w2: Some(sliced_wasserstein(&sampler_head, &reference_head, 64, &mut rng)),
+            mean_log_r: (!finite_log_r.is_empty())
+                .then(|| finite_log_r.iter().sum::<f64>() / finite_log_r.len() as f64),
+            loss: self.history.recent_loss(100),
+            grad_norm: self.history.last().map(|s| s.grad_norm),
+            samples_per_s: Some(draw.samples_per_s),
+            beta: self.beta(),
+            objective: self.config.train.objective.name().into(),
+            backend: self.compute.describe(),
+            reference_method: truth.posterior.method.describe(),
+            mode_sampler_share: coverage.sampler_share,
+            mode_reference_share: coverage.reference_share,
+        };
+        if let Some((log_z, ess)) = draw.sir {
+            metrics.log_z_iw = Some(log_z);
+            metrics.ess = Some(ess);
+        }
+        self.history.evaluations.push(metrics.clone());
+        Ok(metrics)
+    }
+}
+
+/// Reads a trajectory's terminal states (used by tests and views).
+pub fn terminal_points(tensor: Tensor<2>) -> Points {
+    tensor_to_points(tensor)
+}

@@ -1,0 +1,97 @@
+//! Turning a config into the objects an experiment runs on: the reference process (loading or
+//! training a prior), the constraint, and the known modes used by mode coverage.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::config::{ExperimentConfig, PriorKind};
+use crate::backend::ComputeDevice;
+use crate::constraint::{BuildContext, Constraint, ConstraintKind, mixture_ratio::named_mixture};
+use crate::error::Result;
+use crate::math::IsoGmm;
+use crate::prior::training::{PriorProgress, train_diffusion_prior};
+use crate::prior::{BuiltinDataset, DataSource, DiffusionPrior, Reference};
+
+/// Resolves a path from a config: as given when it exists or is absolute, else relative to the
+/// config file's folder.
+pub fn resolve_path(path: &str, base_dir: Option<&Path>) -> PathBuf {
+    let p = PathBuf::from(path);
+    if p.is_absolute() || p.exists() {
+        return p;
+    }
+    match base_dir {
+        Some(base) => base.join(p),
+        None => p,
+    }
+}
+
+/// Builds the reference process. A diffusion prior without a `path` is trained here, with
+/// `on_progress` told how far it got.
+pub fn build_reference(
+    config: &ExperimentConfig,
+    base_dir: Option<&Path>,
+    compute: &ComputeDevice,
+    on_progress: &mut dyn FnMut(&PriorProgress) -> bool,
+) -> Result<Reference> {
+    match config.prior.kind {
+        PriorKind::Brownian => Ok(Reference::Brownian {
+            dim: config.prior.dim,
+            sigma: config.prior.sigma,
+        }),
+        PriorKind::Diffusion => {
+            let prior = match &config.prior.path {
+                Some(path) => DiffusionPrior::load(&resolve_path(path, base_dir), &compute.device)?,
+                None => {
+                    let data = DataSource::resolve(&resolve_path(&config.prior.dataset, base_dir).to_string_lossy())
+                        .or_else(|_| DataSource::resolve(&config.prior.dataset))?;
+                    train_diffusion_prior(
+                        &config.prior,
+                        &data,
+                        compute,
+                        config.seed,
+                        on_progress,
+                    )?
+                }
+            };
+            if prior.meta.steps != config.sampler.steps {
+                log::warn!(
+                    "the prior was trained for T = {} steps, the sampler uses T = {}",
+                    prior.meta.steps,
+                    config.sampler.steps
+                );
+            }
+            Ok(Reference::Diffusion(prior))
+        }
+    }
+}
+
+/// Builds the constraint against the reference's space.
+pub fn build_constraint(
+    config: &ExperimentConfig,
+    reference: &Reference,
+    base_dir: Option<&Path>,
+) -> Result<Arc<dyn Constraint>> {
+    let context = BuildContext {
+        dim: reference.dim(),
+        reference_variance: match reference {
+            Reference::Brownian { sigma, .. } => Some(sigma * sigma),
+            Reference::Diffusion(_) => None,
+        },
+        base_dir: base_dir.map(Path::to_path_buf),
+    };
+    Ok(Arc::from(config.constraint.build(&context)?))
+}
+
+/// Known mixture components whose modes mode coverage should count: an energy target's, or
+/// those of the data a diffusion prior was trained on.
+pub fn known_modes(config: &ExperimentConfig, reference: &Reference) -> Option<IsoGmm> {
+    if config.constraint.kind == ConstraintKind::Energy {
+        return named_mixture("constraint.energy.target", &config.constraint.energy.target).ok();
+    }
+    match reference {
+        Reference::Diffusion(prior) => {
+            BuiltinDataset::from_name(&prior.meta.dataset).and_then(BuiltinDataset::components)
+        }
+        Reference::Brownian { .. } => None,
+    }
+}

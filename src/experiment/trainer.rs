@@ -1,0 +1,489 @@
+//! The training loop of one experiment, one iteration at a time, so that the CLI can run it to
+//! the end and the GUI's worker can pause, step and re-target it between iterations.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::Tensor;
+
+use super::config::{ExperimentConfig, ObjectiveKind, PriorKind};
+use super::history::{History, StepRecord};
+use super::setup;
+use crate::backend::{self, ComputeDevice};
+use crate::constraint::Constraint;
+use crate::error::{Error, Result};
+use crate::math::rng::{Rng, seeded};
+use crate::math::{IsoGmm, Points};
+use crate::objective::exploration::{annealed_beta, exploration_std};
+use crate::objective::gradient_clipping::{clip_global_norm, global_norm};
+use crate::objective::local_search::{LocalSearch, Target};
+use crate::objective::policy_gradient::policy_gradient_loss;
+use crate::objective::rtb::{rtb_loss, rtb_value_and_log_z_grad, var_grad_loss};
+use crate::objective::{LearnedLogZ, ReplayBuffer, log_ratio};
+use crate::prior::Reference;
+use crate::prior::training::PriorProgress;
+use crate::sampler::SamplerNet;
+use crate::sampler::network::time_grid_features;
+use crate::sampler::trajectory::{
+    Control, ForwardSimulation, LangevinGradient, Trajectories, backward_trajectories,
+    tensor_to_points, tensor_to_vec,
+};
+
+pub struct Trainer {
+    pub config: ExperimentConfig,
+    pub compute: ComputeDevice,
+    pub reference: Reference,
+    pub constraint: Arc<dyn Constraint>,
+    pub(crate) known_modes: Option<IsoGmm>,
+    /// On the autodiff device.
+    pub(crate) sampler: SamplerNet,
+    optimizer: ModuleOptimizer,
+    pub(crate) log_z: LearnedLogZ,
+    /// VarGrad's most recent batch estimate of log Z.
+    pub(crate) log_z_estimate: Option<f64>,
+    pub(crate) buffer: Option<ReplayBuffer>,
+    local_search: Option<LocalSearch>,
+    rng: Rng,
+    pub(crate) iteration: usize,
+    pub(crate) train_seconds: f64,
+    pub history: History,
+    /// Fourier features of the time grid, without and with gradient tracking.
+    features: Tensor<2>,
+    features_tracked: Tensor<2>,
+    /// The reference's time embeddings on the grid (diffusion priors).
+    pub(crate) reference_time: Option<Tensor<2>>,
+    pub(crate) truth: Option<super::evaluation::Truth>,
+}
+
+impl Trainer {
+    /// Builds an experiment from its config: picks the backend, loads (or trains) the prior,
+    /// builds the constraint and a fresh sampler. `base_dir` resolves relative paths.
+    pub fn new(
+        config: ExperimentConfig,
+        base_dir: Option<&Path>,
+        on_prior_progress: &mut dyn FnMut(&PriorProgress) -> bool,
+    ) -> Result<Self> {
+        config.validate()?;
+        let compute = backend::select(config.backend);
+        if let Some(reason) = &compute.fallback_reason {
+            log::warn!("{reason}");
+        }
+        let reference = setup::build_reference(&config, base_dir, &compute, on_prior_progress)?;
+        let constraint = setup::build_constraint(&config, &reference, base_dir)?;
+        Self::from_parts(config, compute, reference, constraint)
+    }
+
+    /// Builds an experiment from parts already made (the GUI swaps them).
+    pub fn from_parts(
+        config: ExperimentConfig,
+        compute: ComputeDevice,
+        reference: Reference,
+        constraint: Arc<dyn Constraint>,
+    ) -> Result<Self> {
+        config.validate()?;
+        check_objective(&config, &reference)?;
+        let known_modes = setup::known_modes(&config, &reference);
+        let mut net_config = config.sampler.net.clone();
+        net_config.dim = reference.dim();
+        let mut rng = seeded(config.seed);
+        let tracked = compute.autodiff();
+        let sampler = SamplerNet::new(&net_config, config.sampler.langevin, &mut rng, &tracked);
+        let optimizer = optimizer_for(&config);
+        let features = time_grid_features(
+            config.sampler.steps,
+            config.sampler.net.time_frequencies,
+            &compute.device,
+        );
+        let features_tracked = features.clone().autodiff();
+        let reference_time = reference.time_embedding(config.sampler.steps, &compute.device);
+        let buffer = config.train.buffer.enabled.then(|| {
+            ReplayBuffer::new(
+                reference.dim(),
+                config.train.buffer.capacity,
+                config.train.buffer.rank_weight,
+            )
+        });
+        let local_search = config.train.local_search.enabled.then(|| {
+            LocalSearch::new(
+                config.train.local_search.step_size,
+                config.train.local_search.target_acceptance,
+            )
+        });
+        Ok(Self {
+            log_z: LearnedLogZ::new(config.train.log_z_init, config.train.lr_log_z),
+            log_z_estimate: None,
+            config,
+            compute,
+            reference,
+            constraint,
+            known_modes,
+            sampler,
+            optimizer,
+            buffer,
+            local_search,
+            rng,
+            iteration: 0,
+            train_seconds: 0.0,
+            history: History::default(),
+            features,
+            features_tracked,
+            reference_time,
+            truth: None,
+        })
+    }
+
+    pub fn iteration(&self) -> usize {
+        self.iteration
+    }
+
+    pub fn train_seconds(&self) -> f64 {
+        self.train_seconds
+    }
+
+    /// Whether training has iterations left to run.
+    pub fn is_done(&self) -> bool {
+        !self.config.train.objective.is_trained() || self.iteration >= self.config.train.iterations
+    }
+
+    /// β at the current iteration (annealed if configured).
+    pub fn beta(&self) -> f64 {
+        annealed_beta(
+            &self.config.train.beta_anneal,
+            self.config.constraint.beta,
+            self.iteration,
+        )
+    }
+
+    pub fn learned_log_z(&self) -> Option<f64> {
+        match self.config.train.objective {
+            ObjectiveKind::Rtb => Some(self.log_z.value),
+            ObjectiveKind::VarGrad => self.log_z_estimate,
+            _ => None,
+        }
+    }
+
+    pub fn buffer(&self) -> Option<&ReplayBuffer> {
+        self.buffer.as_ref()
+    }
+
+    /// The sampler without gradient tracking.
+    pub(crate) fn sampler_snapshot(&self) -> SamplerNet {
+        self.sampler.valid()
+    }
+
+    pub(crate) fn time_features(&self) -> Tensor<2> {
+        self.features.clone()
+    }
+
+    /// clip(β·∇ log r) for the Langevin term, when the sampler uses it.
+    pub(crate) fn langevin_gradient(&self, beta: f64) -> Option<Box<dyn Fn(&Points) -> Points + Sync>> {
+        if !self.sampler.uses_langevin() {
+            return None;
+        }
+        let constraint = self.constraint.clone();
+        let clip = self.config.sampler.langevin_clip as f32;
+        Some(Box::new(move |points: &Points| {
+            let mut grad = constraint.grad_log_r_batch(points);
+            for g in grad.as_mut_slice() {
+                let v = *g * beta as f32;
+                *g = if v.is_finite() { v.clamp(-clip, clip) } else { 0.0 };
+            }
+            grad
+        }))
+    }
+
+    /// The replay buffer's ranking score: the posterior log density up to a constant where
+    /// the reference density is known, else β·log r.
+    fn scores(&self, states: &Points, log_r: &[f64], beta: f64) -> Vec<f64> {
+        states
+            .rows()
+            .zip(log_r)
+            .map(|(x, lr)| self.reference.terminal_log_density(x).unwrap_or(0.0) + beta * lr)
+            .collect()
+    }
+
+    /// Runs one training iteration. On a non-finite loss or gradient it returns
+    /// [`Error::NonFinite`] and leaves the sampler as it was before the iteration.
+    pub fn step(&mut self) -> Result<StepRecord> {
+        let objective = self.config.train.objective;
+        if !objective.is_trained() {
+            return Err(Error::Unsupported(format!(
+                "`{}` is training-free: there is nothing to step",
+                objective.name()
+            )));
+        }
+        let started = Instant::now();
+        let beta = self.beta();
+        let steps = self.config.sampler.steps;
+        let batch = self.config.train.batch;
+        let sigma = self.reference.sigma();
+        let device = self.compute.device.clone();
+        let exploration = exploration_std(
+            &self.config.train.exploration,
+            self.iteration,
+            self.config.train.iterations,
+        );
+        let replay_every = self.config.train.buffer.replay_every.max(1);
+        let replay = objective != ObjectiveKind::KlPolicyGradient
+            && self.buffer.as_ref().is_some_and(|b| b.len() >= batch)
+            && self.iteration % replay_every == replay_every - 1;
+        let langevin = self.langevin_gradient(beta);
+        let langevin_ref: Option<LangevinGradient<'_>> = langevin.as_deref().map(|f| f as _);
+
+        let (trajectories, log_r) = if replay {
+            let Some(buffer) = self.buffer.as_ref() else {
+                unreachable!("replay needs a buffer");
+            };
+            let (terminal, log_r) = buffer.sample(batch, &mut self.rng);
+            let trajectories = backward_trajectories(
+                &terminal,
+                &self.reference,
+                self.reference_time.as_ref(),
+                steps,
+                langevin_ref,
+                &mut self.rng,
+                &device,
+            );
+            (trajectories, log_r)
+        } else {
+            let net = self.sampler.valid();
+            let time = net.time(self.features.clone());
+            let simulation = ForwardSimulation {
+                reference: &self.reference,
+                reference_time: self.reference_time.as_ref(),
+                control: Control::Sampler(&net, &time),
+                steps,
+                batch,
+                exploration_std: exploration,
+                keep_states: true,
+                track_log_ratio: false,
+                langevin_gradient: langevin_ref,
+            };
+            let trajectories = simulation.run(&mut self.rng, &device);
+            let terminal = tensor_to_points(trajectories.terminal.clone());
+            let log_r = self.constraint.log_r_batch(&terminal);
+            let scores = self.scores(&terminal, &log_r, beta);
+            if let Some(buffer) = self.buffer.as_mut() {
+                buffer.add(&terminal, &log_r, &scores);
+            }
+            (trajectories, log_r)
+        };
+        if let Some(&bad) = log_r.iter().find(|v| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                iteration: self.iteration + 1,
+                what: "log r at a sampled terminal state".into(),
+                value: bad,
+            });
+        }
+        let target: Vec<f64> = log_r.iter().map(|l| beta * l).collect();
+        let (loss, loss_value, log_z_grad) = self.loss(&trajectories, &target, sigma)?;
+        if !loss_value.is_finite() {
+            return Err(Error::NonFinite {
+                iteration: self.iteration + 1,
+                what: "the loss".into(),
+                value: loss_value,
+            });
+        }
+        let mut grads = GradientsParams::from_grads(loss.backward(), &self.sampler);
+        let grad_norm = global_norm(&self.sampler, &grads);
+        if !grad_norm.is_finite() {
+            return Err(Error::NonFinite {
+                iteration: self.iteration + 1,
+                what: "the gradient norm".into(),
+                value: grad_norm,
+            });
+        }
+        if let Some(max) = self.config.train.grad_clip {
+            clip_global_norm(&self.sampler, &mut grads, grad_norm, max);
+        }
+        self.sampler = self
+            .optimizer
+            .step(self.config.train.lr, self.sampler.clone(), grads);
+        if let Some(grad) = log_z_grad {
+            self.log_z.set_lr(self.config.train.lr_log_z);
+            self.log_z.step(grad);
+        }
+        self.iteration += 1;
+        self.run_local_search(beta);
+        let seconds = started.elapsed().as_secs_f64();
+        self.train_seconds += seconds;
+        let record = StepRecord {
+            iteration: self.iteration,
+            loss: loss_value,
+            log_z: self.learned_log_z().unwrap_or(f64::NAN),
+            grad_norm,
+            mean_log_r: log_r.iter().sum::<f64>() / log_r.len().max(1) as f64,
+            beta,
+            on_policy: !replay,
+            exploration_std: exploration,
+            seconds,
+        };
+        self.history.steps.push(record.clone());
+        Ok(record)
+    }
+
+    /// The objective's loss (tracked), its value, and the gradient for the learned log Z.
+    fn loss(
+        &mut self,
+        trajectories: &Trajectories,
+        target: &[f64],
+        sigma: f64,
+    ) -> Result<(Tensor<1>, f64, Option<f64>)> {
+        let time = self.sampler.time(self.features_tracked.clone());
+        let ratio = log_ratio(&self.sampler, &time, trajectories, sigma);
+        let delta_log = tensor_to_vec(ratio.delta_log.clone().detach().inner());
+        Ok(match self.config.train.objective {
+            ObjectiveKind::Rtb => {
+                let (value, grad) = rtb_value_and_log_z_grad(&delta_log, self.log_z.value, target);
+                (rtb_loss(ratio.delta_log, self.log_z.value, target), value, Some(grad))
+            }
+            ObjectiveKind::VarGrad => {
+                let (loss, log_z_hat) = var_grad_loss(ratio.delta_log, &delta_log, target);
+                self.log_z_estimate = Some(log_z_hat);
+                let (value, _) = rtb_value_and_log_z_grad(&delta_log, log_z_hat, target);
+                (loss, value, None)
+            }
+            ObjectiveKind::KlPolicyGradient => {
+                let loss = policy_gradient_loss(
+                    ratio.delta_log,
+                    ratio.kl,
+                    target,
+                    self.config.train.kl_weight,
+                );
+                let value = loss.clone().detach().inner().into_scalar::<f32>() as f64;
+                (loss, value, None)
+            }
+            other => {
+                return Err(Error::Unsupported(format!(
+                    "`{}` has no training loss",
+                    other.name()
+                )));
+            }
+        })
+    }
+
+    /// Every `every` iterations: MALA from rank-prioritised buffer states; the end states
+    /// join the buffer.
+    fn run_local_search(&mut self, beta: f64) {
+        let config = self.config.train.local_search.clone();
+        let (Some(search), Some(buffer)) = (self.local_search.as_mut(), self.buffer.as_mut()) else {
+            return;
+        };
+        if config.every == 0 || self.iteration % config.every != 0 || buffer.is_empty() {
+            return;
+        }
+        let (start, _) = buffer.sample(config.chains, &mut self.rng);
+        let target = Target {
+            reference: &self.reference,
+            constraint: self.constraint.as_ref(),
+            beta,
+        };
+        if let Some((end, log_r, log_pi)) = search.run(&start, &target, config.steps, &mut self.rng) {
+            buffer.add(&end, &log_r, &log_pi);
+        }
+        log::debug!(
+            "local search at {}: acceptance {:.3}, step size {:.4}",
+            self.iteration,
+            search.last_acceptance,
+            search.step_size
+        );
+    }
+
+    /// Replaces the constraint (the GUI re-targets while training). The sampler keeps its
+    /// weights; the cached reference posterior is dropped.
+    pub fn set_constraint(&mut self, constraint: Arc<dyn Constraint>, config: crate::constraint::ConstraintConfig) -> Result<()> {
+        if constraint.dim() != self.reference.dim() {
+            return Err(Error::Dimension {
+                what: "constraint".into(),
+                expected: self.reference.dim(),
+                got: constraint.dim(),
+            });
+        }
+        self.constraint = constraint;
+        self.config.constraint = config;
+        self.known_modes = setup::known_modes(&self.config, &self.reference);
+        if let Some(buffer) = self.buffer.as_mut() {
+            *buffer = ReplayBuffer::new(
+                self.reference.dim(),
+                self.config.train.buffer.capacity,
+                self.config.train.buffer.rank_weight,
+            );
+        }
+        self.truth = None;
+        Ok(())
+    }
+
+    /// Replaces settings that do not change the model's shape (learning rates, β, batch,
+    /// exploration, …). Settings that do (steps, network, objective, prior) need a new trainer.
+    pub fn update_settings(&mut self, config: ExperimentConfig) -> Result<()> {
+        config.validate()?;
+        let same_shape = config.sampler == self.config.sampler
+            && config.prior == self.config.prior
+            && config.train.objective == self.config.train.objective
+            && config.seed == self.config.seed;
+        if !same_shape {
+            return Err(Error::Unsupported(
+                "changing the sampler, prior, objective or seed needs a reset".into(),
+            ));
+        }
+        let beta_changed = config.constraint.beta != self.config.constraint.beta
+            || config.train.beta_anneal != self.config.train.beta_anneal;
+        self.config = config;
+        if beta_changed {
+            self.truth = None;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn rng_for_evaluation(&self) -> Rng {
+        seeded(
+            self.config
+                .seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(self.iteration as u64 + 1),
+        )
+    }
+
+    pub(crate) fn replace_sampler(&mut self, sampler: SamplerNet, iteration: usize, log_z: f64) {
+        self.sampler = sampler;
+        self.iteration = iteration;
+        self.log_z = LearnedLogZ::new(log_z, self.config.train.lr_log_z);
+        self.optimizer = optimizer_for(&self.config);
+    }
+}
+
+fn optimizer_for(_config: &ExperimentConfig) -> ModuleOptimizer {
+    AdamConfig::new().init()
+}
+
+/// Combinations of objective and settings that cannot work, named by field.
+fn check_objective(config: &ExperimentConfig, reference: &Reference) -> Result<()> {
+    let train = &config.train;
+    if train.objective == ObjectiveKind::KlPolicyGradient {
+        if train.buffer.enabled {
+            return Err(Error::config(
+                "train.buffer.enabled",
+                "the policy gradient is on-policy: replayed states would bias it",
+            ));
+        }
+        if train.exploration.std > 0.0 {
+            return Err(Error::config(
+                "train.exploration.std",
+                "the policy gradient is on-policy: exploration noise would bias it",
+            ));
+        }
+    }
+    if train.local_search.enabled && reference.terminal_log_density(&vec![0.0; reference.dim()]).is_none() {
+        return Err(Error::config(
+            "train.local_search.enabled",
+            "local search needs the reference's density, which this prior does not give",
+        ));
+    }
+    if config.prior.kind == PriorKind::Brownian && config.prior.dim != reference.dim() {
+        return Err(Error::config("prior.dim", "does not match the reference"));
+    }
+    Ok(())
+}

@@ -1,0 +1,34 @@
+//! `posterior-studio`: the desktop app without arguments, the headless engine with a command.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use posterior_studio::cli::{self, Cli, Outcome};
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let cli = Cli::parse();
+    let Some(command) = cli.command else {
+        return open_app();
+    };
+    match cli::run(&command) {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Stopped) => ExitCode::from(2),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(feature = "gui")]
+fn open_app() -> ExitCode {
+    eprintln!("the desktop app is not built yet; run `posterior-studio --help` for the commands");
+    ExitCode::FAILURE
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_app() -> ExitCode {
+    eprintln!("built without the `gui` feature; run `posterior-studio --help` for the commands");
+    ExitCode::FAILURE
+}

@@ -1,0 +1,11 @@
+//! Small numerical building blocks shared by priors, constraints, samplers and metrics.
+
+pub mod gaussian;
+pub mod gmm;
+pub mod points;
+pub mod rng;
+pub mod time_embedding;
+
+pub use gaussian::{log_mean_exp, log_normal_iso, log_sum_exp};
+pub use gmm::IsoGmm;
+pub use points::Points;

@@ -1,0 +1,51 @@
+//! Off-policy exploration noise and β annealing: schedules over the course of training.
+
+use crate::experiment::config::{BetaAnnealConfig, ExplorationConfig};
+
+/// ε at `iteration`: linear decay from `std` to 0 over the first `decay_fraction` of training.
+pub fn exploration_std(config: &ExplorationConfig, iteration: usize, iterations: usize) -> f64 {
+    if config.std <= 0.0 {
+        return 0.0;
+    }
+    let horizon = config.decay_fraction * iterations as f64;
+    if horizon <= 0.0 {
+        return config.std;
+    }
+    config.std * (1.0 - iteration as f64 / horizon).max(0.0)
+}
+
+/// β at `iteration`: linear from `start` to `beta` over the first `iterations`, then `beta`.
+pub fn annealed_beta(config: &BetaAnnealConfig, beta: f64, iteration: usize) -> f64 {
+    if !config.enabled || config.iterations == 0 {
+        return beta;
+    }
+    let progress = (iteration as f64 / config.iterations as f64).min(1.0);
+    config.start + (beta - config.start) * progress
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exploration_decays_to_zero() {
+        let config = ExplorationConfig {
+            std: 2.0,
+            decay_fraction: 0.5,
+        };
+        assert_eq!(exploration_std(&config, 0, 100), 2.0);
+        assert_eq!(exploration_std(&config, 25, 100), 1.0);
+        assert_eq!(exploration_std(&config, 80, 100), 0.0);
+    }
+
+    #[test]
+    fn beta_rises_to_its_target() {
+        let config = BetaAnnealConfig {
+            enabled: true,
+            start: 0.0,
+            iterations: 10,
+        };
+        assert_eq!(annealed_beta(&config, 2.0, 5), 1.0);
+        assert_eq!(annealed_beta(&config, 2.0, 50), 2.0);
+    }
+}

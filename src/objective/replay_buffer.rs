@@ -1,0 +1,105 @@
+//! A replay buffer of terminal states, replayed through the backward process. Oldest states
+//! leave first; draws are rank-prioritised by score: P(rank i) ∝ 1/(k·N + i), i = 0 the best.
+
+use crate::math::Points;
+use crate::math::rng::{Rng, categorical};
+
+#[derive(Clone, Debug)]
+pub struct ReplayBuffer {
+    capacity: usize,
+    rank_weight: f64,
+    states: Points,
+    /// log r of each state (β-free, so a changing β does not invalidate the buffer).
+    log_r: Vec<f64>,
+    /// What the ranking uses: the posterior log density up to a constant where tractable.
+    score: Vec<f64>,
+    /// Next slot to overwrite once full.
+    cursor: usize,
+}
+
+impl ReplayBuffer {
+    pub fn new(dim: usize, capacity: usize, rank_weight: f64) -> Self {
+        Self {
+            capacity,
+            rank_weight,
+            states: Points::with_capacity(0, dim),
+            log_r: Vec::new(),
+            score: Vec::new(),
+            cursor: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.log_r.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.log_r.is_empty()
+    }
+
+    pub fn states(&self) -> &Points {
+        &self.states
+    }
+
+    /// Adds states with their log r and score, skipping non-finite ones.
+    pub fn add(&mut self, states: &Points, log_r: &[f64], score: &[f64]) {
+        for ((row, &lr), &s) in states.rows().zip(log_r).zip(score) {
+            if !(lr.is_finite() && s.is_finite() && row.iter().all(|v| v.is_finite())) {
+                continue;
+            }
+            if self.len() < self.capacity {
+                self.states.push(row);
+                self.log_r.push(lr);
+                self.score.push(s);
+            } else {
+                self.states.row_mut(self.cursor).copy_from_slice(row);
+                self.log_r[self.cursor] = lr;
+                self.score[self.cursor] = s;
+                self.cursor = (self.cursor + 1) % self.capacity;
+            }
+        }
+    }
+
+    /// Draws `n` states (with replacement) by rank priority; returns them with their log r.
+    pub fn sample(&self, n: usize, rng: &mut Rng) -> (Points, Vec<f64>) {
+        let count = self.len();
+        let mut order: Vec<usize> = (0..count).collect();
+        order.sort_unstable_by(|&a, &b| self.score[b].total_cmp(&self.score[a]));
+        let offset = self.rank_weight * count as f64;
+        let weights: Vec<f64> = (0..count).map(|i| 1.0 / (offset + i as f64 + 1.0)).collect();
+        let picks: Vec<usize> = categorical(rng, &weights, n)
+            .into_iter()
+            .map(|rank| order[rank])
+            .collect();
+        let log_r = picks.iter().map(|&i| self.log_r[i]).collect();
+        (self.states.select(&picks), log_r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::rng::seeded;
+
+    #[test]
+    fn oldest_states_leave_first_and_best_are_drawn_most() {
+        let mut buffer = ReplayBuffer::new(1, 3, 0.0);
+        let pts = Points::new(1, vec![0.0, 1.0, 2.0, 3.0]).unwrap();
+        buffer.add(&pts, &[0.0, 1.0, 2.0, 3.0], &[0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(buffer.len(), 3);
+        assert!(buffer.states().as_slice().contains(&3.0));
+        assert!(!buffer.states().as_slice().contains(&0.0));
+        let (drawn, _) = buffer.sample(3000, &mut seeded(0));
+        let best = drawn.as_slice().iter().filter(|&&v| v == 3.0).count();
+        let worst = drawn.as_slice().iter().filter(|&&v| v == 1.0).count();
+        assert!(best > 2 * worst, "{best} vs {worst}");
+    }
+
+    #[test]
+    fn non_finite_states_are_not_stored() {
+        let mut buffer = ReplayBuffer::new(1, 10, 0.01);
+        let pts = Points::new(1, vec![f32::NAN, 1.0]).unwrap();
+        buffer.add(&pts, &[0.0, f64::NEG_INFINITY], &[0.0, 0.0]);
+        assert!(buffer.is_empty());
+    }
+}

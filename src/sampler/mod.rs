@@ -1,0 +1,87 @@
+//! The diffusion sampler q_θ: drift u_ref + v_θ with the same σ as the reference, and the
+//! simulation of its trajectories forwards (sampling) and backwards (Brownian bridge).
+
+pub mod langevin;
+pub mod network;
+pub mod trajectory;
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+
+use crate::math::rng::Rng;
+use langevin::LangevinScale;
+use network::{DriftNet, DriftNetConfig};
+
+/// The learned control v_θ(x, t) = NN₁(x, t) [+ NN₂(t)·clip(∇ log r(x))].
+#[derive(Module, Debug)]
+pub struct SamplerNet {
+    drift: DriftNet,
+    langevin: Option<LangevinScale>,
+}
+
+/// Per-time quantities of the sampler on a time grid, computed once per simulation.
+#[derive(Clone, Debug)]
+pub struct SamplerTime {
+    /// T × H time embeddings of NN₁.
+    pub embedding: Tensor<2>,
+    /// T × d Langevin scales NN₂(t_k).
+    pub langevin_scale: Option<Tensor<2>>,
+}
+
+impl SamplerNet {
+    /// A new sampler whose control is exactly zero: untrained, it is its reference process.
+    pub fn new(config: &DriftNetConfig, langevin: bool, rng: &mut Rng, device: &Device) -> Self {
+        Self {
+            drift: DriftNet::new(config, true, rng, device),
+            langevin: langevin.then(|| LangevinScale::new(config, rng, device)),
+        }
+    }
+
+    pub fn uses_langevin(&self) -> bool {
+        self.langevin.is_some()
+    }
+
+    /// Time embeddings from Fourier features of the time grid (T × 2K, see
+    /// [`time_grid_features`](network::time_grid_features)).
+    pub fn time(&self, features: Tensor<2>) -> SamplerTime {
+        SamplerTime {
+            embedding: self.drift.embed_time(features.clone()),
+            langevin_scale: self.langevin.as_ref().map(|l| l.forward(features)),
+        }
+    }
+
+    /// v at states of one time step k (B × d). `langevin_grad` is clip(∇ log r(x)).
+    pub fn control_step(
+        &self,
+        x: Tensor<2>,
+        time: &SamplerTime,
+        k: usize,
+        langevin_grad: Option<Tensor<2>>,
+    ) -> Tensor<2> {
+        let [_, width] = time.embedding.dims();
+        let row = time.embedding.clone().slice([k..k + 1, 0..width]);
+        let mut v = self.drift.forward(x, row);
+        if let (Some(scale), Some(grad)) = (&time.langevin_scale, langevin_grad) {
+            let [_, d] = scale.dims();
+            v = v + grad * scale.clone().slice([k..k + 1, 0..d]);
+        }
+        v
+    }
+
+    /// v at a time-major grid of states ((T·B) × d).
+    pub fn control_grid(
+        &self,
+        x: Tensor<2>,
+        time: &SamplerTime,
+        langevin_grad: Option<Tensor<2>>,
+    ) -> Tensor<2> {
+        let [rows, d] = x.dims();
+        let mut v = self.drift.forward_grid(x, time.embedding.clone());
+        if let (Some(scale), Some(grad)) = (&time.langevin_scale, langevin_grad) {
+            let [steps, _] = scale.dims();
+            let scaled = grad.reshape([steps, rows / steps, d]) * scale.clone().unsqueeze_dim::<3>(1);
+            v = v + scaled.reshape([rows, d]);
+        }
+        v
+    }
+}

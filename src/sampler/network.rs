@@ -1,0 +1,140 @@
+//! The drift network shared by diffusion priors (u_φ) and samplers (v_θ): an MLP of the state
+//! plus a learned embedding of Fourier time features, added before the first activation.
+//!
+//! The time embedding is computed once per time value, not once per state, because every
+//! state of a batch at step k shares t_k; this halves the work of a step at width 64.
+
+use burn::module::{Module, Param};
+use burn::nn::Linear;
+use burn::tensor::activation::silu;
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::Rng as _;
+use serde::{Deserialize, Serialize};
+
+use crate::math::rng::Rng;
+use crate::math::time_embedding;
+
+/// Architecture of a drift network; saved beside its weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DriftNetConfig {
+    /// Dimension of the state x.
+    pub dim: usize,
+    /// Width of every hidden layer.
+    pub hidden: usize,
+    /// Number of hidden-to-hidden layers after the input layer.
+    pub depth: usize,
+    /// Number of Fourier harmonics of t.
+    pub time_frequencies: usize,
+}
+
+impl Default for DriftNetConfig {
+    fn default() -> Self {
+        Self {
+            dim: 2,
+            hidden: 64,
+            depth: 2,
+            time_frequencies: 16,
+        }
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct DriftNet {
+    state_in: Linear,
+    time_in: Linear,
+    hidden: Vec<Linear>,
+    head: Linear,
+}
+
+/// A linear layer initialised on the host from `rng` (torch's default: U(±1/√fan_in)), so that
+/// one seed gives one network on every backend. `zero` makes it output zero.
+fn dense(rng: &mut Rng, fan_in: usize, fan_out: usize, zero: bool, device: &Device) -> Linear {
+    let bound = 1.0 / (fan_in as f32).sqrt();
+    let mut draw = |n: usize| -> Vec<f32> {
+        (0..n)
+            .map(|_| {
+                if zero {
+                    0.0
+                } else {
+                    rng.random_range(-bound..bound)
+                }
+            })
+            .collect()
+    };
+    let weight = TensorData::new(draw(fan_in * fan_out), [fan_in, fan_out]);
+    let bias = TensorData::new(draw(fan_out), [fan_out]);
+    Linear {
+        weight: Param::from_tensor(Tensor::from_data(weight, device)),
+        bias: Some(Param::from_tensor(Tensor::from_data(bias, device))),
+    }
+}
+
+/// Several host-initialised layers, each given as (fan_in, fan_out, zero).
+pub(crate) fn dense_layers(
+    rng: &mut Rng,
+    shapes: &[(usize, usize, bool)],
+    device: &Device,
+) -> Vec<Linear> {
+    shapes
+        .iter()
+        .map(|&(fan_in, fan_out, zero)| dense(rng, fan_in, fan_out, zero, device))
+        .collect()
+}
+
+impl DriftNet {
+    /// A new network. With `zero_head` its output is exactly zero until trained, which makes an
+    /// untrained sampler equal to its reference process.
+    pub fn new(config: &DriftNetConfig, zero_head: bool, rng: &mut Rng, device: &Device) -> Self {
+        let h = config.hidden;
+        let time_width = time_embedding::width(config.time_frequencies);
+        Self {
+            state_in: dense(rng, config.dim, h, false, device),
+            time_in: dense(rng, time_width, h, false, device),
+            hidden: (0..config.depth)
+                .map(|_| dense(rng, h, h, false, device))
+                .collect(),
+            head: dense(rng, h, config.dim, zero_head, device),
+        }
+    }
+
+    /// Embeds Fourier time features (rows × 2K) into the hidden width (rows × H).
+    pub fn embed_time(&self, time_features: Tensor<2>) -> Tensor<2> {
+        self.time_in.forward(time_features)
+    }
+
+    /// The drift at states `x` (N × d) given their time embedding (N × H, or 1 × H shared by
+    /// all rows).
+    pub fn forward(&self, x: Tensor<2>, time_embedding: Tensor<2>) -> Tensor<2> {
+        let h = silu(self.state_in.forward(x) + time_embedding);
+        self.forward_hidden(h)
+    }
+
+    /// The drift at a time-major grid of states: `x` is (T·B) × d with row k·B + b at time t_k,
+    /// and `time_embedding` is T × H.
+    pub fn forward_grid(&self, x: Tensor<2>, time_embedding: Tensor<2>) -> Tensor<2> {
+        let [rows, _] = x.dims();
+        let [steps, width] = time_embedding.dims();
+        let batch = rows / steps;
+        let state = self.state_in.forward(x).reshape([steps, batch, width]);
+        let h = silu(state + time_embedding.unsqueeze_dim::<3>(1)).reshape([rows, width]);
+        self.forward_hidden(h)
+    }
+
+    fn forward_hidden(&self, mut h: Tensor<2>) -> Tensor<2> {
+        for layer in &self.hidden {
+            h = silu(layer.forward(h));
+        }
+        self.head.forward(h)
+    }
+}
+
+/// Fourier features of the time grid t_k = k/T, k = 0…T−1, as a tensor (T × 2K).
+pub fn time_grid_features(steps: usize, frequencies: usize, device: &Device) -> Tensor<2> {
+    let times: Vec<f32> = (0..steps).map(|k| k as f32 / steps as f32).collect();
+    let data = time_embedding::features(&times, frequencies);
+    Tensor::from_data(
+        TensorData::new(data, [steps, time_embedding::width(frequencies)]),
+        device,
+    )
+}

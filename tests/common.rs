@@ -1,0 +1,29 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use posterior_studio::experiment::{ExperimentConfig, Trainer};
+
+pub fn repo_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// An example config with overrides, on the CPU backend unless an override says otherwise.
+pub fn example_config(name: &str, overrides: &[&str]) -> (ExperimentConfig, PathBuf) {
+    let path = repo_path(&format!("examples/configs/{name}"));
+    let text = std::fs::read_to_string(&path).expect("example config exists");
+    let mut all = vec!["backend=\"cpu\"".to_string()];
+    all.extend(overrides.iter().map(|s| s.to_string()));
+    let config = ExperimentConfig::from_toml(&text, &path.display().to_string())
+        .and_then(|c| c.with_overrides(&all))
+        .expect("example config parses");
+    let dir = path.parent().expect("configs folder").to_path_buf();
+    (config, dir)
+}
+
+pub fn trainer(name: &str, overrides: &[&str]) -> Trainer {
+    let (config, dir) = example_config(name, overrides);
+    Trainer::new(config, Some(&dir), &mut |_| true).expect("trainer builds")
+}

@@ -1,0 +1,62 @@
+//! Ground truth in closed form: a Brownian reference N(0, I) and a Gaussian likelihood give a
+//! Gaussian posterior with known mean, covariance and log Z.
+
+mod common;
+
+use posterior_studio::constraint::GaussianObservation;
+use posterior_studio::math::rng::seeded;
+use posterior_studio::metrics::exact_gaussian::gaussian_posterior;
+
+fn exact(config: &posterior_studio::ExperimentConfig) -> posterior_studio::metrics::exact_gaussian::GaussianPosterior {
+    let obs = GaussianObservation::new(&config.constraint.gaussian_obs).unwrap();
+    gaussian_posterior(config.prior.sigma.powi(2), &obs, config.constraint.beta).unwrap()
+}
+
+#[test]
+fn untrained_sampler_weights_equal_log_r() {
+    let trainer = common::trainer("gaussian_exact.toml", &[]);
+    let beta = trainer.beta();
+    let draw = trainer.draw(500, &mut seeded(3));
+    assert_eq!(draw.log_w.len(), 500);
+    for (log_w, sample) in draw.log_w.iter().zip(draw.samples.rows()) {
+        // The zero-initialised head makes v = 0, so Δlog = 0 exactly.
+        assert_eq!(*log_w, beta * trainer.constraint.log_r(sample));
+    }
+}
+
+#[test]
+fn reference_log_z_by_quadrature_matches_closed_form() {
+    let mut trainer = common::trainer("gaussian_exact.toml", &["train.iterations=0"]);
+    let exact = exact(&trainer.config);
+    let metrics = trainer.evaluate().unwrap();
+    let log_z_ref = metrics.log_z_ref.unwrap();
+    assert!((log_z_ref - exact.log_z).abs() < 1e-3, "{log_z_ref} vs {}", exact.log_z);
+}
+
+#[test]
+fn rtb_matches_closed_form_gaussian_posterior() {
+    let mut trainer = common::trainer("gaussian_exact.toml", &[]);
+    let exact = exact(&trainer.config);
+    while !trainer.is_done() {
+        trainer.step().unwrap();
+    }
+    let metrics = trainer.evaluate().unwrap();
+    let draw = trainer.draw(8000, &mut seeded(11));
+    let mean = draw.samples.mean();
+    let cov = draw.samples.covariance();
+    eprintln!(
+        "exact mean {:?} cov {:?} log Z {:.4}\nRTB   mean {mean:?} cov {cov:?} IW log Z {:?} learned {:?} ESS {:?}",
+        exact.mean, exact.covariance, exact.log_z, metrics.log_z_iw, metrics.log_z_learned, metrics.ess
+    );
+    for (m, e) in mean.iter().zip(&exact.mean) {
+        assert!((m - e).abs() < 0.05, "mean {mean:?} vs {:?}", exact.mean);
+    }
+    for (c, e) in cov.iter().zip(&exact.covariance) {
+        assert!((c - e).abs() < 0.05, "covariance {cov:?} vs {:?}", exact.covariance);
+    }
+    let iw = metrics.log_z_iw.unwrap();
+    assert!((iw - exact.log_z).abs() < 0.02, "IW log Z {iw} vs {}", exact.log_z);
+    let learned = metrics.log_z_learned.unwrap();
+    assert!((learned - exact.log_z).abs() < 0.05, "learned log Z {learned} vs {}", exact.log_z);
+    assert!(metrics.ess.unwrap() > 0.9, "ESS {:?}", metrics.ess);
+}
