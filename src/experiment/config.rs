@@ -7,7 +7,7 @@ use crate::backend::BackendChoice;
 use crate::constraint::ConstraintConfig;
 use crate::error::{Error, Result};
 use crate::prior::diffusion::PriorWeighting;
-use crate::sampler::network::DriftNetConfig;
+use crate::sampler::network::{Activation, DriftNetConfig};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -89,6 +89,7 @@ impl Default for PriorConfig {
                 hidden: 128,
                 depth: 3,
                 time_frequencies: 16,
+                activation: Activation::Relu,
             },
             weighting: PriorWeighting::Likelihood,
             iterations: 20_000,
@@ -172,6 +173,10 @@ pub struct TrainConfig {
     pub log_z_init: f64,
     /// Clip the global gradient norm to this (none when unset).
     pub grad_clip: Option<f64>,
+    /// Backpropagate through this many randomly chosen time steps per iteration (0: all).
+    /// The loss value stays exact; the gradient is an unbiased estimate, scaled by T/K, at
+    /// K/T of the cost of the backward pass.
+    pub gradient_steps: usize,
     pub exploration: ExplorationConfig,
     pub buffer: BufferConfig,
     pub local_search: LocalSearchConfig,
@@ -196,6 +201,7 @@ impl Default for TrainConfig {
             lr_log_z: 1e-1,
             log_z_init: 0.0,
             grad_clip: None,
+            gradient_steps: 0,
             exploration: ExplorationConfig::default(),
             buffer: BufferConfig::default(),
             local_search: LocalSearchConfig::default(),

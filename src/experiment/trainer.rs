@@ -233,7 +233,7 @@ impl Trainer {
         let langevin = self.langevin_gradient(beta);
         let langevin_ref: Option<LangevinGradient<'_>> = langevin.as_deref().map(|f| f as _);
 
-        let (trajectories, log_r) = if replay {
+        let (trajectories, log_r, exact) = if replay {
             let Some(buffer) = self.buffer.as_ref() else {
                 unreachable!("replay needs a buffer");
             };
@@ -247,7 +247,7 @@ impl Trainer {
                 &mut self.rng,
                 &device,
             );
-            (trajectories, log_r)
+            (trajectories, log_r, None)
         } else {
             let net = self.sampler.valid();
             let time = net.time(self.features.clone());
@@ -259,7 +259,7 @@ impl Trainer {
                 batch,
                 exploration_std: exploration,
                 keep_states: true,
-                track_log_ratio: false,
+                track_log_ratio: self.config.train.gradient_steps > 0,
                 langevin_gradient: langevin_ref,
             };
             let trajectories = simulation.run(&mut self.rng, &device);
@@ -269,7 +269,9 @@ impl Trainer {
             if let Some(buffer) = self.buffer.as_mut() {
                 buffer.add(&terminal, &log_r, &scores);
             }
-            (trajectories, log_r)
+            let exact = (self.config.train.gradient_steps > 0)
+                .then(|| tensor_to_vec(trajectories.delta_log.clone()));
+            (trajectories, log_r, exact)
         };
         if let Some(&bad) = log_r.iter().find(|v| !v.is_finite()) {
             return Err(Error::NonFinite {
@@ -279,7 +281,7 @@ impl Trainer {
             });
         }
         let target: Vec<f64> = log_r.iter().map(|l| beta * l).collect();
-        let (loss, loss_value, log_z_grad) = self.loss(&trajectories, &target, sigma)?;
+        let (loss, loss_value, log_z_grad) = self.loss(&trajectories, exact, &target, sigma)?;
         if !loss_value.is_finite() {
             return Err(Error::NonFinite {
                 iteration: self.iteration + 1,
@@ -325,31 +327,84 @@ impl Trainer {
         Ok(record)
     }
 
+    /// Time steps to differentiate this iteration: all (`None`), or `gradient_steps` of them
+    /// drawn without replacement.
+    fn gradient_step_subset(&mut self) -> Option<Vec<usize>> {
+        let total = self.config.sampler.steps;
+        let k = self.config.train.gradient_steps;
+        if k == 0 || k >= total {
+            return None;
+        }
+        let mut steps = rand::seq::index::sample(&mut self.rng, total, k).into_vec();
+        steps.sort_unstable();
+        Some(steps)
+    }
+
+    /// Δlog(τ) tracked for gradients, with its exact values. Over a subset of steps, the
+    /// tracked value is exact + (T/K)·(partial − stop_gradient(partial)): the right value with
+    /// the subset's unbiased gradient.
+    fn tracked_log_ratio(
+        &mut self,
+        trajectories: &Trajectories,
+        exact: Option<Vec<f64>>,
+        sigma: f64,
+    ) -> (Tensor<1>, Tensor<1>, Vec<f64>) {
+        let Some(steps) = self.gradient_step_subset() else {
+            let time = self.sampler.time(self.features_tracked.clone());
+            let ratio = log_ratio(&self.sampler, &time, trajectories, sigma, None);
+            let values = tensor_to_vec(ratio.delta_log.clone().detach().inner());
+            return (ratio.delta_log, ratio.kl, values);
+        };
+        let exact = exact.unwrap_or_else(|| {
+            let net = self.sampler.valid();
+            let time = net.time(self.features.clone());
+            tensor_to_vec(log_ratio(&net, &time, trajectories, sigma, None).delta_log)
+        });
+        let device = self.features_tracked.device();
+        let indices: Vec<i32> = steps.iter().map(|&k| k as i32).collect();
+        let indices = Tensor::<1, burn::tensor::Int>::from_data(
+            burn::tensor::TensorData::new(indices, [steps.len()]),
+            &device,
+        );
+        let features = self.features_tracked.clone().select(0, indices);
+        let time = self.sampler.time(features);
+        let partial = log_ratio(&self.sampler, &time, trajectories, sigma, Some(&steps));
+        let scale = self.config.sampler.steps as f32 / steps.len() as f32;
+        let exact_tensor = Tensor::<1>::from_data(
+            burn::tensor::TensorData::new(
+                exact.iter().map(|&v| v as f32).collect::<Vec<_>>(),
+                [exact.len()],
+            ),
+            &device,
+        );
+        let fluctuation = (partial.delta_log.clone() - partial.delta_log.detach()) * scale;
+        (exact_tensor + fluctuation, partial.kl * scale, exact)
+    }
+
     /// The objective's loss (tracked), its value, and the gradient for the learned log Z.
     fn loss(
         &mut self,
         trajectories: &Trajectories,
+        exact: Option<Vec<f64>>,
         target: &[f64],
         sigma: f64,
     ) -> Result<(Tensor<1>, f64, Option<f64>)> {
-        let time = self.sampler.time(self.features_tracked.clone());
-        let ratio = log_ratio(&self.sampler, &time, trajectories, sigma);
-        let delta_log = tensor_to_vec(ratio.delta_log.clone().detach().inner());
+        let (delta_log_tracked, kl, delta_log) = self.tracked_log_ratio(trajectories, exact, sigma);
         Ok(match self.config.train.objective {
             ObjectiveKind::Rtb => {
                 let (value, grad) = rtb_value_and_log_z_grad(&delta_log, self.log_z.value, target);
-                (rtb_loss(ratio.delta_log, self.log_z.value, target), value, Some(grad))
+                (rtb_loss(delta_log_tracked, self.log_z.value, target), value, Some(grad))
             }
             ObjectiveKind::VarGrad => {
-                let (loss, log_z_hat) = var_grad_loss(ratio.delta_log, &delta_log, target);
+                let (loss, log_z_hat) = var_grad_loss(delta_log_tracked, &delta_log, target);
                 self.log_z_estimate = Some(log_z_hat);
                 let (value, _) = rtb_value_and_log_z_grad(&delta_log, log_z_hat, target);
                 (loss, value, None)
             }
             ObjectiveKind::KlPolicyGradient => {
                 let loss = policy_gradient_loss(
-                    ratio.delta_log,
-                    ratio.kl,
+                    delta_log_tracked,
+                    kl,
                     target,
                     self.config.train.kl_weight,
                 );

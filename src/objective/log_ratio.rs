@@ -2,13 +2,17 @@
 //!
 //! Both transitions are Gaussians with the same σ, so with e = x_{k+1} − x_k − u·Δ (the
 //! increment the reference does not explain) each step contributes
-//! log q − log p_ref = (e·v − ½Δ‖v‖²)/σ²: the normalising constants cancel and no large
+//! δ_k = log q − log p_ref = (e·v − ½Δ‖v‖²)/σ²: the normalising constants cancel and no large
 //! terms are subtracted, which keeps float32 accurate.
 //!
 //! States are data here (no gradient flows through them), so the same function serves
 //! on-policy trajectories and backward-process trajectories from a replay buffer.
+//!
+//! With `steps`, only those time steps are differentiated: Δlog's value stays exact (it is
+//! passed in), and its gradient is the unbiased estimate (T/K)·Σ_{k∈S} ∇δ_k, which costs K/T
+//! of the full backward pass.
 
-use burn::tensor::Tensor;
+use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::sampler::trajectory::Trajectories;
 use crate::sampler::{SamplerNet, SamplerTime};
@@ -21,33 +25,59 @@ pub struct LogRatio {
     pub kl: Tensor<1>,
 }
 
-/// Δlog(τ) and the per-step KL sum for kept trajectories. Panics if the trajectories were
-/// simulated without keeping states, which is a programming error.
+/// Rows k·B … (k+1)·B − 1 of a time-major tensor for each k in `steps`, as (K·B) × d.
+fn select_steps(tensor: Tensor<2>, steps: &Tensor<1, Int>, total: usize, batch: usize) -> Tensor<2> {
+    let [rows, dim] = tensor.dims();
+    debug_assert_eq!(rows, total * batch);
+    let [count] = steps.dims();
+    tensor
+        .reshape([total, batch, dim])
+        .select(0, steps.clone())
+        .reshape([count * batch, dim])
+}
+
+/// δ summed per trajectory over all steps, or over `steps` only (see the module notes).
+/// `time` must be the sampler's time embeddings of the same steps. Panics if the
+/// trajectories were simulated without keeping states, which is a programming error.
 pub fn log_ratio(
     net: &SamplerNet,
     time: &SamplerTime,
     trajectories: &Trajectories,
     sigma: f64,
+    steps: Option<&[usize]>,
 ) -> LogRatio {
     let states = trajectories
         .states
         .clone()
         .expect("training needs trajectories with their states");
-    let (steps, batch) = (trajectories.steps, trajectories.batch);
+    let (total, batch) = (trajectories.steps, trajectories.batch);
     let [_, dim] = states.dims();
-    let dt = 1.0 / steps as f32;
-    let rows = steps * batch;
-    let x = states.clone().slice([0..rows, 0..dim]);
-    let next = states.slice([batch..rows + batch, 0..dim]);
-    let mut increment = next - x.clone();
-    if let Some(u) = &trajectories.reference_drift {
-        increment = increment - u.clone() * dt;
+    let dt = 1.0 / total as f32;
+    let rows = total * batch;
+    let mut x = states.clone().slice([0..rows, 0..dim]);
+    let mut next = states.slice([batch..rows + batch, 0..dim]);
+    let mut reference_drift = trajectories.reference_drift.clone();
+    let mut langevin_grad = trajectories.langevin_grad.clone();
+    let mut count = total;
+    if let Some(steps) = steps {
+        let indices: Vec<i32> = steps.iter().map(|&k| k as i32).collect();
+        let indices = Tensor::<1, Int>::from_data(TensorData::new(indices, [steps.len()]), &x.device());
+        let pick = |t: Tensor<2>| select_steps(t, &indices, total, batch);
+        x = pick(x);
+        next = pick(next);
+        reference_drift = reference_drift.map(pick);
+        langevin_grad = langevin_grad.map(pick);
+        count = steps.len();
     }
-    let v = net.control_grid(x, time, trajectories.langevin_grad.clone());
+    let mut increment = next - x.clone();
+    if let Some(u) = reference_drift {
+        increment = increment - u * dt;
+    }
+    let v = net.control_grid(x, time, langevin_grad);
     let inv_var = 1.0 / (sigma * sigma) as f32;
     let squared = v.clone().powi_scalar(2).sum_dim(1);
     let per_step = ((increment * v).sum_dim(1) - squared.clone() * (0.5 * dt)) * inv_var;
-    let per_trajectory = |t: Tensor<2>| t.reshape([steps, batch]).sum_dim(0).reshape([batch]);
+    let per_trajectory = |t: Tensor<2>| t.reshape([count, batch]).sum_dim(0).reshape([batch]);
     LogRatio {
         delta_log: per_trajectory(per_step),
         kl: per_trajectory(squared * (0.5 * dt * inv_var)),

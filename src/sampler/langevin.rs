@@ -3,7 +3,6 @@
 
 use burn::module::Module;
 use burn::nn::Linear;
-use burn::tensor::activation::silu;
 use burn::tensor::{Device, Tensor};
 
 use super::network::DriftNetConfig;
@@ -15,6 +14,8 @@ pub struct LangevinScale {
     time_in: Linear,
     hidden: Linear,
     head: Linear,
+    #[module(skip)]
+    activation: super::network::Activation,
 }
 
 impl LangevinScale {
@@ -33,13 +34,14 @@ impl LangevinScale {
             time_in,
             hidden,
             head,
+            activation: config.activation,
         }
     }
 
     /// NN₂(t) for rows of time features (rows × d).
     pub fn forward(&self, features: Tensor<2>) -> Tensor<2> {
-        let h = silu(self.time_in.forward(features));
-        let h = silu(self.hidden.forward(h));
+        let h = self.activation.apply(self.time_in.forward(features));
+        let h = self.activation.apply(self.hidden.forward(h));
         self.head.forward(h)
     }
 }

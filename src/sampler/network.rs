@@ -6,13 +6,34 @@
 
 use burn::module::{Module, Param};
 use burn::nn::Linear;
-use burn::tensor::activation::silu;
+use burn::tensor::activation::{relu, silu};
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 
 use crate::math::rng::Rng;
 use crate::math::time_embedding;
+
+/// The nonlinearity between layers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    /// max(0, x). The default: on the CPU backend it is about 50× cheaper than SiLU, whose
+    /// exponential is evaluated one element at a time.
+    #[default]
+    Relu,
+    /// x·σ(x), smooth.
+    Silu,
+}
+
+impl Activation {
+    pub fn apply<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+        match self {
+            Self::Relu => relu(x),
+            Self::Silu => silu(x),
+        }
+    }
+}
 
 /// Architecture of a drift network; saved beside its weights.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -26,6 +47,7 @@ pub struct DriftNetConfig {
     pub depth: usize,
     /// Number of Fourier harmonics of t.
     pub time_frequencies: usize,
+    pub activation: Activation,
 }
 
 impl Default for DriftNetConfig {
@@ -35,6 +57,7 @@ impl Default for DriftNetConfig {
             hidden: 64,
             depth: 2,
             time_frequencies: 16,
+            activation: Activation::Relu,
         }
     }
 }
@@ -45,6 +68,8 @@ pub struct DriftNet {
     time_in: Linear,
     hidden: Vec<Linear>,
     head: Linear,
+    #[module(skip)]
+    activation: Activation,
 }
 
 /// A linear layer initialised on the host from `rng` (torch's default: U(±1/√fan_in)), so that
@@ -95,6 +120,7 @@ impl DriftNet {
                 .map(|_| dense(rng, h, h, false, device))
                 .collect(),
             head: dense(rng, h, config.dim, zero_head, device),
+            activation: config.activation,
         }
     }
 
@@ -106,7 +132,7 @@ impl DriftNet {
     /// The drift at states `x` (N × d) given their time embedding (N × H, or 1 × H shared by
     /// all rows).
     pub fn forward(&self, x: Tensor<2>, time_embedding: Tensor<2>) -> Tensor<2> {
-        let h = silu(self.state_in.forward(x) + time_embedding);
+        let h = self.activation.apply(self.state_in.forward(x) + time_embedding);
         self.forward_hidden(h)
     }
 
@@ -117,13 +143,16 @@ impl DriftNet {
         let [steps, width] = time_embedding.dims();
         let batch = rows / steps;
         let state = self.state_in.forward(x).reshape([steps, batch, width]);
-        let h = silu(state + time_embedding.unsqueeze_dim::<3>(1)).reshape([rows, width]);
+        let h = self
+            .activation
+            .apply(state + time_embedding.unsqueeze_dim::<3>(1))
+            .reshape([rows, width]);
         self.forward_hidden(h)
     }
 
     fn forward_hidden(&self, mut h: Tensor<2>) -> Tensor<2> {
         for layer in &self.hidden {
-            h = silu(layer.forward(h));
+            h = self.activation.apply(layer.forward(h));
         }
         self.head.forward(h)
     }
