@@ -54,9 +54,19 @@ fn child(backend: &str, variant: usize, seconds: f64) -> Result<(), String> {
     Ok(())
 }
 
-fn measure(backend: &str, threads: Option<usize>, variant: usize, seconds: f64) -> Option<(f64, String)> {
+fn measure(
+    backend: &str,
+    threads: Option<usize>,
+    variant: usize,
+    seconds: f64,
+) -> Option<(f64, String)> {
     let mut command = Command::new(std::env::current_exe().ok()?);
-    command.args(["--child", backend, &variant.to_string(), &seconds.to_string()]);
+    command.args([
+        "--child",
+        backend,
+        &variant.to_string(),
+        &seconds.to_string(),
+    ]);
     if let Some(t) = threads {
         command.env("RAYON_NUM_THREADS", t.to_string());
     }

@@ -87,7 +87,9 @@ impl ComputeDevice {
     /// One line for logs and the status bar.
     pub fn describe(&self) -> String {
         match &self.adapter {
-            Some(a) if a.software => format!("GPU backend (wgpu {} on {}, software)", a.backend, a.name),
+            Some(a) if a.software => {
+                format!("GPU backend (wgpu {} on {}, software)", a.backend, a.name)
+            }
             Some(a) => format!("GPU backend (wgpu {} on {})", a.backend, a.name),
             None => {
                 let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -105,8 +107,16 @@ impl ComputeDevice {
 /// it panicked inside wgpu-hal instead of returning an error.
 fn gpu_apis() -> [(wgpu::Backends, wgpu::Backend, WgpuBackend); 3] {
     [
-        (wgpu::Backends::VULKAN, wgpu::Backend::Vulkan, WgpuBackend::Vulkan),
-        (wgpu::Backends::METAL, wgpu::Backend::Metal, WgpuBackend::Metal),
+        (
+            wgpu::Backends::VULKAN,
+            wgpu::Backend::Vulkan,
+            WgpuBackend::Vulkan,
+        ),
+        (
+            wgpu::Backends::METAL,
+            wgpu::Backend::Metal,
+            WgpuBackend::Metal,
+        ),
         (wgpu::Backends::DX12, wgpu::Backend::Dx12, WgpuBackend::Dx12),
     ]
 }
@@ -167,7 +177,10 @@ fn init_wgpu(info: &wgpu::AdapterInfo, index_among_kind: usize) -> Result<Comput
             })
         }
         Ok(Err(e)) => Err(format!("{} ({:?}): {e}", info.name, info.backend)),
-        Err(_) => Err(format!("{} ({:?}): the driver panicked", info.name, info.backend)),
+        Err(_) => Err(format!(
+            "{} ({:?}): the driver panicked",
+            info.name, info.backend
+        )),
     }
 }
 
@@ -176,7 +189,9 @@ fn init_wgpu(info: &wgpu::AdapterInfo, index_among_kind: usize) -> Result<Comput
 /// burn's wgpu runtime can be brought up only once per adapter.
 pub fn select(choice: BackendChoice) -> ComputeDevice {
     static CHOSEN: Mutex<Vec<(BackendChoice, ComputeDevice)>> = Mutex::new(Vec::new());
-    let mut chosen = CHOSEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut chosen = CHOSEN
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some((_, device)) = chosen.iter().find(|(c, _)| *c == choice) {
         return device.clone();
     }

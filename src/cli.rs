@@ -220,11 +220,18 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
     }
     eprintln!("backend: {}", trainer.compute.describe());
     eprintln!("reference: {}", trainer.reference.describe());
-    eprintln!("constraint: {} (β = {})", trainer.constraint.describe(), trainer.config.constraint.beta);
+    eprintln!(
+        "constraint: {} (β = {})",
+        trainer.constraint.describe(),
+        trainer.config.constraint.beta
+    );
 
     let iterations = trainer.config.train.iterations;
     let eval_every = trainer.config.train.eval_every;
-    let bar = progress_bar(iterations as u64, args.quiet || !trainer.config.train.objective.is_trained());
+    let bar = progress_bar(
+        iterations as u64,
+        args.quiet || !trainer.config.train.objective.is_trained(),
+    );
     bar.set_prefix(trainer.config.train.objective.name());
     let mut outcome = Outcome::Ok;
     while !trainer.is_done() {
@@ -237,9 +244,12 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
                         record.loss, record.log_z, record.grad_norm
                     ));
                 }
-                if eval_every > 0 && record.iteration % eval_every == 0 && record.iteration < iterations {
+                if eval_every > 0
+                    && record.iteration % eval_every == 0
+                    && record.iteration < iterations
+                {
                     let m = trainer.evaluate()?;
-                    bar.println(format!(
+                    let line = format!(
                         "[{}] modes {}/{} TV {} IW log Z {} (ref {}) ED {}",
                         m.iterations,
                         m.modes_covered.unwrap_or(0),
@@ -248,7 +258,8 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
                         fmt_opt(m.log_z_iw),
                         fmt_opt(m.log_z_ref),
                         fmt_opt(m.energy_distance),
-                    ));
+                    );
+                    bar.suspend(|| eprintln!("{line}"));
                 }
             }
             Err(e @ Error::NonFinite { .. }) => {
@@ -277,7 +288,11 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
         if let Some(path) = &args.export_samples {
             write_csv(
                 path,
-                &[("sampler", &draw.samples), ("reference", &reference), ("prior", &prior)],
+                &[
+                    ("sampler", &draw.samples),
+                    ("reference", &reference),
+                    ("prior", &prior),
+                ],
             )?;
             eprintln!("wrote samples to {}", path.display());
         }
@@ -291,7 +306,10 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
                     markers: None,
                 },
                 ScatterPanel {
-                    title: format!("reference posterior ({})", short_method(&metrics.reference_method)),
+                    title: format!(
+                        "reference posterior ({})",
+                        short_method(&metrics.reference_method)
+                    ),
                     points: &reference,
                     color: REFERENCE_COLOR,
                     markers: Some(&centers),
@@ -337,17 +355,26 @@ fn write_curves(path: &Path, trainer: &Trainer) -> Result<()> {
     let evals = &trainer.history.evaluations;
     let mut curves = vec![Curve {
         name: "learned log Z".into(),
-        points: steps.iter().map(|s| (s.iteration as f64, s.log_z)).collect(),
+        points: steps
+            .iter()
+            .map(|s| (s.iteration as f64, s.log_z))
+            .collect(),
         color: SAMPLER_COLOR,
     }];
     curves.push(Curve {
         name: "IW log Z".into(),
-        points: evals.iter().filter_map(|m| Some((m.iterations as f64, m.log_z_iw?))).collect(),
+        points: evals
+            .iter()
+            .filter_map(|m| Some((m.iterations as f64, m.log_z_iw?)))
+            .collect(),
         color: PRIOR_COLOR,
     });
     curves.push(Curve {
         name: "reference log Z".into(),
-        points: evals.iter().filter_map(|m| Some((m.iterations as f64, m.log_z_ref?))).collect(),
+        points: evals
+            .iter()
+            .filter_map(|m| Some((m.iterations as f64, m.log_z_ref?)))
+            .collect(),
         color: REFERENCE_COLOR,
     });
     write_lines(
@@ -386,7 +413,13 @@ pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
     let bar = progress_bar(config.prior.iterations as u64, args.quiet);
     bar.set_prefix("prior");
     let started = Instant::now();
-    let prior = train_diffusion_prior(&config.prior, &data, &compute, config.seed, &mut prior_progress(&bar))?;
+    let prior = train_diffusion_prior(
+        &config.prior,
+        &data,
+        &compute,
+        config.seed,
+        &mut prior_progress(&bar),
+    )?;
     bar.finish_and_clear();
     prior.save(&args.output)?;
     eprintln!(
@@ -399,7 +432,13 @@ pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
     let steps = prior.meta.steps;
     let reference = crate::prior::Reference::Diffusion(prior);
     let mut rng = crate::math::rng::seeded(config.seed.wrapping_add(99));
-    let samples = crate::sampler::trajectory::sample_reference(&reference, steps, 20_000, &mut rng, &compute.device);
+    let samples = crate::sampler::trajectory::sample_reference(
+        &reference,
+        steps,
+        20_000,
+        &mut rng,
+        &compute.device,
+    );
     let data_samples = data.sample(&mut rng, 20_000);
     if let Some(components) = data.components() {
         let modes = crate::metrics::Modes::Components(components.clone());
@@ -446,7 +485,11 @@ pub fn sample(args: &SampleArgs) -> Result<Outcome> {
     let seed = args.seed.unwrap_or(trainer.config.seed.wrapping_add(23));
     let draw = trainer.draw(args.n, &mut crate::math::rng::seeded(seed));
     write_csv(&args.output, &[("sampler", &draw.samples)])?;
-    eprintln!("wrote {} samples to {}", draw.samples.len(), args.output.display());
+    eprintln!(
+        "wrote {} samples to {}",
+        draw.samples.len(),
+        args.output.display()
+    );
     Ok(Outcome::Ok)
 }
 

@@ -27,7 +27,9 @@ pub enum Error {
         got: usize,
     },
     /// Training produced a non-finite number; the last good state is kept.
-    #[error("training stopped at iteration {iteration}: {what} is not finite ({value}); the last good state is kept")]
+    #[error(
+        "training stopped at iteration {iteration}: {what} is not finite ({value}); the last good state is kept"
+    )]
     NonFinite {
         iteration: usize,
         what: String,

@@ -14,7 +14,9 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn config(name: &str) -> String {
-    common::repo_path(&format!("examples/configs/{name}")).display().to_string()
+    common::repo_path(&format!("examples/configs/{name}"))
+        .display()
+        .to_string()
 }
 
 const KEYS: [&str; 13] = [
@@ -66,7 +68,10 @@ fn train_prints_json_last_and_exports_samples() {
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("source,x0,x1"));
     for source in ["sampler", "reference", "prior"] {
-        assert!(text.lines().any(|l| l.starts_with(&format!("{source},"))), "no {source} rows");
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{source},"))),
+            "no {source} rows"
+        );
     }
 }
 
@@ -77,9 +82,17 @@ fn assert_clear_error(args: &[&str], expected: &[&str]) {
     assert!(!out.status.success(), "must fail: {args:?}");
     assert!(!stderr.contains("panicked"), "panic for {args:?}: {stderr}");
     let error_lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(error_lines.len(), 1, "one error line for {args:?}: {stderr}");
+    assert_eq!(
+        error_lines.len(),
+        1,
+        "one error line for {args:?}: {stderr}"
+    );
     for word in expected {
-        assert!(error_lines[0].contains(word), "{word:?} not in {:?}", error_lines[0]);
+        assert!(
+            error_lines[0].contains(word),
+            "{word:?} not in {:?}",
+            error_lines[0]
+        );
     }
 }
 
@@ -93,47 +106,142 @@ fn bad_input_gives_one_clear_line() {
     };
     let exact = config("gaussian_exact.toml");
 
-    assert_clear_error(&["train", "--config", "/no/such/file.toml"], &["/no/such/file.toml"]);
-    let bad_toml = write("bad.toml", b"[train]\nbatchsize = 3\n");
-    assert_clear_error(&["train", "--config", &bad_toml], &["bad.toml", "batchsize"]);
     assert_clear_error(
-        &["train", "--config", &exact, "--set", "train.batch=0", "--backend", "cpu"],
+        &["train", "--config", "/no/such/file.toml"],
+        &["/no/such/file.toml"],
+    );
+    let bad_toml = write("bad.toml", b"[train]\nbatchsize = 3\n");
+    assert_clear_error(
+        &["train", "--config", &bad_toml],
+        &["bad.toml", "batchsize"],
+    );
+    assert_clear_error(
+        &[
+            "train",
+            "--config",
+            &exact,
+            "--set",
+            "train.batch=0",
+            "--backend",
+            "cpu",
+        ],
         &["train.batch"],
     );
     assert_clear_error(
-        &["train", "--config", &exact, "--set", "constraint.beta=-1", "--backend", "cpu"],
+        &[
+            "train",
+            "--config",
+            &exact,
+            "--set",
+            "constraint.beta=-1",
+            "--backend",
+            "cpu",
+        ],
         &["constraint.beta"],
     );
     assert_clear_error(
-        &["train", "--config", &exact, "--set", "train.objectiv=rtb", "--backend", "cpu"],
+        &[
+            "train",
+            "--config",
+            &exact,
+            "--set",
+            "train.objectiv=rtb",
+            "--backend",
+            "cpu",
+        ],
         &["objectiv"],
     );
 
     let out = dir.path().join("prior");
     let out = out.to_str().unwrap();
     let ragged = write("ragged.csv", b"1,2\n3\n");
-    assert_clear_error(&["pretrain", "--dataset", &ragged, "--output", out, "--backend", "cpu"], &["ragged.csv", "line 2"]);
+    assert_clear_error(
+        &[
+            "pretrain",
+            "--dataset",
+            &ragged,
+            "--output",
+            out,
+            "--backend",
+            "cpu",
+        ],
+        &["ragged.csv", "line 2"],
+    );
     let nan = write("nan.csv", b"x,y\n1,2\nNaN,3\n");
-    assert_clear_error(&["pretrain", "--dataset", &nan, "--output", out, "--backend", "cpu"], &["nan.csv", "line 3"]);
+    assert_clear_error(
+        &[
+            "pretrain",
+            "--dataset",
+            &nan,
+            "--output",
+            out,
+            "--backend",
+            "cpu",
+        ],
+        &["nan.csv", "line 3"],
+    );
     let words = write("words.csv", b"1,2\n3,four\n");
-    assert_clear_error(&["pretrain", "--dataset", &words, "--output", out, "--backend", "cpu"], &["words.csv", "four"]);
+    assert_clear_error(
+        &[
+            "pretrain",
+            "--dataset",
+            &words,
+            "--output",
+            out,
+            "--backend",
+            "cpu",
+        ],
+        &["words.csv", "four"],
+    );
     let empty = write("empty.csv", b"");
-    assert_clear_error(&["pretrain", "--dataset", &empty, "--output", out, "--backend", "cpu"], &["empty.csv", "no rows"]);
+    assert_clear_error(
+        &[
+            "pretrain",
+            "--dataset",
+            &empty,
+            "--output",
+            out,
+            "--backend",
+            "cpu",
+        ],
+        &["empty.csv", "no rows"],
+    );
 
     let not_png = write("sketch.png", b"this is text");
     assert_clear_error(
         &[
-            "train", "--config", &exact, "--backend", "cpu",
-            "--set", "constraint.kind=grid",
-            "--set", &format!("constraint.grid.path=\"{not_png}\""),
+            "train",
+            "--config",
+            &exact,
+            "--backend",
+            "cpu",
+            "--set",
+            "constraint.kind=grid",
+            "--set",
+            &format!("constraint.grid.path=\"{not_png}\""),
         ],
         &["sketch.png", "not a readable image"],
     );
     assert_clear_error(
-        &["train", "--config", &exact, "--backend", "cpu", "--set", "constraint.kind=energy", "--set", "prior.kind=diffusion", "--set", "prior.path=\"/no/prior\""],
+        &[
+            "train",
+            "--config",
+            &exact,
+            "--backend",
+            "cpu",
+            "--set",
+            "constraint.kind=energy",
+            "--set",
+            "prior.kind=diffusion",
+            "--set",
+            "prior.path=\"/no/prior\"",
+        ],
         &["/no/prior"],
     );
-    assert_clear_error(&["sample", "--checkpoint", "/no/checkpoint", "--output", out], &["/no/checkpoint"]);
+    assert_clear_error(
+        &["sample", "--checkpoint", "/no/checkpoint", "--output", out],
+        &["/no/checkpoint"],
+    );
 }
 
 #[test]
@@ -141,13 +249,27 @@ fn a_diverging_run_exits_with_a_message_and_saves_the_last_good_state() {
     let dir = tempfile::tempdir().unwrap();
     let save = dir.path().join("run");
     let out = run(&[
-        "train", "--config", &config("gaussian_exact.toml"), "--backend", "cpu", "--quiet",
-        "--set", "train.lr=1e25", "--set", "train.iterations=20", "--set", "eval.samples=100",
-        "--save", save.to_str().unwrap(),
+        "train",
+        "--config",
+        &config("gaussian_exact.toml"),
+        "--backend",
+        "cpu",
+        "--quiet",
+        "--set",
+        "train.lr=1e25",
+        "--set",
+        "train.iterations=20",
+        "--set",
+        "eval.samples=100",
+        "--save",
+        save.to_str().unwrap(),
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("not finite") && stderr.contains("last good state"), "{stderr}");
+    assert!(
+        stderr.contains("not finite") && stderr.contains("last good state"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(save.join("sampler.bpk").is_file());
 }

@@ -7,7 +7,9 @@ use posterior_studio::constraint::GaussianObservation;
 use posterior_studio::math::rng::seeded;
 use posterior_studio::metrics::exact_gaussian::gaussian_posterior;
 
-fn exact(config: &posterior_studio::ExperimentConfig) -> posterior_studio::metrics::exact_gaussian::GaussianPosterior {
+fn exact(
+    config: &posterior_studio::ExperimentConfig,
+) -> posterior_studio::metrics::exact_gaussian::GaussianPosterior {
     let obs = GaussianObservation::new(&config.constraint.gaussian_obs).unwrap();
     gaussian_posterior(config.prior.sigma.powi(2), &obs, config.constraint.beta).unwrap()
 }
@@ -30,7 +32,11 @@ fn reference_log_z_by_quadrature_matches_closed_form() {
     let exact = exact(&trainer.config);
     let metrics = trainer.evaluate().unwrap();
     let log_z_ref = metrics.log_z_ref.unwrap();
-    assert!((log_z_ref - exact.log_z).abs() < 1e-3, "{log_z_ref} vs {}", exact.log_z);
+    assert!(
+        (log_z_ref - exact.log_z).abs() < 1e-3,
+        "{log_z_ref} vs {}",
+        exact.log_z
+    );
 }
 
 #[test]
@@ -46,17 +52,34 @@ fn rtb_matches_closed_form_gaussian_posterior() {
     let cov = draw.samples.covariance();
     eprintln!(
         "exact mean {:?} cov {:?} log Z {:.4}\nRTB   mean {mean:?} cov {cov:?} IW log Z {:?} learned {:?} ESS {:?}",
-        exact.mean, exact.covariance, exact.log_z, metrics.log_z_iw, metrics.log_z_learned, metrics.ess
+        exact.mean,
+        exact.covariance,
+        exact.log_z,
+        metrics.log_z_iw,
+        metrics.log_z_learned,
+        metrics.ess
     );
     for (m, e) in mean.iter().zip(&exact.mean) {
         assert!((m - e).abs() < 0.05, "mean {mean:?} vs {:?}", exact.mean);
     }
     for (c, e) in cov.iter().zip(&exact.covariance) {
-        assert!((c - e).abs() < 0.05, "covariance {cov:?} vs {:?}", exact.covariance);
+        assert!(
+            (c - e).abs() < 0.05,
+            "covariance {cov:?} vs {:?}",
+            exact.covariance
+        );
     }
     let iw = metrics.log_z_iw.unwrap();
-    assert!((iw - exact.log_z).abs() < 0.02, "IW log Z {iw} vs {}", exact.log_z);
+    assert!(
+        (iw - exact.log_z).abs() < 0.02,
+        "IW log Z {iw} vs {}",
+        exact.log_z
+    );
     let learned = metrics.log_z_learned.unwrap();
-    assert!((learned - exact.log_z).abs() < 0.05, "learned log Z {learned} vs {}", exact.log_z);
+    assert!(
+        (learned - exact.log_z).abs() < 0.05,
+        "learned log Z {learned} vs {}",
+        exact.log_z
+    );
     assert!(metrics.ess.unwrap() > 0.9, "ESS {:?}", metrics.ess);
 }

@@ -49,12 +49,21 @@ fn gpu_backend_matches_cpu_backend() {
     let (cpu_losses, cpu_samples, cpu_log_w) = run("cpu");
     let (gpu_losses, gpu_samples, gpu_log_w) = run("gpu");
     for (a, b) in cpu_losses.iter().zip(&gpu_losses) {
-        assert!((a - b).abs() <= 1e-3 * (1.0 + a.abs()), "loss {a} (cpu) vs {b} (gpu)");
+        assert!(
+            (a - b).abs() <= 1e-3 * (1.0 + a.abs()),
+            "loss {a} (cpu) vs {b} (gpu)"
+        );
     }
     for (a, b) in cpu_samples.iter().zip(&gpu_samples) {
-        assert!((a - b).abs() <= 1e-3 * (1.0 + a.abs()), "sample {a} (cpu) vs {b} (gpu)");
+        assert!(
+            (a - b).abs() <= 1e-3 * (1.0 + a.abs()),
+            "sample {a} (cpu) vs {b} (gpu)"
+        );
     }
     for (a, b) in cpu_log_w.iter().zip(&gpu_log_w) {
-        assert!((a - b).abs() <= 1e-3 * (1.0 + a.abs()), "log w {a} (cpu) vs {b} (gpu)");
+        assert!(
+            (a - b).abs() <= 1e-3 * (1.0 + a.abs()),
+            "log w {a} (cpu) vs {b} (gpu)"
+        );
     }
 }

@@ -62,7 +62,10 @@ impl Constraint for EnergyConstraint {
     }
 
     fn describe(&self) -> String {
-        format!("energy target {} over N(0, {:.2}·I)", self.name, self.reference_variance)
+        format!(
+            "energy target {} over N(0, {:.2}·I)",
+            self.name, self.reference_variance
+        )
     }
 }
 

@@ -59,7 +59,10 @@ impl GridConstraint {
         upper: [f64; 2],
     ) -> Result<Self> {
         if width < 2 || height < 2 {
-            return Err(Error::config("constraint.grid", "needs at least 2×2 values"));
+            return Err(Error::config(
+                "constraint.grid",
+                "needs at least 2×2 values",
+            ));
         }
         if values.len() != width * height {
             return Err(Error::config(
@@ -120,7 +123,11 @@ impl GridConstraint {
         if let Some(i) = rows.iter().position(|r| r.len() != width) {
             return Err(Error::config(
                 "constraint.grid.values",
-                format!("row {} has {} values, expected {width}", i + 1, rows[i].len()),
+                format!(
+                    "row {} has {} values, expected {width}",
+                    i + 1,
+                    rows[i].len()
+                ),
             ));
         }
         Self::new(width, rows.len(), rows.concat(), lower, upper)
@@ -172,12 +179,18 @@ impl GridConstraint {
                 (g * u16::MAX as f64).round() as u16
             })
             .collect();
-        let image =
-            image::ImageBuffer::<image::Luma<u16>, _>::from_raw(self.width as u32, self.height as u32, pixels)
-                .ok_or_else(|| Error::Unsupported("grid size does not fit an image".into()))?;
+        let image = image::ImageBuffer::<image::Luma<u16>, _>::from_raw(
+            self.width as u32,
+            self.height as u32,
+            pixels,
+        )
+        .ok_or_else(|| Error::Unsupported("grid size does not fit an image".into()))?;
         let mut bytes = Vec::new();
         image
-            .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+            .write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            )
             .map_err(|e| Error::Unsupported(format!("cannot encode PNG: {e}")))?;
         Ok(bytes)
     }
@@ -210,7 +223,12 @@ impl GridConstraint {
         let max_y = (self.height - 1) as f64;
         let inside_x = (0.0..=max_x).contains(&fx);
         let inside_y = (0.0..=max_y).contains(&fy);
-        (fx.clamp(0.0, max_x), fy.clamp(0.0, max_y), inside_x, inside_y)
+        (
+            fx.clamp(0.0, max_x),
+            fy.clamp(0.0, max_y),
+            inside_x,
+            inside_y,
+        )
     }
 
     /// log r at column i, row j counted from the bottom.
@@ -321,6 +339,9 @@ mod tests {
         let err = GridConstraint::from_png(&path, [0.0, 0.0], [1.0, 1.0], 1e-3)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("fake.png") && err.contains("not a readable image"), "{err}");
+        assert!(
+            err.contains("fake.png") && err.contains("not a readable image"),
+            "{err}"
+        );
     }
 }

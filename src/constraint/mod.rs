@@ -170,7 +170,10 @@ pub(crate) fn finite_vec(field: &str, values: &[f64]) -> Result<()> {
         return Err(Error::config(field, "must not be empty"));
     }
     if let Some(v) = values.iter().find(|v| !v.is_finite()) {
-        return Err(Error::config(field, format!("holds a non-finite value {v}")));
+        return Err(Error::config(
+            field,
+            format!("holds a non-finite value {v}"),
+        ));
     }
     Ok(())
 }
@@ -179,7 +182,10 @@ pub(crate) fn positive(field: &str, v: f64) -> Result<()> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
-        Err(Error::config(field, format!("must be a positive number, got {v}")))
+        Err(Error::config(
+            field,
+            format!("must be a positive number, got {v}"),
+        ))
     }
 }
 

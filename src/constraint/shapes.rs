@@ -199,11 +199,17 @@ impl HalfPlane {
         finite_vec("constraint.half_plane.normal", &config.normal)?;
         positive("constraint.half_plane.softness", config.softness)?;
         if !config.offset.is_finite() {
-            return Err(Error::config("constraint.half_plane.offset", "must be finite"));
+            return Err(Error::config(
+                "constraint.half_plane.offset",
+                "must be finite",
+            ));
         }
         let norm = config.normal.iter().map(|v| v * v).sum::<f64>().sqrt();
         if norm == 0.0 {
-            return Err(Error::config("constraint.half_plane.normal", "must not be zero"));
+            return Err(Error::config(
+                "constraint.half_plane.normal",
+                "must not be zero",
+            ));
         }
         Ok(Self {
             normal: config.normal.clone(),

@@ -91,9 +91,9 @@ impl Trainer {
         let sampler_path = dir.join(SAMPLER_FILE);
         let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(files::read(&sampler_path)?))
             .map_err(|e| Error::Checkpoint {
-                path: sampler_path.clone(),
-                message: format!("not a burn record: {e:?}"),
-            })?;
+            path: sampler_path.clone(),
+            message: format!("not a burn record: {e:?}"),
+        })?;
         let mut net_config = trainer.config.sampler.net.clone();
         net_config.dim = trainer.reference.dim();
         let fresh = SamplerNet::new(
@@ -102,10 +102,12 @@ impl Trainer {
             &mut seeded(0),
             &trainer.compute.autodiff(),
         );
-        let sampler = fresh.try_load_record(record).map_err(|e| Error::Checkpoint {
-            path: sampler_path.clone(),
-            message: format!("{e:?}"),
-        })?;
+        let sampler = fresh
+            .try_load_record(record)
+            .map_err(|e| Error::Checkpoint {
+                path: sampler_path.clone(),
+                message: format!("{e:?}"),
+            })?;
         trainer.replace_sampler(sampler, state.iteration, state.log_z);
         let history_path = dir.join(HISTORY_FILE);
         if history_path.is_file() {

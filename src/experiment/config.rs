@@ -390,7 +390,10 @@ impl ExperimentConfig {
             if v.is_finite() && v > 0.0 {
                 Ok(())
             } else {
-                Err(Error::config(field, format!("must be a positive number, got {v}")))
+                Err(Error::config(
+                    field,
+                    format!("must be a positive number, got {v}"),
+                ))
             }
         };
         finite_positive("train.lr", self.train.lr)?;
@@ -420,7 +423,10 @@ impl ExperimentConfig {
                 ));
             }
             positive("train.local_search.every", self.train.local_search.every)?;
-            finite_positive("train.local_search.step_size", self.train.local_search.step_size)?;
+            finite_positive(
+                "train.local_search.step_size",
+                self.train.local_search.step_size,
+            )?;
             if self.prior.kind != PriorKind::Brownian {
                 return Err(Error::config(
                     "train.local_search.enabled",
@@ -463,7 +469,10 @@ fn set_path(root: &mut toml::Value, key: &str, new: toml::Value) -> Result<()> {
     let mut node = root;
     for (i, part) in parts.iter().enumerate() {
         let Some(table) = node.as_table_mut() else {
-            return Err(Error::config(key, format!("`{}` is not a section", parts[..i].join("."))));
+            return Err(Error::config(
+                key,
+                format!("`{}` is not a section", parts[..i].join(".")),
+            ));
         };
         if i + 1 == parts.len() {
             table.insert((*part).to_string(), new);
@@ -484,7 +493,10 @@ mod tests {
     fn default_config_round_trips_through_toml() {
         let config = ExperimentConfig::default();
         let text = config.to_toml();
-        assert_eq!(ExperimentConfig::from_toml(&text, "x.toml").unwrap(), config);
+        assert_eq!(
+            ExperimentConfig::from_toml(&text, "x.toml").unwrap(),
+            config
+        );
     }
 
     #[test]
@@ -508,7 +520,10 @@ mod tests {
         let err = ExperimentConfig::from_toml("[train]\nbatchsize = 3\n", "my.toml")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("my.toml") && err.contains("batchsize"), "{err}");
+        assert!(
+            err.contains("my.toml") && err.contains("batchsize"),
+            "{err}"
+        );
         let err = ExperimentConfig::default()
             .with_overrides(&["train.bach=3".into()])
             .unwrap_err()
@@ -520,9 +535,21 @@ mod tests {
     fn invalid_values_name_their_field() {
         let mut config = ExperimentConfig::default();
         config.train.batch = 0;
-        assert!(config.validate().unwrap_err().to_string().contains("train.batch"));
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("train.batch")
+        );
         let mut config = ExperimentConfig::default();
         config.constraint.beta = -1.0;
-        assert!(config.validate().unwrap_err().to_string().contains("constraint.beta"));
+        assert!(
+            config
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("constraint.beta")
+        );
     }
 }

@@ -122,7 +122,13 @@ impl Trainer {
 
     /// Samples of the reference process (the prior), `n` of them.
     pub fn prior_samples(&self, n: usize, rng: &mut Rng) -> Points {
-        sample_reference(&self.reference, self.config.sampler.steps, n, rng, &self.compute.device)
+        sample_reference(
+            &self.reference,
+            self.config.sampler.steps,
+            n,
+            rng,
+            &self.compute.device,
+        )
     }
 
     /// `n` samples of what this experiment produces (sampler, guided prior, or SIR), with their
@@ -184,6 +190,12 @@ impl Trainer {
             count: n.min(CHUNK),
             states,
         }
+    }
+
+    /// The reference posterior if it has been computed for the current β.
+    pub fn cached_truth(&self) -> Option<&Truth> {
+        let beta = self.beta();
+        self.truth.as_ref().filter(|t| t.beta == beta)
     }
 
     /// The reference posterior at the current β, computed once and cached.
@@ -252,7 +264,12 @@ impl Trainer {
         let m = eval.distance_samples;
         let sampler_head = draw.samples.head(m);
         let reference_head = truth.posterior.samples.head(m);
-        let finite_log_r: Vec<f64> = draw.log_r.iter().copied().filter(|v| v.is_finite()).collect();
+        let finite_log_r: Vec<f64> = draw
+            .log_r
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect();
         let trained = self.config.train.objective.is_trained();
         let is_sir = draw.sir.is_some();
         let mut metrics = Metrics {
@@ -262,14 +279,23 @@ impl Trainer {
                 .then(|| self.iteration as f64 / self.train_seconds),
             log_z_ref: Some(truth.posterior.log_z),
             log_z_iw: summary.map(|s| s.iw_log_z),
-            elbo: if is_sir { None } else { summary.map(|s| s.elbo) },
+            elbo: if is_sir {
+                None
+            } else {
+                summary.map(|s| s.elbo)
+            },
             log_z_learned: self.learned_log_z(),
             ess: summary.map(|s| s.ess),
             modes_total: Some(coverage.total),
             modes_covered: Some(coverage.covered),
             mode_tv: Some(coverage.tv),
             energy_distance: Some(energy_distance(&sampler_head, &reference_head)),
-            sliced_w2: Some(sliced_wasserstein(&sampler_head, &reference_head, 64, &mut rng)),
+            sliced_w2: Some(sliced_wasserstein(
+                &sampler_head,
+                &reference_head,
+                64,
+                &mut rng,
+            )),
             mean_log_r: (!finite_log_r.is_empty())
                 .then(|| finite_log_r.iter().sum::<f64>() / finite_log_r.len() as f64),
             loss: self.history.recent_loss(100),

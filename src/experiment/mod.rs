@@ -7,6 +7,7 @@ pub mod evaluation;
 pub mod history;
 pub mod setup;
 pub mod trainer;
+pub mod worker;
 
 pub use config::ExperimentConfig;
 pub use history::{History, StepRecord};

@@ -42,15 +42,11 @@ pub fn build_reference(
             let prior = match &config.prior.path {
                 Some(path) => DiffusionPrior::load(&resolve_path(path, base_dir), &compute.device)?,
                 None => {
-                    let data = DataSource::resolve(&resolve_path(&config.prior.dataset, base_dir).to_string_lossy())
-                        .or_else(|_| DataSource::resolve(&config.prior.dataset))?;
-                    train_diffusion_prior(
-                        &config.prior,
-                        &data,
-                        compute,
-                        config.seed,
-                        on_progress,
-                    )?
+                    let data = DataSource::resolve(
+                        &resolve_path(&config.prior.dataset, base_dir).to_string_lossy(),
+                    )
+                    .or_else(|_| DataSource::resolve(&config.prior.dataset))?;
+                    train_diffusion_prior(&config.prior, &data, compute, config.seed, on_progress)?
                 }
             };
             if prior.meta.steps != config.sampler.steps {

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::math::rng::{Rng, seeded};
 use crate::math::{IsoGmm, Points};
 use crate::objective::exploration::{annealed_beta, exploration_std};
-use crate::objective::gradient_clipping::{clip_global_norm, global_norm};
+use crate::objective::gradient_clipping::{clip_global_norm, global_norm, parameters_finite};
 use crate::objective::local_search::{LocalSearch, Target};
 use crate::objective::policy_gradient::policy_gradient_loss;
 use crate::objective::rtb::{rtb_loss, rtb_value_and_log_z_grad, var_grad_loss};
@@ -179,7 +179,10 @@ impl Trainer {
     }
 
     /// clip(β·∇ log r) for the Langevin term, when the sampler uses it.
-    pub(crate) fn langevin_gradient(&self, beta: f64) -> Option<Box<dyn Fn(&Points) -> Points + Sync>> {
+    pub(crate) fn langevin_gradient(
+        &self,
+        beta: f64,
+    ) -> Option<Box<dyn Fn(&Points) -> Points + Sync>> {
         if !self.sampler.uses_langevin() {
             return None;
         }
@@ -189,7 +192,11 @@ impl Trainer {
             let mut grad = constraint.grad_log_r_batch(points);
             for g in grad.as_mut_slice() {
                 let v = *g * beta as f32;
-                *g = if v.is_finite() { v.clamp(-clip, clip) } else { 0.0 };
+                *g = if v.is_finite() {
+                    v.clamp(-clip, clip)
+                } else {
+                    0.0
+                };
             }
             grad
         }))
@@ -301,9 +308,19 @@ impl Trainer {
         if let Some(max) = self.config.train.grad_clip {
             clip_global_norm(&self.sampler, &mut grads, grad_norm, max);
         }
+        // Handles only: keeping the pre-update module and optimiser state costs no copy.
+        let last_good = (self.sampler.clone(), self.optimizer.clone());
         self.sampler = self
             .optimizer
             .step(self.config.train.lr, self.sampler.clone(), grads);
+        if !parameters_finite(&self.sampler) {
+            (self.sampler, self.optimizer) = last_good;
+            return Err(Error::NonFinite {
+                iteration: self.iteration + 1,
+                what: "the updated weights".into(),
+                value: f64::INFINITY,
+            });
+        }
         if let Some(grad) = log_z_grad {
             self.log_z.set_lr(self.config.train.lr_log_z);
             self.log_z.step(grad);
@@ -393,7 +410,11 @@ impl Trainer {
         Ok(match self.config.train.objective {
             ObjectiveKind::Rtb => {
                 let (value, grad) = rtb_value_and_log_z_grad(&delta_log, self.log_z.value, target);
-                (rtb_loss(delta_log_tracked, self.log_z.value, target), value, Some(grad))
+                (
+                    rtb_loss(delta_log_tracked, self.log_z.value, target),
+                    value,
+                    Some(grad),
+                )
             }
             ObjectiveKind::VarGrad => {
                 let (loss, log_z_hat) = var_grad_loss(delta_log_tracked, &delta_log, target);
@@ -424,7 +445,8 @@ impl Trainer {
     /// join the buffer.
     fn run_local_search(&mut self, beta: f64) {
         let config = self.config.train.local_search.clone();
-        let (Some(search), Some(buffer)) = (self.local_search.as_mut(), self.buffer.as_mut()) else {
+        let (Some(search), Some(buffer)) = (self.local_search.as_mut(), self.buffer.as_mut())
+        else {
             return;
         };
         if config.every == 0 || self.iteration % config.every != 0 || buffer.is_empty() {
@@ -436,7 +458,8 @@ impl Trainer {
             constraint: self.constraint.as_ref(),
             beta,
         };
-        if let Some((end, log_r, log_pi)) = search.run(&start, &target, config.steps, &mut self.rng) {
+        if let Some((end, log_r, log_pi)) = search.run(&start, &target, config.steps, &mut self.rng)
+        {
             buffer.add(&end, &log_r, &log_pi);
         }
         log::debug!(
@@ -449,7 +472,11 @@ impl Trainer {
 
     /// Replaces the constraint (the GUI re-targets while training). The sampler keeps its
     /// weights; the cached reference posterior is dropped.
-    pub fn set_constraint(&mut self, constraint: Arc<dyn Constraint>, config: crate::constraint::ConstraintConfig) -> Result<()> {
+    pub fn set_constraint(
+        &mut self,
+        constraint: Arc<dyn Constraint>,
+        config: crate::constraint::ConstraintConfig,
+    ) -> Result<()> {
         if constraint.dim() != self.reference.dim() {
             return Err(Error::Dimension {
                 what: "constraint".into(),
@@ -531,7 +558,11 @@ fn check_objective(config: &ExperimentConfig, reference: &Reference) -> Result<(
             ));
         }
     }
-    if train.local_search.enabled && reference.terminal_log_density(&vec![0.0; reference.dim()]).is_none() {
+    if train.local_search.enabled
+        && reference
+            .terminal_log_density(&vec![0.0; reference.dim()])
+            .is_none()
+    {
         return Err(Error::config(
             "train.local_search.enabled",
             "local search needs the reference's density, which this prior does not give",

@@ -52,7 +52,8 @@ pub const REFERENCE_COLOR: RGBColor = RGBColor(214, 39, 40);
 pub const PRIOR_COLOR: RGBColor = RGBColor(127, 127, 127);
 
 fn is_svg(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"))
 }
 
 fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
@@ -88,7 +89,10 @@ fn render(path: &Path, size: (u32, u32), job: &impl Draw) -> Result<()> {
             .ok_or_else(|| plot_error(path, "pixel buffer size"))?;
         let mut bytes = Vec::new();
         image
-            .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+            .write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            )
             .map_err(|e| plot_error(path, e))?;
         crate::files::write_atomic(path, &bytes)
     }
@@ -114,7 +118,10 @@ pub fn common_bounds(panels: &[ScatterPanel<'_>]) -> ((f64, f64), (f64, f64)) {
     }
     let centre = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
     let half = ((hi[0] - lo[0]).max(hi[1] - lo[1]) / 2.0 * 1.08).max(1e-3);
-    ((centre[0] - half, centre[0] + half), (centre[1] - half, centre[1] + half))
+    (
+        (centre[0] - half, centre[0] + half),
+        (centre[1] - half, centre[1] + half),
+    )
 }
 
 fn draw_scatter<DB: DrawingBackend>(
@@ -147,15 +154,21 @@ fn draw_scatter<DB: DrawingBackend>(
             .map_err(|e| plot_error(path, e))?;
         let style = panel.color.mix(0.35).filled();
         chart
-            .draw_series(panel.points.rows().filter(|r| r.len() >= 2).map(|r| {
-                Circle::new((r[0] as f64, r[1] as f64), 2, style)
-            }))
+            .draw_series(
+                panel
+                    .points
+                    .rows()
+                    .filter(|r| r.len() >= 2)
+                    .map(|r| Circle::new((r[0] as f64, r[1] as f64), 2, style)),
+            )
             .map_err(|e| plot_error(path, e))?;
         if let Some(markers) = panel.markers {
             chart
-                .draw_series(markers.rows().map(|r| {
-                    Cross::new((r[0] as f64, r[1] as f64), 5, BLACK.stroke_width(2))
-                }))
+                .draw_series(
+                    markers
+                        .rows()
+                        .map(|r| Cross::new((r[0] as f64, r[1] as f64), 5, BLACK.stroke_width(2))),
+                )
                 .map_err(|e| plot_error(path, e))?;
         }
     }
@@ -200,7 +213,12 @@ fn draw_lines<DB: DrawingBackend>(
         .iter()
         .flat_map(|c| c.points.iter())
         .filter(|(x, y)| x.is_finite() && y.is_finite() && (!plot.log_y || *y > 0.0));
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    let (mut x0, mut x1, mut y0, mut y1) = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
     for &(x, y) in finite {
         x0 = x0.min(x);
         x1 = x1.max(x);
@@ -244,7 +262,9 @@ fn draw_lines<DB: DrawingBackend>(
                     ))
                     .map_err(|e| plot_error(path, e))?
                     .label(curve.name.as_str())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                    });
             }
             chart
                 .configure_series_labels()

@@ -62,7 +62,11 @@ impl IsoGmm {
         .iter()
         .map(|&(a, b)| vec![a, b])
         .collect();
-        Self::new(means, &[4.0, 10.0, 4.0, 5.0, 10.0, 5.0, 4.0, 15.0, 4.0], 0.3)
+        Self::new(
+            means,
+            &[4.0, 10.0, 4.0, 5.0, 10.0, 5.0, 4.0, 15.0, 4.0],
+            0.3,
+        )
     }
 
     pub fn dim(&self) -> usize {
@@ -168,7 +172,11 @@ mod tests {
             plus[j] += h;
             minus[j] -= h;
             let fd = (gmm.log_density(&plus) - gmm.log_density(&minus)) / (2.0 * h as f64);
-            assert!((fd - grad[j]).abs() < 1e-2 * (1.0 + fd.abs()), "{fd} vs {}", grad[j]);
+            assert!(
+                (fd - grad[j]).abs() < 1e-2 * (1.0 + fd.abs()),
+                "{fd} vs {}",
+                grad[j]
+            );
         }
     }
 
@@ -181,6 +189,9 @@ mod tests {
         for row in pts.rows() {
             counts[gmm.assign(row)] += 1;
         }
-        assert!(counts.iter().all(|&c| (140..260).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (140..260).contains(&c)),
+            "{counts:?}"
+        );
     }
 }

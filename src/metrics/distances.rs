@@ -39,8 +39,16 @@ pub fn sliced_wasserstein(a: &Points, b: &Points, projections: usize, rng: &mut 
     }
     let mut total = 0.0;
     for _ in 0..projections {
-        let mut direction: Vec<f64> = standard_normal(rng, dim).into_iter().map(f64::from).collect();
-        let norm = direction.iter().map(|v| v * v).sum::<f64>().sqrt().max(1e-12);
+        let mut direction: Vec<f64> = standard_normal(rng, dim)
+            .into_iter()
+            .map(f64::from)
+            .collect();
+        let norm = direction
+            .iter()
+            .map(|v| v * v)
+            .sum::<f64>()
+            .sqrt()
+            .max(1e-12);
         direction.iter_mut().for_each(|v| *v /= norm);
         let project = |p: &Points| -> Vec<f64> {
             let mut v: Vec<f64> = p
@@ -68,7 +76,10 @@ mod tests {
     use crate::math::rng::seeded;
 
     fn gaussian(rng: &mut Rng, n: usize, shift: f32) -> Points {
-        let data = standard_normal(rng, n * 2).into_iter().map(|v| v + shift).collect();
+        let data = standard_normal(rng, n * 2)
+            .into_iter()
+            .map(|v| v + shift)
+            .collect();
         Points::new(2, data).unwrap()
     }
 

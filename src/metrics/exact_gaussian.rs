@@ -155,6 +155,11 @@ mod tests {
                 (log_prior + beta * log_r).exp() * h
             })
             .sum();
-        assert!((post.log_z - integral.ln()).abs() < 1e-6, "{} vs {}", post.log_z, integral.ln());
+        assert!(
+            (post.log_z - integral.ln()).abs() < 1e-6,
+            "{} vs {}",
+            post.log_z,
+            integral.ln()
+        );
     }
 }

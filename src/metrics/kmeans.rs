@@ -7,7 +7,10 @@ use crate::math::Points;
 use crate::math::rng::{Rng, categorical};
 
 fn squared_distance(a: &[f32], b: &[f32]) -> f64 {
-    a.iter().zip(b).map(|(&x, &y)| (x as f64 - y as f64).powi(2)).sum()
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| (x as f64 - y as f64).powi(2))
+        .sum()
 }
 
 /// Index of the centre nearest to `x`.
@@ -29,7 +32,10 @@ pub fn kmeans(points: &Points, k: usize, iterations: usize, rng: &mut Rng) -> Po
         return centers;
     }
     centers.push(points.row(rng.random_range(0..n)));
-    let mut best: Vec<f64> = points.rows().map(|p| squared_distance(p, centers.row(0))).collect();
+    let mut best: Vec<f64> = points
+        .rows()
+        .map(|p| squared_distance(p, centers.row(0)))
+        .collect();
     while centers.len() < k.min(n) {
         let Some(&pick) = categorical(rng, &best, 1).first() else {
             break;

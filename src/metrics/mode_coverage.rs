@@ -115,7 +115,8 @@ mod tests {
 
     #[test]
     fn a_mode_below_a_tenth_of_its_share_is_missed() {
-        let c = ModeCoverage::from_shares(vec![0.7, 0.29, 0.01, 0.0], vec![0.5, 0.3, 0.2, 0.0], 0.01);
+        let c =
+            ModeCoverage::from_shares(vec![0.7, 0.29, 0.01, 0.0], vec![0.5, 0.3, 0.2, 0.0], 0.01);
         assert_eq!(c.total, 3);
         assert_eq!(c.covered, 2);
         assert!((c.tv - 0.2).abs() < 1e-12);

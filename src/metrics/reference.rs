@@ -55,7 +55,11 @@ pub fn grid_posterior(
     let cell = 2.0 * half_width / resolution as f64;
     let cells = resolution.pow(dim as u32);
     let centre = |index: usize, axis: usize| -> f64 {
-        let i = if axis == 0 { index % resolution } else { index / resolution };
+        let i = if axis == 0 {
+            index % resolution
+        } else {
+            index / resolution
+        };
         -half_width + (i as f64 + 0.5) * cell
     };
     let mut log_mass = Vec::with_capacity(cells);
@@ -126,7 +130,12 @@ mod tests {
         .unwrap();
         let exact = gaussian_posterior(1.0, &obs, 1.0).unwrap();
         let grid = grid_posterior(1.0, &obs, 1.0, 400, 7.0, 40_000, &mut seeded(0)).unwrap();
-        assert!((grid.log_z - exact.log_z).abs() < 1e-4, "{} vs {}", grid.log_z, exact.log_z);
+        assert!(
+            (grid.log_z - exact.log_z).abs() < 1e-4,
+            "{} vs {}",
+            grid.log_z,
+            exact.log_z
+        );
         let mean = grid.samples.mean();
         assert!((mean[0] - exact.mean[0]).abs() < 0.02);
         assert!((mean[1] - exact.mean[1]).abs() < 0.02);

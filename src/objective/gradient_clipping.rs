@@ -46,7 +46,12 @@ pub fn global_norm<M: Module>(module: &M, grads: &GradientsParams) -> f64 {
 }
 
 /// Scales all gradients so that their global norm is at most `max_norm`.
-pub fn clip_global_norm<M: Module>(module: &M, grads: &mut GradientsParams, norm: f64, max_norm: f64) {
+pub fn clip_global_norm<M: Module>(
+    module: &M,
+    grads: &mut GradientsParams,
+    norm: f64,
+    max_norm: f64,
+) {
     if norm <= max_norm || norm == 0.0 {
         return;
     }
@@ -55,4 +60,27 @@ pub fn clip_global_norm<M: Module>(module: &M, grads: &mut GradientsParams, norm
         factor: (max_norm / norm) as f32,
     };
     module.visit(&mut visitor);
+}
+
+struct ParameterSums {
+    parts: Vec<Tensor<1>>,
+}
+
+impl ModuleVisitor for ParameterSums {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        self.parts.push(param.val().powi_scalar(2).sum());
+    }
+}
+
+/// Whether the squared norm of all parameters of `module` is finite. An update with a huge step
+/// can leave weights so large (|w| beyond ~1e19) that the next forward pass overflows while the
+/// loss that produced them was finite; this catches that in one sync.
+pub fn parameters_finite<M: Module>(module: &M) -> bool {
+    let mut visitor = ParameterSums { parts: Vec::new() };
+    module.visit(&mut visitor);
+    if visitor.parts.is_empty() {
+        return true;
+    }
+    let total: f32 = Tensor::cat(visitor.parts, 0).sum().into_scalar();
+    total.is_finite()
 }

@@ -23,7 +23,9 @@ pub struct ClassifierGuidance<'a> {
 
 impl Guide for ClassifierGuidance<'_> {
     fn control(&self, x: &Tensor<2>, _k: usize, _t: f32) -> Tensor<2> {
-        let grad = self.constraint.grad_log_r_batch(&tensor_to_points(x.clone()));
+        let grad = self
+            .constraint
+            .grad_log_r_batch(&tensor_to_points(x.clone()));
         let coef = (self.sigma * self.sigma * self.scale * self.beta) as f32;
         to_device(&grad, &self.device) * coef
     }
@@ -44,9 +46,12 @@ impl Guide for PosteriorSamplingGuidance<'_> {
     fn control(&self, x: &Tensor<2>, k: usize, _t: f32) -> Tensor<2> {
         let sigma = self.reference.sigma();
         let coef = (sigma * sigma * self.scale * self.beta) as f32;
-        let (Reference::Diffusion(prior), Some(time)) = (self.reference, self.reference_time) else {
+        let (Reference::Diffusion(prior), Some(time)) = (self.reference, self.reference_time)
+        else {
             // Without a drift, E[x_T | x_t] = x_t: DPS is classifier guidance.
-            let grad = self.constraint.grad_log_r_batch(&tensor_to_points(x.clone()));
+            let grad = self
+                .constraint
+                .grad_log_r_batch(&tensor_to_points(x.clone()));
             return to_device(&grad, &self.device) * coef;
         };
         // A vector-Jacobian product: ∇_x [x̂(x)·g] with g = ∇log r(x̂) held constant.

@@ -76,7 +76,8 @@ impl LocalSearch {
                 // y = x + h∇log π(x) + √(2h)·ξ
                 let y: Vec<f32> = (0..dim)
                     .map(|j| {
-                        (x[c][j] as f64 + h * grad[c][j] + (2.0 * h).sqrt() * noise[j] as f64) as f32
+                        (x[c][j] as f64 + h * grad[c][j] + (2.0 * h).sqrt() * noise[j] as f64)
+                            as f32
                     })
                     .collect();
                 let Some((log_pi_y, log_r_y)) = target.evaluate(&y, &mut proposal_grad) else {
@@ -105,7 +106,11 @@ impl LocalSearch {
             }
             let rate = step_accepted as f64 / x.len().max(1) as f64;
             // Multiplicative adaptation towards the target acceptance rate.
-            self.step_size *= if rate > self.target_acceptance { 1.1 } else { 0.9 };
+            self.step_size *= if rate > self.target_acceptance {
+                1.1
+            } else {
+                0.9
+            };
             self.step_size = self.step_size.clamp(1e-6, 10.0);
         }
         self.last_acceptance = accepted as f64 / proposed.max(1) as f64;

@@ -26,7 +26,12 @@ pub struct LogRatio {
 }
 
 /// Rows k·B … (k+1)·B − 1 of a time-major tensor for each k in `steps`, as (K·B) × d.
-fn select_steps(tensor: Tensor<2>, steps: &Tensor<1, Int>, total: usize, batch: usize) -> Tensor<2> {
+fn select_steps(
+    tensor: Tensor<2>,
+    steps: &Tensor<1, Int>,
+    total: usize,
+    batch: usize,
+) -> Tensor<2> {
     let [rows, dim] = tensor.dims();
     debug_assert_eq!(rows, total * batch);
     let [count] = steps.dims();
@@ -61,7 +66,8 @@ pub fn log_ratio(
     let mut count = total;
     if let Some(steps) = steps {
         let indices: Vec<i32> = steps.iter().map(|&k| k as i32).collect();
-        let indices = Tensor::<1, Int>::from_data(TensorData::new(indices, [steps.len()]), &x.device());
+        let indices =
+            Tensor::<1, Int>::from_data(TensorData::new(indices, [steps.len()]), &x.device());
         let pick = |t: Tensor<2>| select_steps(t, &indices, total, batch);
         x = pick(x);
         next = pick(next);

@@ -66,7 +66,9 @@ impl ReplayBuffer {
         let mut order: Vec<usize> = (0..count).collect();
         order.sort_unstable_by(|&a, &b| self.score[b].total_cmp(&self.score[a]));
         let offset = self.rank_weight * count as f64;
-        let weights: Vec<f64> = (0..count).map(|i| 1.0 / (offset + i as f64 + 1.0)).collect();
+        let weights: Vec<f64> = (0..count)
+            .map(|i| 1.0 / (offset + i as f64 + 1.0))
+            .collect();
         let picks: Vec<usize> = categorical(rng, &weights, n)
             .into_iter()
             .map(|rank| order[rank])

@@ -50,12 +50,18 @@ fn constant(values: &[f64], device: &Device) -> Tensor<1> {
 pub fn rtb_loss(delta_log: Tensor<1>, log_z: f64, beta_log_r: &[f64]) -> Tensor<1> {
     let offset: Vec<f64> = beta_log_r.iter().map(|t| log_z - t).collect();
     let device = delta_log.device();
-    (delta_log + constant(&offset, &device)).powi_scalar(2).mean()
+    (delta_log + constant(&offset, &device))
+        .powi_scalar(2)
+        .mean()
 }
 
 /// The VarGrad loss: the variance of β·log r − Δlog over the batch, with the mean estimated
 /// from `delta_log_values` (the same Δlog, read back).
-pub fn var_grad_loss(delta_log: Tensor<1>, delta_log_values: &[f64], beta_log_r: &[f64]) -> (Tensor<1>, f64) {
+pub fn var_grad_loss(
+    delta_log: Tensor<1>,
+    delta_log_values: &[f64],
+    beta_log_r: &[f64],
+) -> (Tensor<1>, f64) {
     let n = beta_log_r.len().max(1) as f64;
     let log_z_hat = beta_log_r
         .iter()

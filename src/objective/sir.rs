@@ -54,7 +54,11 @@ mod tests {
             .collect();
         let result = resample(&proposals, &log_w, 20_000, &mut rng);
         let exact_log_z = -0.5 * 4.0 / 2.0 - 0.5 * (2.0 * std::f64::consts::PI * 2.0).ln();
-        assert!((result.log_z - exact_log_z).abs() < 0.01, "{}", result.log_z);
+        assert!(
+            (result.log_z - exact_log_z).abs() < 0.01,
+            "{}",
+            result.log_z
+        );
         assert!((result.samples.mean()[0] - 1.0).abs() < 0.03);
         assert!((result.samples.covariance()[0] - 0.5).abs() < 0.03);
     }

@@ -87,7 +87,10 @@ mod tests {
         let ragged = parse_points("1,2\n3\n").unwrap_err();
         assert!(ragged.contains("line 2"), "{ragged}");
         let word = parse_points("1,2\n3,abc\n").unwrap_err();
-        assert!(word.contains("line 2, column 2") && word.contains("abc"), "{word}");
+        assert!(
+            word.contains("line 2, column 2") && word.contains("abc"),
+            "{word}"
+        );
         let nan = parse_points("1,NaN\n").unwrap_err();
         assert!(nan.contains("not a finite"), "{nan}");
         let inf = parse_points("1,2\ninf,2\n").unwrap_err();

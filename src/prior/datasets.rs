@@ -163,7 +163,10 @@ fn swiss_roll_point(rng: &mut Rng) -> [f32; 2] {
 pub enum DataSource {
     Builtin(BuiltinDataset),
     /// Points loaded from a file; sampled by drawing rows uniformly with replacement.
-    Points { name: String, points: Points },
+    Points {
+        name: String,
+        points: Points,
+    },
 }
 
 impl DataSource {
@@ -173,7 +176,11 @@ impl DataSource {
             return Ok(Self::Builtin(builtin));
         }
         let path = Path::new(spec);
-        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) || path.exists() {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+            || path.exists()
+        {
             let points = csv_data::read_points(path)?;
             return Ok(Self::Points {
                 name: spec.to_string(),
@@ -253,6 +260,9 @@ mod tests {
     #[test]
     fn unknown_dataset_names_the_field() {
         let err = DataSource::resolve("no_such_data").unwrap_err().to_string();
-        assert!(err.contains("prior.dataset") && err.contains("no_such_data"), "{err}");
+        assert!(
+            err.contains("prior.dataset") && err.contains("no_such_data"),
+            "{err}"
+        );
     }
 }

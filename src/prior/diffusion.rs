@@ -92,12 +92,10 @@ impl DiffusionPrior {
 
     /// Writes `prior.toml` and `weights.bpk` into `dir`, each atomically.
     pub fn save(&self, dir: &Path) -> Result<()> {
-        let bytes = self
-            .net
-            .clone()
-            .into_record()
-            .into_bytes()
-            .map_err(|e| Error::Unsupported(format!("cannot serialise prior weights: {e:?}")))?;
+        let bytes =
+            self.net.clone().into_record().into_bytes().map_err(|e| {
+                Error::Unsupported(format!("cannot serialise prior weights: {e:?}"))
+            })?;
         files::write_atomic(&dir.join(WEIGHTS_FILE), &bytes)?;
         let meta = toml::to_string_pretty(&self.meta)
             .map_err(|e| Error::Unsupported(format!("cannot serialise prior metadata: {e}")))?;
@@ -119,7 +117,10 @@ impl DiffusionPrior {
         if meta.format_version != 1 {
             return Err(Error::bad_file(
                 &meta_path,
-                format!("format_version {} is not supported (1 is)", meta.format_version),
+                format!(
+                    "format_version {} is not supported (1 is)",
+                    meta.format_version
+                ),
             ));
         }
         let weights_path = dir.join(WEIGHTS_FILE);

@@ -84,7 +84,8 @@ pub fn train_diffusion_prior(
         let features = time_embedding::features(&times, net_config.time_frequencies);
         let width = time_embedding::width(net_config.time_frequencies);
         let x_t = Tensor::<2>::from_data(TensorData::new(x_t, [batch, dim]), &device);
-        let target = Tensor::<2>::from_data(TensorData::new(x_end.into_vec(), [batch, dim]), &device);
+        let target =
+            Tensor::<2>::from_data(TensorData::new(x_end.into_vec(), [batch, dim]), &device);
         let features = Tensor::<2>::from_data(TensorData::new(features, [batch, width]), &device);
         let weights = Tensor::<2>::from_data(TensorData::new(weights, [batch, 1]), &device);
 

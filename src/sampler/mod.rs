@@ -79,7 +79,8 @@ impl SamplerNet {
         let mut v = self.drift.forward_grid(x, time.embedding.clone());
         if let (Some(scale), Some(grad)) = (&time.langevin_scale, langevin_grad) {
             let [steps, _] = scale.dims();
-            let scaled = grad.reshape([steps, rows / steps, d]) * scale.clone().unsqueeze_dim::<3>(1);
+            let scaled =
+                grad.reshape([steps, rows / steps, d]) * scale.clone().unsqueeze_dim::<3>(1);
             v = v + scaled.reshape([rows, d]);
         }
         v

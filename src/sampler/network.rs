@@ -132,7 +132,9 @@ impl DriftNet {
     /// The drift at states `x` (N × d) given their time embedding (N × H, or 1 × H shared by
     /// all rows).
     pub fn forward(&self, x: Tensor<2>, time_embedding: Tensor<2>) -> Tensor<2> {
-        let h = self.activation.apply(self.state_in.forward(x) + time_embedding);
+        let h = self
+            .activation
+            .apply(self.state_in.forward(x) + time_embedding);
         self.forward_hidden(h)
     }
 

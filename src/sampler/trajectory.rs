@@ -105,9 +105,13 @@ impl ForwardSimulation<'_> {
         let (steps, batch) = (self.steps, self.batch);
         let dt = 1.0 / steps as f32;
         let sigma = self.reference.sigma();
-        let step_std = (sigma * sigma * dt as f64 + self.exploration_std * self.exploration_std).sqrt() as f32;
+        let step_std =
+            (sigma * sigma * dt as f64 + self.exploration_std * self.exploration_std).sqrt() as f32;
         let noise = Tensor::<2>::from_data(
-            TensorData::new(standard_normal(rng, steps * batch * dim), [steps * batch, dim]),
+            TensorData::new(
+                standard_normal(rng, steps * batch * dim),
+                [steps * batch, dim],
+            ),
             device,
         );
         let mut x = Tensor::<2>::zeros([batch, dim], device);
@@ -134,7 +138,8 @@ impl ForwardSimulation<'_> {
                 Control::Sampler(net, time) => {
                     let grad = match (net.uses_langevin(), self.langevin_gradient) {
                         (true, Some(gradient)) => {
-                            let g = points_to_tensor(&gradient(&tensor_to_points(x.clone())), device);
+                            let g =
+                                points_to_tensor(&gradient(&tensor_to_points(x.clone())), device);
                             if self.keep_states {
                                 langevin_grads.push(g.clone());
                             }
@@ -189,7 +194,13 @@ impl ForwardSimulation<'_> {
 }
 
 /// `n` terminal states of the reference process itself, simulated in chunks to bound memory.
-pub fn sample_reference(reference: &Reference, steps: usize, n: usize, rng: &mut Rng, device: &Device) -> Points {
+pub fn sample_reference(
+    reference: &Reference,
+    steps: usize,
+    n: usize,
+    rng: &mut Rng,
+    device: &Device,
+) -> Points {
     const CHUNK: usize = 10_000;
     let reference_time = reference.time_embedding(steps, device);
     let mut points = Points::with_capacity(n, reference.dim());
@@ -251,7 +262,9 @@ pub fn backward_trajectories(
     let states = points_to_tensor(&host_states, device);
     let before_end = || states.clone().slice([0..steps * batch, 0..dim]);
     let reference_drift = match (reference, reference_time) {
-        (Reference::Diffusion(prior), Some(time)) => Some(prior.drift_grid(before_end(), time.clone())),
+        (Reference::Diffusion(prior), Some(time)) => {
+            Some(prior.drift_grid(before_end(), time.clone()))
+        }
         _ => None,
     };
     let langevin_grad = langevin_gradient.map(|gradient| {

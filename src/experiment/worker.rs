@@ -1,0 +1,637 @@
+//! The training worker: a thread that owns one experiment (models, optimiser, reference
+//! posterior) and talks to a front end only through messages. Commands go in over a channel;
+//! events (every iteration's record, evaluations, progress, errors) come out over another;
+//! large, frequently replaced data (samples, trajectories) sit in a latest-value slot that the
+//! front end reads when it draws. `notify` is called whenever there is something new, so a GUI
+//! can request a repaint; the worker never knows what the front end is.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::config::{ExperimentConfig, PriorKind};
+use super::evaluation::TrajectorySnapshot;
+use super::history::{History, StepRecord};
+use super::setup;
+use super::trainer::Trainer;
+use crate::backend::{self, ComputeDevice};
+use crate::constraint::ConstraintConfig;
+use crate::error::{Error, Result};
+use crate::math::Points;
+use crate::math::rng::seeded;
+use crate::metrics::Metrics;
+use crate::prior::training::{PriorProgress, train_diffusion_prior};
+use crate::prior::{DataSource, DiffusionPrior, Reference};
+
+/// What a front end asks of the worker.
+#[derive(Debug)]
+pub enum Command {
+    Play,
+    Pause,
+    /// One iteration, then pause.
+    Step,
+    /// A fresh sampler with the current settings (the prior is kept).
+    Reset,
+    /// New settings. Those that leave the model's shape alone (learning rates, β, batch,
+    /// exploration, …) apply at once; the others reset the sampler.
+    Configure(Box<ExperimentConfig>),
+    /// Re-target: a new constraint while training goes on.
+    SetConstraint(Box<ConstraintConfig>),
+    /// Replace the prior with a Brownian reference, a saved prior, or one trained on data.
+    SetPrior(PriorChoice),
+    /// Stop a prior that is training.
+    CancelPrior,
+    /// Measure the sampler now.
+    Evaluate,
+    Save(PathBuf),
+    Open(PathBuf),
+    Shutdown,
+}
+
+/// Where a new prior comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PriorChoice {
+    Brownian {
+        dim: usize,
+        sigma: f64,
+    },
+    /// A folder written by `pretrain` or by [`Command::Save`].
+    Folder(PathBuf),
+    /// Train a diffusion prior with the config's `prior` settings on `dataset`.
+    Train {
+        dataset: String,
+    },
+}
+
+/// What the worker reports.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A (new) experiment is ready: its settings and what it runs on.
+    Ready(Box<ReadyInfo>),
+    Step(StepRecord),
+    Evaluated(Box<Metrics>),
+    PriorProgress(PriorProgress),
+    /// Training stopped by itself (finished, or a non-finite value); the state is kept.
+    Paused(String),
+    Playing(bool),
+    /// Something the user asked for failed; nothing else changed.
+    Error(String),
+    Saved(PathBuf),
+    Status(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct ReadyInfo {
+    pub config: ExperimentConfig,
+    pub history: History,
+    pub backend: String,
+    pub reference: String,
+    pub constraint: String,
+    pub dim: usize,
+    /// The prior's training data, for the views (diffusion priors on known data).
+    pub data: Option<Points>,
+    /// Where the experiment was opened from, if it was.
+    pub opened_from: Option<PathBuf>,
+}
+
+/// The newest picture of the experiment, replaced wholesale.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub iteration: usize,
+    pub samples: Points,
+    pub trajectories: TrajectorySnapshot,
+    pub prior_samples: Points,
+    pub prior_trajectories: TrajectorySnapshot,
+    pub reference_samples: Option<Points>,
+    pub modes: Option<Points>,
+    /// Seconds the snapshot took to make.
+    pub cost: f64,
+}
+
+/// How often the worker does the optional work.
+#[derive(Clone, Debug)]
+pub struct Cadence {
+    /// At least this long between snapshots.
+    pub snapshot_interval: Duration,
+    /// Snapshots may take at most this fraction of the worker's time.
+    pub snapshot_budget: f64,
+    /// Evaluate every this many iterations while training (0: only on request).
+    pub evaluate_every: usize,
+    pub snapshot_samples: usize,
+    pub snapshot_trajectories: usize,
+}
+
+impl Default for Cadence {
+    fn default() -> Self {
+        Self {
+            snapshot_interval: Duration::from_millis(50),
+            snapshot_budget: 0.3,
+            evaluate_every: 250,
+            snapshot_samples: 2000,
+            snapshot_trajectories: 200,
+        }
+    }
+}
+
+pub type Notify = Arc<dyn Fn() + Send + Sync>;
+
+/// The front end's handle on the worker.
+pub struct WorkerHandle {
+    commands: Sender<Command>,
+    events: Receiver<Event>,
+    snapshot: Arc<Mutex<Option<Arc<Snapshot>>>>,
+    cancel_prior: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl WorkerHandle {
+    /// Starts a worker on `config`. The experiment is built on the worker's thread; its
+    /// `Ready` (or `Error`) event says when it is there.
+    pub fn spawn(
+        config: ExperimentConfig,
+        base_dir: Option<PathBuf>,
+        cadence: Cadence,
+        notify: Notify,
+    ) -> Self {
+        let (commands, command_rx) = channel();
+        let (event_tx, events) = channel();
+        let snapshot = Arc::new(Mutex::new(None));
+        let cancel_prior = Arc::new(AtomicBool::new(false));
+        let worker = Worker {
+            commands: command_rx,
+            events: event_tx,
+            snapshot: snapshot.clone(),
+            cancel_prior: cancel_prior.clone(),
+            notify,
+            cadence,
+            trainer: None,
+            compute: None,
+            base_dir,
+            playing: false,
+            last_snapshot: None,
+            snapshot_cost: 0.0,
+            snapshot_dirty: true,
+            prior_cache: None,
+        };
+        let thread = std::thread::Builder::new()
+            .name("posterior-studio-worker".into())
+            .spawn(move || worker.run(config))
+            .ok();
+        Self {
+            commands,
+            events,
+            snapshot,
+            cancel_prior,
+            thread,
+        }
+    }
+
+    /// Sends a command; false when the worker is gone.
+    pub fn send(&self, command: Command) -> bool {
+        if matches!(command, Command::CancelPrior) {
+            self.cancel_prior.store(true, Ordering::SeqCst);
+        }
+        self.commands.send(command).is_ok()
+    }
+
+    /// Events that arrived since the last call, without waiting.
+    pub fn drain(&self) -> Vec<Event> {
+        self.events.try_iter().collect()
+    }
+
+    /// The newest snapshot, if any.
+    pub fn snapshot(&self) -> Option<Arc<Snapshot>> {
+        self.snapshot.lock().ok().and_then(|s| s.clone())
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Shutdown);
+        self.cancel_prior.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Prior samples and trajectories change only with the prior: kept between snapshots.
+struct PriorCache {
+    samples: Points,
+    trajectories: TrajectorySnapshot,
+}
+
+struct Worker {
+    commands: Receiver<Command>,
+    events: Sender<Event>,
+    snapshot: Arc<Mutex<Option<Arc<Snapshot>>>>,
+    cancel_prior: Arc<AtomicBool>,
+    notify: Notify,
+    cadence: Cadence,
+    trainer: Option<Trainer>,
+    compute: Option<ComputeDevice>,
+    base_dir: Option<PathBuf>,
+    playing: bool,
+    last_snapshot: Option<Instant>,
+    snapshot_cost: f64,
+    snapshot_dirty: bool,
+    prior_cache: Option<PriorCache>,
+}
+
+impl Worker {
+    fn emit(&self, event: Event) {
+        let _ = self.events.send(event);
+        (self.notify)();
+    }
+
+    fn run(mut self, config: ExperimentConfig) {
+        self.build(config, None);
+        loop {
+            let command = if self.playing {
+                match self.commands.try_recv() {
+                    Ok(c) => Some(c),
+                    Err(std::sync::mpsc::TryRecvError::Empty) => None,
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => return,
+                }
+            } else {
+                // Idle: wait for a command, but wake to deliver a pending snapshot.
+                match self.commands.recv_timeout(Duration::from_millis(100)) {
+                    Ok(c) => Some(c),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            };
+            if let Some(command) = command {
+                if matches!(command, Command::Shutdown) {
+                    return;
+                }
+                self.handle(command);
+                continue;
+            }
+            if self.playing {
+                self.train_once();
+            }
+            self.maybe_snapshot();
+        }
+    }
+
+    fn handle(&mut self, command: Command) {
+        match command {
+            Command::Play => self.set_playing(true),
+            Command::Pause => self.set_playing(false),
+            Command::Step => {
+                self.set_playing(false);
+                self.train_once();
+                self.force_snapshot();
+            }
+            Command::Reset => {
+                if let Some(trainer) = self.trainer.take() {
+                    self.rebuild_with(trainer.config.clone(), trainer.reference.clone());
+                }
+            }
+            Command::Configure(config) => self.configure(*config),
+            Command::SetConstraint(constraint) => self.set_constraint(*constraint),
+            Command::SetPrior(choice) => self.set_prior(choice),
+            Command::CancelPrior => {}
+            Command::Evaluate => self.evaluate(),
+            Command::Save(path) => self.save(path),
+            Command::Open(path) => self.open(path),
+            Command::Shutdown => {}
+        }
+    }
+
+    fn set_playing(&mut self, playing: bool) {
+        let can_train = self.trainer.as_ref().is_some_and(|t| !t.is_done());
+        self.playing = playing && can_train;
+        self.emit(Event::Playing(self.playing));
+    }
+
+    fn compute(&mut self, config: &ExperimentConfig) -> ComputeDevice {
+        self.compute
+            .get_or_insert_with(|| backend::select(config.backend))
+            .clone()
+    }
+
+    fn ready(&self, opened_from: Option<PathBuf>) {
+        let Some(trainer) = &self.trainer else {
+            return;
+        };
+        let data = match &trainer.reference {
+            Reference::Diffusion(prior) => DataSource::resolve(&prior.meta.dataset)
+                .ok()
+                .map(|d| d.sample(&mut seeded(1), 2000)),
+            Reference::Brownian { .. } => None,
+        };
+        self.emit(Event::Ready(Box::new(ReadyInfo {
+            config: trainer.config.clone(),
+            history: trainer.history.clone(),
+            backend: trainer.compute.describe(),
+            reference: trainer.reference.describe(),
+            constraint: trainer.constraint.describe(),
+            dim: trainer.reference.dim(),
+            data,
+            opened_from,
+        })));
+    }
+
+    /// Builds a trainer from scratch (may load or train a prior).
+    fn build(&mut self, config: ExperimentConfig, opened_from: Option<PathBuf>) {
+        let compute = self.compute(&config);
+        let base_dir = self.base_dir.clone();
+        let result = (|| -> Result<Trainer> {
+            config.validate()?;
+            let events = self.events.clone();
+            let notify = self.notify.clone();
+            let cancel = self.cancel_prior.clone();
+            cancel.store(false, Ordering::SeqCst);
+            let mut on_progress = |p: &PriorProgress| {
+                let _ = events.send(Event::PriorProgress(p.clone()));
+                notify();
+                !cancel.load(Ordering::SeqCst)
+            };
+            let reference =
+                setup::build_reference(&config, base_dir.as_deref(), &compute, &mut on_progress)?;
+            let constraint = setup::build_constraint(&config, &reference, base_dir.as_deref())?;
+            Trainer::from_parts(config, compute, reference, constraint)
+        })();
+        self.install(result, opened_from);
+    }
+
+    /// Builds a fresh trainer around an existing reference (no prior work).
+    fn rebuild_with(&mut self, config: ExperimentConfig, reference: Reference) {
+        let compute = self.compute(&config);
+        let result = setup::build_constraint(&config, &reference, self.base_dir.as_deref())
+            .and_then(|constraint| Trainer::from_parts(config, compute, reference, constraint));
+        self.install(result, None);
+    }
+
+    fn install(&mut self, result: Result<Trainer>, opened_from: Option<PathBuf>) {
+        match result {
+            Ok(trainer) => {
+                let prior_changed = match (&self.trainer, &trainer.reference) {
+                    (Some(old), new) => {
+                        old.reference.describe() != new.describe()
+                            || old.config.sampler.steps != trainer.config.sampler.steps
+                    }
+                    (None, _) => true,
+                };
+                if prior_changed {
+                    self.prior_cache = None;
+                }
+                self.trainer = Some(trainer);
+                self.playing = false;
+                self.emit(Event::Playing(false));
+                self.ready(opened_from);
+                self.force_snapshot();
+            }
+            Err(e) => self.emit(Event::Error(e.to_string())),
+        }
+    }
+
+    fn configure(&mut self, config: ExperimentConfig) {
+        let Some(trainer) = self.trainer.as_mut() else {
+            self.build(config, None);
+            return;
+        };
+        if let Err(e) = config.validate() {
+            self.emit(Event::Error(e.to_string()));
+            return;
+        }
+        if config.constraint != trainer.config.constraint {
+            let constraint = config.constraint.clone();
+            self.set_constraint(constraint);
+        }
+        let Some(trainer) = self.trainer.as_mut() else {
+            return;
+        };
+        let mut config = config;
+        config.constraint = trainer.config.constraint.clone();
+        if config.prior != trainer.config.prior && config.prior.kind != trainer.config.prior.kind {
+            self.build(config, None);
+            return;
+        }
+        // The prior section only matters when a prior is (re)made; keep the one in use.
+        config.prior = trainer.config.prior.clone();
+        match trainer.update_settings(config.clone()) {
+            Ok(()) => {
+                self.emit(Event::Status("settings applied".into()));
+                self.ready(None);
+            }
+            Err(Error::Unsupported(_)) => {
+                let reference = trainer.reference.clone();
+                let was_playing = self.playing;
+                self.rebuild_with(config, reference);
+                if was_playing {
+                    self.set_playing(true);
+                }
+            }
+            Err(e) => self.emit(Event::Error(e.to_string())),
+        }
+    }
+
+    fn set_constraint(&mut self, constraint: ConstraintConfig) {
+        let Some(trainer) = self.trainer.as_mut() else {
+            return;
+        };
+        let mut config = trainer.config.clone();
+        config.constraint = constraint.clone();
+        match setup::build_constraint(&config, &trainer.reference, self.base_dir.as_deref())
+            .and_then(|c| trainer.set_constraint(c, constraint))
+        {
+            Ok(()) => {
+                self.ready(None);
+                self.force_snapshot();
+            }
+            Err(e) => self.emit(Event::Error(e.to_string())),
+        }
+    }
+
+    fn set_prior(&mut self, choice: PriorChoice) {
+        let Some(config) = self.trainer.as_ref().map(|t| t.config.clone()) else {
+            return;
+        };
+        let mut config = config;
+        match choice {
+            PriorChoice::Brownian { dim, sigma } => {
+                config.prior.kind = PriorKind::Brownian;
+                config.prior.dim = dim;
+                config.prior.sigma = sigma;
+                config.prior.path = None;
+                self.build(config, None);
+            }
+            PriorChoice::Folder(path) => {
+                let compute = self.compute(&config);
+                match DiffusionPrior::load(&path, &compute.device) {
+                    Ok(prior) => {
+                        config.prior.kind = PriorKind::Diffusion;
+                        config.prior.path = Some(path.display().to_string());
+                        config.prior.dataset = prior.meta.dataset.clone();
+                        config.sampler.steps = prior.meta.steps;
+                        self.rebuild_with(config, Reference::Diffusion(prior));
+                    }
+                    Err(e) => self.emit(Event::Error(e.to_string())),
+                }
+            }
+            PriorChoice::Train { dataset } => {
+                let compute = self.compute(&config);
+                let data = match DataSource::resolve(&dataset) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        self.emit(Event::Error(e.to_string()));
+                        return;
+                    }
+                };
+                self.set_playing(false);
+                self.cancel_prior.store(false, Ordering::SeqCst);
+                let events = self.events.clone();
+                let notify = self.notify.clone();
+                let cancel = self.cancel_prior.clone();
+                let mut on_progress = |p: &PriorProgress| {
+                    let _ = events.send(Event::PriorProgress(p.clone()));
+                    notify();
+                    !cancel.load(Ordering::SeqCst)
+                };
+                match train_diffusion_prior(
+                    &config.prior,
+                    &data,
+                    &compute,
+                    config.seed,
+                    &mut on_progress,
+                ) {
+                    Ok(prior) => {
+                        config.prior.kind = PriorKind::Diffusion;
+                        config.prior.path = None;
+                        config.prior.dataset = dataset;
+                        config.sampler.steps = prior.meta.steps;
+                        self.rebuild_with(config, Reference::Diffusion(prior));
+                    }
+                    Err(e) => self.emit(Event::Error(e.to_string())),
+                }
+            }
+        }
+    }
+
+    fn train_once(&mut self) {
+        let Some(trainer) = self.trainer.as_mut() else {
+            self.playing = false;
+            return;
+        };
+        if trainer.is_done() {
+            self.playing = false;
+            self.emit(Event::Paused("training finished".into()));
+            self.emit(Event::Playing(false));
+            self.evaluate();
+            return;
+        }
+        match trainer.step() {
+            Ok(record) => {
+                let iteration = record.iteration;
+                self.snapshot_dirty = true;
+                self.emit(Event::Step(record));
+                let every = self.cadence.evaluate_every;
+                if every > 0 && iteration % every == 0 {
+                    self.evaluate();
+                }
+            }
+            Err(e) => {
+                self.playing = false;
+                self.emit(Event::Paused(e.to_string()));
+                self.emit(Event::Playing(false));
+            }
+        }
+    }
+
+    fn evaluate(&mut self) {
+        let Some(trainer) = self.trainer.as_mut() else {
+            return;
+        };
+        match trainer.evaluate() {
+            Ok(metrics) => self.emit(Event::Evaluated(Box::new(metrics))),
+            Err(e) => self.emit(Event::Error(e.to_string())),
+        }
+        self.snapshot_dirty = true;
+    }
+
+    fn save(&mut self, path: PathBuf) {
+        let Some(trainer) = self.trainer.as_ref() else {
+            return;
+        };
+        match trainer.save(&path) {
+            Ok(()) => self.emit(Event::Saved(path)),
+            Err(e) => self.emit(Event::Error(e.to_string())),
+        }
+    }
+
+    fn open(&mut self, path: PathBuf) {
+        match Trainer::load(&path, &[]) {
+            Ok(trainer) => {
+                self.base_dir = Some(path.clone());
+                self.install(Ok(trainer), Some(path));
+            }
+            Err(e) => self.emit(Event::Error(e.to_string())),
+        }
+    }
+
+    fn force_snapshot(&mut self) {
+        self.snapshot_dirty = true;
+        self.last_snapshot = None;
+        self.maybe_snapshot();
+    }
+
+    /// Makes a snapshot when one is due: something changed, the interval has passed, and
+    /// snapshots stay within their share of the worker's time.
+    fn maybe_snapshot(&mut self) {
+        if !self.snapshot_dirty {
+            return;
+        }
+        if let Some(last) = self.last_snapshot {
+            let since = last.elapsed().as_secs_f64();
+            let min_gap = self
+                .cadence
+                .snapshot_interval
+                .as_secs_f64()
+                .max(self.snapshot_cost / self.cadence.snapshot_budget.max(1e-3));
+            if since < min_gap {
+                return;
+            }
+        }
+        let Some(trainer) = self.trainer.as_mut() else {
+            return;
+        };
+        let started = Instant::now();
+        let mut rng = seeded(trainer.config.seed ^ 0x5a5a ^ trainer.iteration() as u64);
+        let draw = trainer.draw(self.cadence.snapshot_samples, &mut rng);
+        let trajectories =
+            trainer.trajectories(self.cadence.snapshot_trajectories, false, &mut rng);
+        let cache = self.prior_cache.get_or_insert_with(|| PriorCache {
+            samples: trainer.prior_samples(self.cadence.snapshot_samples, &mut seeded(7)),
+            trajectories: trainer.trajectories(
+                self.cadence.snapshot_trajectories,
+                true,
+                &mut seeded(8),
+            ),
+        });
+        let truth = trainer.cached_truth();
+        let snapshot = Snapshot {
+            iteration: trainer.iteration(),
+            samples: draw.samples,
+            trajectories,
+            prior_samples: cache.samples.clone(),
+            prior_trajectories: cache.trajectories.clone(),
+            reference_samples: truth
+                .map(|t| t.posterior.samples.head(self.cadence.snapshot_samples)),
+            modes: truth.map(|t| t.modes.centers()),
+            cost: started.elapsed().as_secs_f64(),
+        };
+        self.snapshot_cost = snapshot.cost;
+        if let Ok(mut slot) = self.snapshot.lock() {
+            *slot = Some(Arc::new(snapshot));
+        }
+        self.last_snapshot = Some(Instant::now());
+        self.snapshot_dirty = false;
+        (self.notify)();
+    }
+}
