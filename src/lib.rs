@@ -5,6 +5,8 @@
 //! The library never depends on the GUI; the `app` module (feature `gui`) is a thin layer that
 //! talks to a running experiment through messages.
 
+#[cfg(feature = "gui")]
+pub mod app;
 pub mod backend;
 pub mod cli;
 pub mod constraint;

@@ -29,8 +29,13 @@ fn main() -> ExitCode {
 
 #[cfg(feature = "gui")]
 fn open_app() -> ExitCode {
-    eprintln!("the desktop app is not built yet; run `posterior-studio --help` for the commands");
-    ExitCode::FAILURE
+    match posterior_studio::app::run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 #[cfg(not(feature = "gui"))]

@@ -44,6 +44,8 @@ pub enum Command {
     SetPrior(PriorChoice),
     /// Stop a prior that is training.
     CancelPrior,
+    /// Save the diffusion prior in use to a folder (as `pretrain` writes it).
+    SavePrior(PathBuf),
     /// Measure the sampler now.
     Evaluate,
     Save(PathBuf),
@@ -296,6 +298,7 @@ impl Worker {
             Command::SetConstraint(constraint) => self.set_constraint(*constraint),
             Command::SetPrior(choice) => self.set_prior(choice),
             Command::CancelPrior => {}
+            Command::SavePrior(path) => self.save_prior(path),
             Command::Evaluate => self.evaluate(),
             Command::Save(path) => self.save(path),
             Command::Open(path) => self.open(path),
@@ -484,6 +487,23 @@ impl Worker {
                         return;
                     }
                 };
+                // A prior the constraint cannot act on would be trained for nothing.
+                let mut probe = config.clone();
+                probe.prior.kind = PriorKind::Brownian;
+                probe.prior.dim = data.dim();
+                let probe_reference = Reference::Brownian {
+                    dim: data.dim(),
+                    sigma: config.prior.sigma,
+                };
+                if let Err(e) =
+                    setup::build_constraint(&probe, &probe_reference, self.base_dir.as_deref())
+                {
+                    self.emit(Event::Error(format!(
+                        "{dataset}: {}-dimensional data does not fit the current constraint ({e})",
+                        data.dim()
+                    )));
+                    return;
+                }
                 self.set_playing(false);
                 self.cancel_prior.store(false, Ordering::SeqCst);
                 let events = self.events.clone();
@@ -562,6 +582,21 @@ impl Worker {
         match trainer.save(&path) {
             Ok(()) => self.emit(Event::Saved(path)),
             Err(e) => self.emit(Event::Error(e.to_string())),
+        }
+    }
+
+    fn save_prior(&mut self, path: PathBuf) {
+        let Some(trainer) = self.trainer.as_ref() else {
+            return;
+        };
+        match &trainer.reference {
+            Reference::Diffusion(prior) => match prior.save(&path) {
+                Ok(()) => self.emit(Event::Saved(path)),
+                Err(e) => self.emit(Event::Error(e.to_string())),
+            },
+            Reference::Brownian { .. } => self.emit(Event::Error(
+                "the reference is Brownian motion: there is no trained prior to save".into(),
+            )),
         }
     }
 

@@ -303,6 +303,185 @@ pub fn write_lines(path: &Path, plot: &LinePlot) -> Result<()> {
     render(path, (900, 520), &Job { path, plot })
 }
 
+/// Grouped bars: one group per category, one bar of each series in it.
+pub struct BarPlot {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub categories: Vec<String>,
+    /// (name, colour, one value per category)
+    pub series: Vec<(String, RGBColor, Vec<f64>)>,
+}
+
+fn draw_bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    path: &Path,
+    plot: &BarPlot,
+) -> Result<()> {
+    let n = plot.categories.len().max(1);
+    let top = plot
+        .series
+        .iter()
+        .flat_map(|(_, _, v)| v.iter().copied())
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max)
+        .max(1e-9)
+        * 1.1;
+    let mut chart = ChartBuilder::on(area)
+        .caption(&plot.title, ("sans-serif", 22))
+        .margin(14)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..top)
+        .map_err(|e| plot_error(path, e))?;
+    let categories = plot.categories.clone();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(225, 225, 225))
+        .label_style(("sans-serif", 14))
+        .x_labels(n.min(30))
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                categories.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .x_desc(plot.x_label.as_str())
+        .y_desc(plot.y_label.as_str())
+        .draw()
+        .map_err(|e| plot_error(path, e))?;
+    let groups = plot.series.len().max(1) as f64;
+    let width = 0.8 / groups;
+    for (s, (name, color, values)) in plot.series.iter().enumerate() {
+        let color = *color;
+        let left = -0.4 + s as f64 * width;
+        chart
+            .draw_series(
+                values
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.is_finite())
+                    .map(|(i, &v)| {
+                        let x = i as f64 + left;
+                        Rectangle::new([(x, 0.0), (x + width * 0.92, v)], color.filled())
+                    }),
+            )
+            .map_err(|e| plot_error(path, e))?
+            .label(name.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(|e| plot_error(path, e))?;
+    Ok(())
+}
+
+/// Writes a grouped bar chart.
+pub fn write_bars(path: &Path, plot: &BarPlot) -> Result<()> {
+    struct Job<'a> {
+        path: &'a Path,
+        plot: &'a BarPlot,
+    }
+    impl Draw for Job<'_> {
+        fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+            draw_bars(area, self.path, self.plot)
+        }
+    }
+    render(path, (900, 520), &Job { path, plot })
+}
+
+/// One panel of particle paths (first two coordinates) and their positions at one time.
+pub struct PathPanel<'a> {
+    pub title: String,
+    pub paths: Vec<Vec<(f64, f64)>>,
+    pub color: RGBColor,
+    /// The particles' positions at the time shown.
+    pub marginal: &'a Points,
+}
+
+/// Writes side-by-side panels of particle paths sharing one set of axes.
+pub fn write_paths(path: &Path, title: &str, panels: &[PathPanel<'_>]) -> Result<()> {
+    struct Job<'a, 'b> {
+        path: &'a Path,
+        title: &'a str,
+        panels: &'a [PathPanel<'b>],
+        bounds: ((f64, f64), (f64, f64)),
+    }
+    impl Draw for Job<'_, '_> {
+        fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+            let area = area
+                .titled(self.title, ("sans-serif", 26))
+                .map_err(|e| plot_error(self.path, e))?;
+            let cells = area.split_evenly((1, self.panels.len().max(1)));
+            let (bx, by) = self.bounds;
+            for (cell, panel) in cells.iter().zip(self.panels) {
+                let mut chart = ChartBuilder::on(cell)
+                    .caption(&panel.title, ("sans-serif", 20))
+                    .margin(12)
+                    .x_label_area_size(34)
+                    .y_label_area_size(44)
+                    .build_cartesian_2d(bx.0..bx.1, by.0..by.1)
+                    .map_err(|e| plot_error(self.path, e))?;
+                chart
+                    .configure_mesh()
+                    .light_line_style(WHITE)
+                    .bold_line_style(RGBColor(225, 225, 225))
+                    .label_style(("sans-serif", 14))
+                    .draw()
+                    .map_err(|e| plot_error(self.path, e))?;
+                for p in &panel.paths {
+                    chart
+                        .draw_series(LineSeries::new(p.iter().copied(), panel.color.mix(0.25)))
+                        .map_err(|e| plot_error(self.path, e))?;
+                }
+                chart
+                    .draw_series(
+                        panel
+                            .marginal
+                            .rows()
+                            .filter(|r| r.len() >= 2)
+                            .map(|r| Circle::new((r[0] as f64, r[1] as f64), 2, BLACK.filled())),
+                    )
+                    .map_err(|e| plot_error(self.path, e))?;
+            }
+            Ok(())
+        }
+    }
+    let mut all = Points::with_capacity(0, 2);
+    for panel in panels {
+        for p in &panel.paths {
+            for &(x, y) in p {
+                all.push(&[x as f32, y as f32]);
+            }
+        }
+    }
+    let bounds = common_bounds(&[ScatterPanel {
+        title: String::new(),
+        points: &all,
+        color: BLACK,
+        markers: None,
+    }]);
+    let width = 480 * panels.len().max(1) as u32;
+    render(
+        path,
+        (width, 520),
+        &Job {
+            path,
+            title,
+            panels,
+            bounds,
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

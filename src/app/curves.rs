@@ -1,0 +1,205 @@
+//! Training curves, x = iteration. Long runs are drawn bucketed: a smoothed line plus the
+//! bucket's min and max, so that spikes stay visible however far one zooms out.
+
+use eframe::egui;
+use egui_plot::{HLine, Legend, Line, Plot};
+
+use super::StudioApp;
+
+/// At most this many buckets are drawn per curve.
+const BUCKETS: usize = 600;
+
+/// (smoothed, lower envelope, upper envelope) of finite points.
+pub fn envelope(
+    points: &[[f64; 2]],
+    window: usize,
+) -> (Vec<[f64; 2]>, Vec<[f64; 2]>, Vec<[f64; 2]>) {
+    let finite: Vec<[f64; 2]> = points
+        .iter()
+        .copied()
+        .filter(|p| p[1].is_finite())
+        .collect();
+    if finite.is_empty() {
+        return (Vec::new(), Vec::new(), Vec::new());
+    }
+    // Moving average over `window` points, with a running sum.
+    let window = window.max(1);
+    let mut smooth = Vec::with_capacity(finite.len());
+    let mut sum = 0.0;
+    for (i, p) in finite.iter().enumerate() {
+        sum += p[1];
+        if i >= window {
+            sum -= finite[i - window][1];
+        }
+        let n = (i + 1).min(window) as f64;
+        smooth.push([p[0], sum / n]);
+    }
+    let per = finite.len().div_ceil(BUCKETS).max(1);
+    let mut line = Vec::new();
+    let mut lo = Vec::new();
+    let mut hi = Vec::new();
+    for (chunk, s) in finite.chunks(per).zip(smooth.chunks(per)) {
+        let x = chunk[chunk.len() / 2][0];
+        let min = chunk.iter().map(|p| p[1]).fold(f64::INFINITY, f64::min);
+        let max = chunk.iter().map(|p| p[1]).fold(f64::NEG_INFINITY, f64::max);
+        line.push([x, s[s.len() / 2][1]]);
+        lo.push([x, min]);
+        hi.push([x, max]);
+    }
+    (line, lo, hi)
+}
+
+fn series_plot(
+    ui: &mut egui::Ui,
+    id: &str,
+    title: &str,
+    height: f32,
+    series: Vec<(&str, Vec<[f64; 2]>, bool)>,
+    reference: Option<(&str, f64)>,
+    smoothing: usize,
+) {
+    ui.label(egui::RichText::new(title).small().strong());
+    Plot::new(id)
+        .height(height)
+        .legend(Legend::default())
+        .link_axis(egui::Id::unique("curves_x"), [true, false])
+        .link_cursor(egui::Id::unique("curves_x"), [true, false])
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            for (name, points, smooth) in series {
+                if smooth {
+                    let (line, lo, hi) = envelope(&points, smoothing);
+                    let faint = plot_color(name).gamma_multiply(0.35);
+                    plot.line(Line::new(format!("{name} min"), lo).color(faint).width(1.0));
+                    plot.line(Line::new(format!("{name} max"), hi).color(faint).width(1.0));
+                    plot.line(Line::new(name, line).color(plot_color(name)).width(1.5));
+                } else {
+                    plot.line(Line::new(name, points).color(plot_color(name)).width(1.5));
+                }
+            }
+            if let Some((name, value)) = reference {
+                plot.hline(HLine::new(name, value).color(egui::Color32::from_rgb(214, 39, 40)));
+            }
+        });
+}
+
+fn plot_color(name: &str) -> egui::Color32 {
+    match name {
+        "loss" | "IW log Z" | "modes covered" => egui::Color32::from_rgb(31, 119, 180),
+        "learned log Z" | "mode TV" => egui::Color32::from_rgb(255, 127, 14),
+        "ELBO" => egui::Color32::from_rgb(44, 160, 44),
+        "ESS" => egui::Color32::from_rgb(148, 103, 189),
+        _ => egui::Color32::GRAY,
+    }
+}
+
+pub fn curves(app: &mut StudioApp, ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        ui.strong("Training curves");
+        ui.add(
+            egui::Slider::new(&mut app.view.smoothing, 1..=500)
+                .logarithmic(true)
+                .text("smoothing"),
+        );
+    });
+    let steps = &app.history.steps;
+    let evals = &app.history.evaluations;
+    let smoothing = app.view.smoothing;
+    let eval = |f: &dyn Fn(&crate::metrics::Metrics) -> Option<f64>| -> Vec<[f64; 2]> {
+        evals
+            .iter()
+            .filter_map(|m| f(m).map(|v| [m.iterations as f64, v]))
+            .collect()
+    };
+    let loss: Vec<[f64; 2]> = steps
+        .iter()
+        .map(|s| [s.iteration as f64, s.loss.max(1e-12).log10()])
+        .collect();
+    let log_z: Vec<[f64; 2]> = steps
+        .iter()
+        .map(|s| [s.iteration as f64, s.log_z])
+        .collect();
+    let rate: Vec<[f64; 2]> = steps
+        .iter()
+        .map(|s| [s.iteration as f64, 1.0 / s.seconds.max(1e-6)])
+        .collect();
+    let reference = evals.iter().rev().find_map(|m| m.log_z_ref);
+    let (elbo, iw, ess) = (eval(&|m| m.elbo), eval(&|m| m.log_z_iw), eval(&|m| m.ess));
+    let (covered, tv) = (
+        eval(&|m| m.modes_covered.map(|v| v as f64)),
+        eval(&|m| m.mode_tv),
+    );
+    let h = ((ui.available_height() - 5.0 * 24.0) / 5.0).max(70.0);
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        series_plot(
+            ui,
+            "loss",
+            "log₁₀ loss",
+            h,
+            vec![("loss", loss, true)],
+            None,
+            smoothing,
+        );
+        series_plot(
+            ui,
+            "log_z",
+            "log Z: learned, ELBO, IW (red: reference)",
+            h,
+            vec![
+                ("learned log Z", log_z, true),
+                ("ELBO", elbo, false),
+                ("IW log Z", iw, false),
+            ],
+            reference.map(|r| ("reference log Z", r)),
+            smoothing,
+        );
+        series_plot(
+            ui,
+            "ess",
+            "effective sample size (fraction)",
+            h,
+            vec![("ESS", ess, false)],
+            None,
+            smoothing,
+        );
+        series_plot(
+            ui,
+            "modes",
+            "modes covered, mode TV",
+            h,
+            vec![("modes covered", covered, false), ("mode TV", tv, false)],
+            None,
+            smoothing,
+        );
+        series_plot(
+            ui,
+            "rate",
+            "iterations / s",
+            h,
+            vec![("it/s", rate, true)],
+            None,
+            smoothing,
+        );
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::envelope;
+
+    #[test]
+    fn the_envelope_keeps_a_single_spike() {
+        let mut points: Vec<[f64; 2]> = (0..10_000).map(|i| [i as f64, 1.0]).collect();
+        points[4321][1] = 100.0;
+        let (line, _lo, hi) = envelope(&points, 50);
+        assert!(line.len() <= 600);
+        assert!(
+            hi.iter().any(|p| p[1] == 100.0),
+            "the spike survives bucketing"
+        );
+        assert!(
+            line.iter().all(|p| p[1] < 100.0),
+            "but the smoothed line damps it"
+        );
+    }
+}

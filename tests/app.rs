@@ -1,0 +1,218 @@
+//! The desktop app driven headlessly with egui_kittest: it opens, trains when asked, follows a
+//! constraint edit, exports figures, and reports bad files without changing anything.
+#![cfg(feature = "gui")]
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use posterior_studio::ExperimentConfig;
+use posterior_studio::app::StudioApp;
+use posterior_studio::experiment::worker::Cadence;
+
+/// A small, fast experiment: Brownian reference, a Gaussian observation of both coordinates.
+fn config() -> ExperimentConfig {
+    ExperimentConfig::from_toml(
+        r#"
+        name = "ui_test"
+        backend = "cpu"
+        [prior]
+        kind = "brownian"
+        dim = 2
+        sigma = 1.0
+        [constraint]
+        kind = "gaussian_obs"
+        [constraint.gaussian_obs]
+        y = [1.0, -0.5]
+        noise_std = 0.7
+        [sampler]
+        steps = 10
+        [sampler.net]
+        hidden = 16
+        depth = 1
+        [train]
+        iterations = 100000
+        batch = 32
+        [eval]
+        samples = 200
+        reference_samples = 2000
+        distance_samples = 200
+        "#,
+        "the UI test config",
+    )
+    .unwrap()
+}
+
+fn harness(config: ExperimentConfig) -> Harness<'static, StudioApp> {
+    let ctx = eframe::egui::Context::default();
+    let cadence = Cadence {
+        evaluate_every: 0,
+        snapshot_samples: 300,
+        snapshot_trajectories: 20,
+        ..Cadence::default()
+    };
+    let app = StudioApp::with_config(&ctx, config, None, cadence);
+    Harness::builder()
+        .with_size([1400.0, 900.0])
+        .with_accessibility_check(false)
+        .with_context_setup(posterior_studio::app::install_fonts)
+        .build_ui_state(|ui, app: &mut StudioApp| app.show(ui), app)
+}
+
+/// Steps frames (real time passes, the worker runs) until `done` or the deadline.
+fn wait_for(harness: &mut Harness<'_, StudioApp>, what: &str, done: impl Fn(&StudioApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !done(harness.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn the_app_trains_follows_a_constraint_edit_and_exports_figures() {
+    let mut harness = harness(config());
+    wait_for(&mut harness, "the experiment", |app| {
+        app.is_ready() && app.snapshot().is_some()
+    });
+    assert_eq!(harness.state().iteration(), 0);
+
+    harness.get_by_label("▶ Play").click();
+    wait_for(&mut harness, "training", |app| app.iteration() >= 5);
+    assert!(harness.state().playing);
+
+    // Space pauses; the count then stops rising.
+    harness.key_press(eframe::egui::Key::Space);
+    wait_for(&mut harness, "the pause", |app| !app.playing);
+    let paused_at = harness.state().iteration();
+    for _ in 0..20 {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(harness.state().iteration(), paused_at);
+
+    // Move the observation as the Edit tool does; the worker re-targets the running sampler.
+    {
+        let app = harness.state_mut();
+        app.config.constraint.gaussian_obs.y = vec![3.0, 2.0];
+        app.constraint_changed();
+    }
+    wait_for(&mut harness, "the new constraint", |app| {
+        app.info
+            .as_ref()
+            .is_some_and(|i| i.config.constraint.gaussian_obs.y == vec![3.0, 2.0])
+    });
+    assert!(
+        harness.state().iteration() >= paused_at,
+        "re-targeting keeps the sampler"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    harness.state_mut().view.export_dir = dir.path().display().to_string();
+    harness.get_by_label("Export").click();
+    harness.run_steps(2);
+    harness.get_by_label("Export all views (PNG + SVG)").click();
+    harness.run_steps(2);
+    wait_for(&mut harness, "the exports", |app| !app.background_busy());
+    let png = dir.path().join("data_view.png");
+    let svg = dir.path().join("data_view.svg");
+    let image = image::open(&png).expect("the data view PNG decodes");
+    assert!(image.width() >= 480 && image.height() >= 400);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("sampler"));
+    assert!(dir.path().join("trajectories.svg").is_file());
+    assert!(dir.path().join("training_curves.png").is_file());
+    let last = harness.state().messages.last().unwrap();
+    assert!(
+        !last.error && last.text.contains("exported"),
+        "{}",
+        last.text
+    );
+}
+
+#[test]
+fn bad_files_show_a_message_and_change_nothing() {
+    let mut harness = harness(config());
+    wait_for(&mut harness, "the experiment", |app| app.is_ready());
+    let before = harness.state().config.clone();
+    let dir = tempfile::tempdir().unwrap();
+
+    // A sketch that is not an image.
+    let fake = dir.path().join("sketch.png");
+    std::fs::write(&fake, "not a picture").unwrap();
+    harness.state_mut().load_sketch(&fake);
+    harness.run_steps(2);
+    let error = harness.state().error.clone().expect("an error is shown");
+    assert!(error.contains("sketch.png"), "{error}");
+    assert_eq!(harness.state().config, before);
+    harness.get_by_label("OK").click();
+    harness.run_steps(2);
+    assert!(harness.state().error.is_none());
+
+    // A checkpoint folder with a corrupt sampler.
+    let ckpt = dir.path().join("broken");
+    std::fs::create_dir_all(&ckpt).unwrap();
+    std::fs::write(ckpt.join("config.toml"), before.to_toml()).unwrap();
+    std::fs::write(ckpt.join("sampler.bpk"), b"garbage").unwrap();
+    harness
+        .state()
+        .send(posterior_studio::experiment::worker::Command::Open(ckpt));
+    wait_for(&mut harness, "the checkpoint error", |app| {
+        app.error.is_some()
+    });
+    assert_eq!(harness.state().config, before);
+
+    // Data of the wrong dimension for the constraint.
+    harness.state_mut().error = None;
+    let csv = dir.path().join("three_d.csv");
+    std::fs::write(&csv, "a,b,c\n1,2,3\n4,5,6\n7,8,9\n").unwrap();
+    harness
+        .state()
+        .send(posterior_studio::experiment::worker::Command::SetPrior(
+            posterior_studio::experiment::worker::PriorChoice::Train {
+                dataset: csv.display().to_string(),
+            },
+        ));
+    wait_for(&mut harness, "the CSV error", |app| app.error.is_some());
+    let error = harness.state().error.clone().unwrap();
+    assert!(
+        error.contains("three_d.csv") && error.contains("3-dimensional"),
+        "{error}"
+    );
+    assert_eq!(harness.state().config, before);
+}
+
+#[test]
+fn a_saved_experiment_reopens_with_its_curves() {
+    let mut harness = harness(config());
+    wait_for(&mut harness, "the experiment", |app| app.is_ready());
+    for _ in 0..3 {
+        harness.key_press(eframe::egui::Key::S);
+        harness.run_steps(1);
+    }
+    wait_for(&mut harness, "three steps", |app| app.iteration() >= 3);
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("experiment");
+    harness
+        .state()
+        .send(posterior_studio::experiment::worker::Command::Save(
+            folder.clone(),
+        ));
+    wait_for(&mut harness, "the save", |app| {
+        app.messages.iter().any(|m| m.text.starts_with("saved"))
+    });
+    let steps = harness.state().history.steps.clone();
+    drop(harness);
+
+    let mut reopened = self::harness(config());
+    reopened
+        .state()
+        .send(posterior_studio::experiment::worker::Command::Open(folder));
+    wait_for(&mut reopened, "the reopened experiment", |app| {
+        app.info.as_ref().is_some_and(|i| i.opened_from.is_some())
+    });
+    let app = reopened.state();
+    assert_eq!(app.history.steps.len(), steps.len());
+    assert_eq!(app.iteration(), 3);
+    assert_eq!(app.config.constraint.gaussian_obs.y, vec![1.0, -0.5]);
+}
