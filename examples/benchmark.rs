@@ -21,9 +21,10 @@ const VARIANTS: [(&str, &[&str]); 2] = [
             "train.exploration.std=0.0",
             "train.buffer.enabled=false",
             "train.local_search.enabled=false",
+            "sampler.langevin=false",
         ],
     ),
-    ("RTB + exploration + buffer + local search", &[]),
+    ("RTB + Langevin + expl. + buffer + LS", &[]),
 ];
 
 fn config_path() -> PathBuf {

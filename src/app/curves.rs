@@ -70,8 +70,8 @@ fn series_plot(
                 if smooth {
                     let (line, lo, hi) = envelope(&points, smoothing);
                     let faint = plot_color(name).gamma_multiply(0.35);
-                    plot.line(Line::new(format!("{name} min"), lo).color(faint).width(1.0));
-                    plot.line(Line::new(format!("{name} max"), hi).color(faint).width(1.0));
+                    plot.line(Line::new(name, lo).color(faint).width(1.0));
+                    plot.line(Line::new(name, hi).color(faint).width(1.0));
                     plot.line(Line::new(name, line).color(plot_color(name)).width(1.5));
                 } else {
                     plot.line(Line::new(name, points).color(plot_color(name)).width(1.5));

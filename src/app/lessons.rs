@@ -66,8 +66,8 @@ pub const LESSONS: [Lesson; 3] = [
         title: "Off-policy exploration finds every mode",
         text: "Sampling the 25-Gaussian energy with plain on-policy trajectory balance: the sampler \
                locks onto the modes it found first, and 'modes covered' stalls. Turn on exploration \
-               noise and the replay buffer in the sampler panel (and local search), Reset and Play: \
-               all 25 modes are found, and mode TV falls towards 0.",
+               noise, the replay buffer, local search and the Langevin term in the sampler panel, \
+               Apply and Play: all 25 modes are found, and mode TV falls towards 0.",
         config: lesson_exploration,
     },
     Lesson {
@@ -100,6 +100,7 @@ fn lesson_exploration() -> ExperimentConfig {
     config.train.exploration.std = 0.0;
     config.train.buffer.enabled = false;
     config.train.local_search.enabled = false;
+    config.sampler.langevin = false;
     config
 }
 

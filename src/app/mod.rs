@@ -6,6 +6,7 @@
 pub mod background;
 mod curves;
 pub mod exports;
+mod gpu_points;
 pub mod heatmap;
 pub mod lessons;
 mod panels;
@@ -161,6 +162,10 @@ pub struct StudioApp {
     pub frames: FrameStats,
     rate: VecDeque<(Instant, usize)>,
     exports_running: usize,
+    /// Whether the points pipeline is installed (the app runs on wgpu).
+    gpu_points: bool,
+    /// First two coordinates of the reference samples, for the GPU points layer.
+    reference_points: Option<(u64, Arc<Vec<f32>>)>,
 }
 
 impl StudioApp {
@@ -181,6 +186,9 @@ impl StudioApp {
         };
         let mut app = Self::with_config(&cc.egui_ctx, config, None, Cadence::default());
         app.view = view;
+        if let Some(render_state) = cc.wgpu_render_state.as_ref() {
+            app.gpu_points = gpu_points::install(render_state);
+        }
         app.autosave_dir = autosave_dir.clone();
         if let Some(dir) = autosave_dir.filter(|d| d.join("config.toml").is_file()) {
             app.worker.send(Command::Open(dir));
@@ -234,6 +242,8 @@ impl StudioApp {
             frames: FrameStats::default(),
             rate: VecDeque::new(),
             exports_running: 0,
+            gpu_points: false,
+            reference_points: None,
         }
     }
 
@@ -318,6 +328,7 @@ impl StudioApp {
                 .as_ref()
                 .is_none_or(|old| !Arc::ptr_eq(old, &s))
         {
+            self.reference_points = reference_layer(&s, self.reference_points.take());
             self.snapshot = Some(s);
             if matches!(
                 self.view.heatmap,
@@ -355,16 +366,18 @@ impl StudioApp {
         let fresh_experiment = self.info.as_ref().is_none_or(|old| {
             old.reference != info.reference || old.opened_from != info.opened_from
         });
-        let history_continues = info.history.steps.len() >= self.history.steps.len()
-            || info.history.steps.is_empty() && self.history.steps.is_empty();
-        if info.history.steps.len() != self.history.steps.len()
-            || fresh_experiment
-            || !history_continues
-        {
-            self.history = info.history.clone();
-            self.rate.clear();
-        }
+        // The worker's history is the truth; events after this one extend it.
+        self.history = info.history.clone();
+        self.rate.clear();
+        let editing = self
+            .constraint_pending
+            .is_some()
+            .then(|| self.config.constraint.clone());
         self.config = info.config.clone();
+        if let Some(constraint) = editing {
+            // A constraint edit not yet sent must survive the worker's report.
+            self.config.constraint = constraint;
+        }
         if fresh_experiment {
             self.prior_progress = None;
             if let Some(area) = info.data.as_ref().and_then(Area::around) {
@@ -377,9 +390,16 @@ impl StudioApp {
                 };
             }
         }
-        self.sketch = (self.config.constraint.kind == ConstraintKind::Grid)
-            .then(|| Sketch::from_grid_config(&self.config.constraint.grid))
-            .flatten();
+        // Keep the sketch (and its undo steps) when the worker reports the grid it came from.
+        let same_sketch = self
+            .sketch
+            .as_ref()
+            .is_some_and(|s| s.to_grid_config() == self.config.constraint.grid);
+        if !same_sketch {
+            self.sketch = (self.config.constraint.kind == ConstraintKind::Grid)
+                .then(|| Sketch::from_grid_config(&self.config.constraint.grid))
+                .flatten();
+        }
         self.heatmap = None;
         self.time_index = self.time_index.min(self.config.sampler.steps);
         if let Some(path) = &info.opened_from {
@@ -611,6 +631,7 @@ impl StudioApp {
             egui::Panel::bottom("trajectories")
                 .resizable(true)
                 .default_size(300.0)
+                .min_size(220.0)
                 .show(ui, |ui| views::trajectories(self, ui));
             egui::CentralPanel::default().show(ui, |ui| views::data_view(self, ui));
         });
@@ -812,6 +833,28 @@ impl eframe::App for StudioApp {
             self.send(Command::Save(dir.clone()));
         }
     }
+}
+
+/// The reference samples as a flat x, y array, reused while they are the same samples (a
+/// new snapshot carries a copy of the same reference every time).
+fn reference_layer(
+    snapshot: &Snapshot,
+    previous: Option<(u64, Arc<Vec<f32>>)>,
+) -> Option<(u64, Arc<Vec<f32>>)> {
+    let reference = snapshot
+        .reference_samples
+        .as_ref()
+        .filter(|r| r.dim() >= 2)?;
+    let head = reference.as_slice().iter().take(256);
+    let key = head.fold(reference.len() as u64, |h, v| {
+        h.wrapping_mul(0x100000001b3)
+            .wrapping_add(v.to_bits() as u64)
+    });
+    if let Some(previous) = previous.filter(|p| p.0 == key) {
+        return Some(previous);
+    }
+    let flat = reference.rows().flat_map(|r| [r[0], r[1]]).collect();
+    Some((key, Arc::new(flat)))
 }
 
 /// egui's built-in font lacks symbols the app uses (▶ ▮▮ σ β x₀ …): DejaVu Sans, which the

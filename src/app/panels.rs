@@ -325,7 +325,7 @@ fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
     let applied = app.info.as_ref().map(|i| i.config.clone());
     let config = &mut app.config;
     let objectives = [
-        (ObjectiveKind::Rtb, "RTB (energy TB without a prior)"),
+        (ObjectiveKind::Rtb, "RTB (TB for an energy)"),
         (ObjectiveKind::VarGrad, "VarGrad"),
         (ObjectiveKind::Guidance, "classifier guidance"),
         (ObjectiveKind::Dps, "DPS"),

@@ -18,6 +18,7 @@ const PRIOR: egui::Color32 = egui::Color32::from_rgb(150, 150, 150);
 const DATA: egui::Color32 = egui::Color32::from_rgb(90, 90, 90);
 const HANDLE: egui::Color32 = egui::Color32::from_rgb(255, 200, 0);
 const HEATMAP_CELLS: usize = 96;
+const GPU_POINTS_ABOVE: usize = 5000;
 
 fn plot_points(points: &PointSet, max: usize) -> PlotPoints<'static> {
     points
@@ -228,6 +229,13 @@ pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
     let handle_points = handles(app);
     let outlines = outline(app);
     let sketch_area = app.sketch.as_ref().map(|s| s.area);
+    // egui_plot tessellates each point every frame: beyond a few thousand, draw with our shader.
+    let gpu_reference = app.gpu_points
+        && view.show_reference
+        && app
+            .reference_points
+            .as_ref()
+            .is_some_and(|r| r.1.len() / 2 > GPU_POINTS_ABOVE);
     let response = Plot::new("data_view")
         .data_aspect(1.0)
         .legend(Legend::default())
@@ -281,6 +289,7 @@ pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
                     );
                 }
                 if view.show_reference
+                    && !gpu_reference
                     && let Some(r) = &s.reference_samples
                 {
                     plot.points(
@@ -320,9 +329,33 @@ pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
                         .filled(true),
                 );
             }
-            plot.pointer_coordinate().map(|p| [p.x, p.y])
+            let bounds = plot.plot_bounds();
+            (
+                plot.pointer_coordinate().map(|p| [p.x, p.y]),
+                (bounds.min(), bounds.max()),
+                *plot.transform().frame(),
+            )
         });
-    let pointer = response.inner;
+    let (pointer, bounds, frame) = response.inner;
+    if gpu_reference && let Some((_, points)) = &app.reference_points {
+        let pixels_per_point = ui.ctx().pixels_per_point();
+        let callback = super::gpu_points::PointsCallback {
+            layer: "reference",
+            points: points.clone(),
+            bounds,
+            radius_px: 1.2 * pixels_per_point,
+            viewport_px: [
+                frame.width() * pixels_per_point,
+                frame.height() * pixels_per_point,
+            ],
+            color: egui::Rgba::from(REFERENCE).multiply(0.35),
+        };
+        ui.painter()
+            .with_clip_rect(frame)
+            .add(eframe::egui_wgpu::Callback::new_paint_callback(
+                frame, callback,
+            ));
+    }
     let r = &response.response;
     match (app.tool, pointer) {
         (Tool::Edit, Some(p)) => {
@@ -393,8 +426,10 @@ pub fn trajectories(app: &mut StudioApp, ui: &mut egui::Ui) {
             col.label(name);
             let marginal = states_at(&traj.states, traj.count, k.min(traj.steps));
             let lines = paths(&traj.states, traj.steps, traj.count, shown);
+            let height = col.available_height().max(160.0);
             Plot::new(format!("traj_{name}"))
                 .data_aspect(1.0)
+                .height(height)
                 .link_axis(egui::Id::unique("space"), [true, true])
                 .show(col, |plot| {
                     let faint = color.gamma_multiply(0.3);

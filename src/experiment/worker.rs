@@ -124,6 +124,8 @@ pub struct Cadence {
     pub evaluate_every: usize,
     pub snapshot_samples: usize,
     pub snapshot_trajectories: usize,
+    /// Reference posterior samples per snapshot (the GUI draws up to 10⁵ on the GPU).
+    pub reference_points: usize,
 }
 
 impl Default for Cadence {
@@ -134,6 +136,7 @@ impl Default for Cadence {
             evaluate_every: 250,
             snapshot_samples: 2000,
             snapshot_trajectories: 200,
+            reference_points: 100_000,
         }
     }
 }
@@ -657,7 +660,7 @@ impl Worker {
             prior_samples: cache.samples.clone(),
             prior_trajectories: cache.trajectories.clone(),
             reference_samples: truth
-                .map(|t| t.posterior.samples.head(self.cadence.snapshot_samples)),
+                .map(|t| t.posterior.samples.head(self.cadence.reference_points)),
             modes: truth.map(|t| t.modes.centers()),
             cost: started.elapsed().as_secs_f64(),
         };
