@@ -6,14 +6,13 @@ use egui_plot::{HLine, Legend, Line, Plot};
 
 use super::StudioApp;
 
+type Series = Vec<[f64; 2]>;
+
 /// At most this many buckets are drawn per curve.
 const BUCKETS: usize = 600;
 
 /// (smoothed, lower envelope, upper envelope) of finite points.
-pub fn envelope(
-    points: &[[f64; 2]],
-    window: usize,
-) -> (Vec<[f64; 2]>, Vec<[f64; 2]>, Vec<[f64; 2]>) {
+pub fn envelope(points: &[[f64; 2]], window: usize) -> (Series, Series, Series) {
     let finite: Vec<[f64; 2]> = points
         .iter()
         .copied()

@@ -297,7 +297,7 @@ mod tests {
 
     fn ramp() -> GridConstraint {
         // log r = x on [0, 4]² sampled at cell centres 0.5, 1.5, 2.5, 3.5.
-        let row = vec![0.5, 1.5, 2.5, 3.5];
+        let row = [0.5, 1.5, 2.5, 3.5];
         GridConstraint::new(4, 4, row.repeat(4), [0.0, 0.0], [4.0, 4.0]).unwrap()
     }
 

@@ -32,6 +32,9 @@ use crate::sampler::trajectory::{
     tensor_to_points, tensor_to_vec,
 };
 
+/// A batch gradient x ↦ clip(β·∇log r(x)), owned by the caller.
+type BoxedGradient = Box<dyn Fn(&Points) -> Points + Sync>;
+
 pub struct Trainer {
     pub config: ExperimentConfig,
     pub compute: ComputeDevice,
@@ -179,10 +182,7 @@ impl Trainer {
     }
 
     /// clip(β·∇ log r) for the Langevin term, when the sampler uses it.
-    pub(crate) fn langevin_gradient(
-        &self,
-        beta: f64,
-    ) -> Option<Box<dyn Fn(&Points) -> Points + Sync>> {
+    pub(crate) fn langevin_gradient(&self, beta: f64) -> Option<BoxedGradient> {
         if !self.sampler.uses_langevin() {
             return None;
         }
@@ -449,7 +449,7 @@ impl Trainer {
         else {
             return;
         };
-        if config.every == 0 || self.iteration % config.every != 0 || buffer.is_empty() {
+        if config.every == 0 || !self.iteration.is_multiple_of(config.every) || buffer.is_empty() {
             return;
         }
         let (start, _) = buffer.sample(config.chains, &mut self.rng);

@@ -13,6 +13,8 @@ pub use datasets::{BuiltinDataset, DataSource};
 pub use diffusion::{DiffusionPrior, DiffusionPriorMeta};
 
 /// The reference process p_ref: x_0 = 0, x_{k+1} = x_k + u(x_k, t_k)·Δ + σ·√Δ·ε.
+// One per experiment and cloned rarely: boxing the prior would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Reference {
     /// u = 0, so x_T ~ N(0, σ²I) exactly.
