@@ -14,7 +14,11 @@ use std::time::Instant;
 use posterior_studio::backend::{self, BackendChoice};
 use posterior_studio::experiment::{ExperimentConfig, Trainer};
 
-const VARIANTS: [(&str, &[&str]); 2] = [
+/// The same allocator as the `posterior-studio` binary (see src/main.rs for why).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const VARIANTS: [(&str, &[&str]); 4] = [
     (
         "plain RTB",
         &[
@@ -24,7 +28,21 @@ const VARIANTS: [(&str, &[&str]); 2] = [
             "sampler.langevin=false",
         ],
     ),
+    (
+        "plain RTB, gradient through 25 of 100 steps",
+        &[
+            "train.exploration.std=0.0",
+            "train.buffer.enabled=false",
+            "train.local_search.enabled=false",
+            "sampler.langevin=false",
+            "train.gradient_steps=25",
+        ],
+    ),
     ("RTB + Langevin + expl. + buffer + LS", &[]),
+    (
+        "the same, gradient through 25 of 100 steps",
+        &["train.gradient_steps=25"],
+    ),
 ];
 
 fn config_path() -> PathBuf {

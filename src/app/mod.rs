@@ -160,6 +160,7 @@ pub struct StudioApp {
     show_help: bool,
     autosave_dir: Option<PathBuf>,
     pub frames: FrameStats,
+    last_frame_cpu_ms: Option<f32>,
     rate: VecDeque<(Instant, usize)>,
     exports_running: usize,
     /// Whether the points pipeline is installed (the app runs on wgpu).
@@ -240,6 +241,7 @@ impl StudioApp {
             show_help: false,
             autosave_dir: None,
             frames: FrameStats::default(),
+            last_frame_cpu_ms: None,
             rate: VecDeque::new(),
             exports_running: 0,
             gpu_points: false,
@@ -636,11 +638,16 @@ impl StudioApp {
             egui::CentralPanel::default().show(ui, |ui| views::data_view(self, ui));
         });
         self.windows(&ctx);
-        if self.playing || self.constraint_pending.is_some() || self.background_busy() {
+        if self.playing {
+            // Paced by vsync: the views follow training at the display's rate.
+            ctx.request_repaint();
+        } else if self.constraint_pending.is_some() || self.background_busy() {
             ctx.request_repaint_after(Duration::from_millis(30));
         }
-        self.frames
-            .record(Instant::now(), started.elapsed().as_secs_f32() * 1000.0);
+        // eframe's figure for the previous frame includes tessellation and rendering.
+        let ui_ms = started.elapsed().as_secs_f32() * 1000.0;
+        let frame_ms = self.last_frame_cpu_ms.take().unwrap_or(0.0).max(ui_ms);
+        self.frames.record(Instant::now(), frame_ms);
     }
 
     fn menu_bar(&mut self, ui: &mut egui::Ui) {
@@ -735,7 +742,7 @@ impl StudioApp {
     fn status_bar(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.label(format!(
-                "{:.0} fps · worst frame {:.0} ms",
+                "{:.0} fps · slowest frame {:.0} ms (2 s)",
                 self.frames.fps(),
                 self.frames.worst_ms()
             ));
@@ -810,7 +817,8 @@ drag box corners, the annulus centre or rim, the half-plane boundary), Sketch (p
 the sketch becomes a grid constraint).";
 
 impl eframe::App for StudioApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        self.last_frame_cpu_ms = frame.info().cpu_usage.map(|s| s * 1000.0);
         self.show(ui);
     }
 
@@ -874,12 +882,15 @@ pub fn install_fonts(ctx: &egui::Context) {
 
 /// Opens the desktop app.
 pub fn run() -> anyhow::Result<()> {
-    let options = eframe::NativeOptions {
+    let mut options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Posterior Studio")
             .with_inner_size([1500.0, 920.0]),
         ..Default::default()
     };
+    if std::env::var_os("POSTERIOR_STUDIO_NO_VSYNC").is_some() {
+        options.wgpu_options.surface.present_mode = eframe::wgpu::PresentMode::AutoNoVsync;
+    }
     eframe::run_native(
         "Posterior Studio",
         options,
