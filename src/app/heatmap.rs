@@ -218,7 +218,7 @@ mod tests {
             lower: [-1.0, -1.0],
             upper: [1.0, 1.0],
         };
-        let points = Points::from_rows(2, (0..100).map(|_| [0.5f32, 0.5]));
+        let points = Points::from_rows(2, (0..100).map(|_| [0.6f32, 0.6]));
         let field = density_field(&points, area, 8);
         let best = field
             .values
@@ -228,7 +228,7 @@ mod tests {
             .max_by(|a, b| a.1.total_cmp(b.1))
             .map(|(i, _)| i)
             .unwrap();
-        // (0.5, 0.5) is in column 6, row 1 (row 0 is the top) of an 8×8 grid on [−1, 1]².
+        // (0.6, 0.6) is in column 6, row 1 (row 0 is the top) of an 8×8 grid on [−1, 1]².
         assert_eq!((best / 8, best % 8), (1, 6));
     }
 
