@@ -648,6 +648,7 @@ impl StudioApp {
         let ui_ms = started.elapsed().as_secs_f32() * 1000.0;
         let frame_ms = self.last_frame_cpu_ms.take().unwrap_or(0.0).max(ui_ms);
         self.frames.record(Instant::now(), frame_ms);
+        log::debug!(target: "frames", "frame work {frame_ms:.1} ms, ui {ui_ms:.1} ms");
     }
 
     fn menu_bar(&mut self, ui: &mut egui::Ui) {
