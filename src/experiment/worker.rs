@@ -126,6 +126,9 @@ pub struct Cadence {
     pub snapshot_trajectories: usize,
     /// Reference posterior samples per snapshot (the GUI draws up to 10⁵ on the GPU).
     pub reference_points: usize,
+    /// Run training at a lower CPU priority than the front end, so that drawing (and a
+    /// software rasteriser, where there is no GPU) gets the cores first.
+    pub background_priority: bool,
 }
 
 impl Default for Cadence {
@@ -137,6 +140,7 @@ impl Default for Cadence {
             snapshot_samples: 2000,
             snapshot_trajectories: 200,
             reference_points: 100_000,
+            background_priority: true,
         }
     }
 }
@@ -253,6 +257,9 @@ impl Worker {
     }
 
     fn run(mut self, config: ExperimentConfig) {
+        if self.cadence.background_priority {
+            lower_this_threads_priority();
+        }
         self.build(config, None);
         loop {
             let command = if self.playing {
@@ -671,5 +678,19 @@ impl Worker {
         self.last_snapshot = Some(Instant::now());
         self.snapshot_dirty = false;
         (self.notify)();
+    }
+}
+
+/// Lowers the calling thread's scheduling priority (nice 10). Threads it spawns later — burn's
+/// CPU thread pool among them — inherit it. Elsewhere than Linux this does nothing.
+fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: setpriority only reads its integer arguments; on Linux, PRIO_PROCESS with
+        // who = 0 applies to the calling thread alone.
+        let result = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
+        if result != 0 {
+            log::debug!("could not lower the training thread's priority");
+        }
     }
 }
