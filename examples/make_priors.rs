@@ -3,30 +3,37 @@
 //!     cargo run --release --example make_priors [-- NAME ...]
 //!
 //! Each is trained by the same code as `posterior-studio pretrain`, with the settings in
-//! `examples/configs/prior.toml`, and checked against its data (mode coverage, energy distance).
+//! `examples/configs/prior.toml` (diffusion priors) or `examples/configs/flow_prior.toml` (the
+//! flow), and checked against its data (mode coverage, energy distance).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use posterior_studio::cli::{self, Command, CommonArgs, PretrainArgs};
 
-const PRIORS: [&str; 3] = ["gmm25", "eight_gaussians", "two_moons"];
+/// (folder name, dataset, settings).
+const PRIORS: [(&str, &str, &str); 4] = [
+    ("gmm25", "gmm25", "prior.toml"),
+    ("eight_gaussians", "eight_gaussians", "prior.toml"),
+    ("two_moons", "two_moons", "prior.toml"),
+    ("gmm25_flow", "gmm25", "flow_prior.toml"),
+];
 
 fn main() -> ExitCode {
     env_logger::init();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let wanted: Vec<String> = std::env::args().skip(1).collect();
-    for name in PRIORS {
+    for (name, dataset, settings) in PRIORS {
         if !wanted.is_empty() && !wanted.iter().any(|w| w == name) {
             continue;
         }
         let args = PretrainArgs {
             common: CommonArgs {
-                config: Some(root.join("examples/configs/prior.toml")),
+                config: Some(root.join("examples/configs").join(settings)),
                 set: vec![],
                 backend: None,
             },
-            dataset: Some(name.into()),
+            dataset: Some(dataset.into()),
             output: root.join("assets/priors").join(name),
             figure: Some(root.join("assets/priors").join(format!("{name}.png"))),
             quiet: false,

@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::backend::{self, BackendChoice};
 use crate::error::{Error, Result};
+use crate::experiment::config::PriorKind;
 use crate::experiment::{ExperimentConfig, Trainer};
 use crate::export::figure::{
     Curve, LinePlot, PRIOR_COLOR, REFERENCE_COLOR, SAMPLER_COLOR, ScatterPanel, write_lines,
@@ -16,9 +17,11 @@ use crate::export::figure::{
 };
 use crate::export::samples_csv::write_csv;
 use crate::files;
+use crate::math::Points;
 use crate::metrics::Metrics;
 use crate::prior::DataSource;
-use crate::prior::training::{PriorProgress, train_diffusion_prior};
+use crate::prior::generator::{FlowGenerator, Generator};
+use crate::prior::training::{PriorProgress, train_diffusion_prior, train_flow_prior};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -36,7 +39,8 @@ pub struct Cli {
 pub enum Command {
     /// Train a sampler (or run a training-free baseline) and report its metrics.
     Train(TrainArgs),
-    /// Train a diffusion prior on a dataset and save it.
+    /// Train a prior on a dataset and save it: a diffusion prior, or with
+    /// `--set prior.kind="flow"` an affine-coupling flow.
     Pretrain(PretrainArgs),
     /// Draw samples from a saved sampler.
     Sample(SampleArgs),
@@ -282,19 +286,36 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
         let mut rng = crate::math::rng::seeded(trainer.config.seed.wrapping_add(17));
         let n = trainer.config.eval.samples;
         let draw = trainer.draw(n, &mut rng);
-        let prior = trainer.prior_samples(n, &mut rng);
         let truth = trainer.truth().clone();
-        let reference = truth.posterior.samples.head(n);
+        let noise = trainer.reference.noise_generator().is_some().then(|| {
+            let prior = trainer.prior_samples(n, &mut rng);
+            (draw.samples.clone(), truth.posterior.samples.head(n), prior)
+        });
+        let samples = trainer.to_data_space(&draw.samples);
+        let reference = truth.data_space_samples().head(n);
+        let prior = trainer.data_space_prior_samples(n, &mut rng);
         if let Some(path) = &args.export_samples {
             write_csv(
                 path,
                 &[
-                    ("sampler", &draw.samples),
+                    ("sampler", &samples),
                     ("reference", &reference),
                     ("prior", &prior),
                 ],
             )?;
             eprintln!("wrote samples to {}", path.display());
+            if let Some((sampler_z, reference_z, prior_z)) = &noise {
+                let noise_path = noise_samples_path(path);
+                write_csv(
+                    &noise_path,
+                    &[
+                        ("sampler", sampler_z),
+                        ("reference", reference_z),
+                        ("prior", prior_z),
+                    ],
+                )?;
+                eprintln!("wrote noise-space samples z to {}", noise_path.display());
+            }
         }
         if let Some(path) = &args.figure {
             let centers = truth.modes.centers();
@@ -316,7 +337,7 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
                 },
                 ScatterPanel {
                     title: format!("{} sampler", metrics.objective),
-                    points: &draw.samples,
+                    points: &samples,
                     color: SAMPLER_COLOR,
                     markers: Some(&centers),
                 },
@@ -343,6 +364,15 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
         println!("{json}");
     }
     Ok(outcome)
+}
+
+/// `samples.csv` → `samples.noise.csv`: where a noise-space run writes its samples of z.
+pub fn noise_samples_path(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "samples".into());
+    path.with_file_name(format!("{stem}.noise.csv"))
 }
 
 fn short_method(method: &str) -> &str {
@@ -402,43 +432,81 @@ pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
         eprintln!("warning: {reason}");
     }
     eprintln!("backend: {}", compute.describe());
-    eprintln!(
-        "training a diffusion prior on {} (d = {}, σ = {}, T = {}, {} iterations)",
-        data.name(),
-        data.dim(),
-        config.prior.sigma,
-        config.prior.steps,
-        config.prior.iterations
-    );
     let bar = progress_bar(config.prior.iterations as u64, args.quiet);
     bar.set_prefix("prior");
     let started = Instant::now();
-    let prior = train_diffusion_prior(
-        &config.prior,
-        &data,
-        &compute,
-        config.seed,
-        &mut prior_progress(&bar),
-    )?;
-    bar.finish_and_clear();
-    prior.save(&args.output)?;
-    eprintln!(
-        "saved prior to {} (final loss {:.4}, {:.0} s)",
-        args.output.display(),
-        prior.meta.final_loss,
-        started.elapsed().as_secs_f64()
-    );
-    // A quick check of what was learned: mode shares of prior samples vs the data's weights.
-    let steps = prior.meta.steps;
-    let reference = crate::prior::Reference::Diffusion(prior);
     let mut rng = crate::math::rng::seeded(config.seed.wrapping_add(99));
-    let samples = crate::sampler::trajectory::sample_reference(
-        &reference,
-        steps,
-        20_000,
-        &mut rng,
-        &compute.device,
-    );
+    let (kind_name, samples) = match config.prior.kind {
+        PriorKind::Flow => {
+            eprintln!(
+                "training an affine-coupling flow on {} (d = {}, {} couplings, {} iterations)",
+                data.name(),
+                data.dim(),
+                config.prior.flow.couplings,
+                config.prior.iterations
+            );
+            let flow = train_flow_prior(
+                &config.prior,
+                &data,
+                &compute,
+                config.seed,
+                &mut prior_progress(&bar),
+            )?;
+            bar.finish_and_clear();
+            flow.save(&args.output)?;
+            eprintln!(
+                "saved flow to {} (final negative log-likelihood {:.4} nats, {:.0} s)",
+                args.output.display(),
+                flow.meta.final_loss,
+                started.elapsed().as_secs_f64()
+            );
+            let generator = FlowGenerator {
+                flow,
+                device: compute.device.clone(),
+            };
+            let noise = Points::new(
+                data.dim(),
+                crate::math::rng::standard_normal(&mut rng, 20_000 * data.dim()),
+            )?;
+            ("flow", generator.generate(&noise))
+        }
+        PriorKind::Diffusion | PriorKind::Brownian => {
+            eprintln!(
+                "training a diffusion prior on {} (d = {}, σ = {}, T = {}, {} iterations)",
+                data.name(),
+                data.dim(),
+                config.prior.sigma,
+                config.prior.steps,
+                config.prior.iterations
+            );
+            let prior = train_diffusion_prior(
+                &config.prior,
+                &data,
+                &compute,
+                config.seed,
+                &mut prior_progress(&bar),
+            )?;
+            bar.finish_and_clear();
+            prior.save(&args.output)?;
+            eprintln!(
+                "saved prior to {} (final loss {:.4}, {:.0} s)",
+                args.output.display(),
+                prior.meta.final_loss,
+                started.elapsed().as_secs_f64()
+            );
+            let steps = prior.meta.steps;
+            let reference = crate::prior::Reference::Diffusion(prior);
+            let samples = crate::sampler::trajectory::sample_reference(
+                &reference,
+                steps,
+                20_000,
+                &mut rng,
+                &compute.device,
+            );
+            ("diffusion", samples)
+        }
+    };
+    // A quick check of what was learned: mode shares of prior samples vs the data's weights.
     let data_samples = data.sample(&mut rng, 20_000);
     if let Some(components) = data.components() {
         let modes = crate::metrics::Modes::Components(components.clone());
@@ -463,13 +531,13 @@ pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
                 markers: None,
             },
             ScatterPanel {
-                title: "diffusion prior samples".into(),
+                title: format!("{kind_name} prior samples"),
                 points: &samples.head(5000),
                 color: SAMPLER_COLOR,
                 markers: None,
             },
         ];
-        write_scatter(path, "diffusion prior", &panels)?;
+        write_scatter(path, &format!("{kind_name} prior"), &panels)?;
         eprintln!("wrote figure to {}", path.display());
     }
     Ok(Outcome::Ok)
@@ -484,7 +552,15 @@ pub fn sample(args: &SampleArgs) -> Result<Outcome> {
     eprintln!("backend: {}", trainer.compute.describe());
     let seed = args.seed.unwrap_or(trainer.config.seed.wrapping_add(23));
     let draw = trainer.draw(args.n, &mut crate::math::rng::seeded(seed));
-    write_csv(&args.output, &[("sampler", &draw.samples)])?;
+    write_csv(
+        &args.output,
+        &[("sampler", &trainer.to_data_space(&draw.samples))],
+    )?;
+    if trainer.reference.noise_generator().is_some() {
+        let noise_path = noise_samples_path(&args.output);
+        write_csv(&noise_path, &[("sampler", &draw.samples)])?;
+        eprintln!("wrote noise-space samples z to {}", noise_path.display());
+    }
     eprintln!(
         "wrote {} samples to {}",
         draw.samples.len(),

@@ -331,6 +331,7 @@ fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
         (ObjectiveKind::Dps, "DPS"),
         (ObjectiveKind::KlPolicyGradient, "KL-regularised RL"),
         (ObjectiveKind::Sir, "SIR"),
+        (ObjectiveKind::Mala, "MALA (non-amortised)"),
     ];
     egui::ComboBox::from_id_salt("objective")
         .selected_text(

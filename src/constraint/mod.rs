@@ -6,6 +6,7 @@ pub mod energy;
 pub mod gaussian_obs;
 pub mod grid;
 pub mod mixture_ratio;
+pub mod pushforward;
 pub mod shapes;
 
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,11 @@ pub trait Constraint: Send + Sync {
     fn grad_log_r(&self, x: &[f32], grad: &mut [f64]);
     /// A one-line description for logs and the UI.
     fn describe(&self) -> String;
+    /// Whether `grad_log_r` is the true gradient; `false` for a constraint seen through a
+    /// black-box generator, which methods that need gradients must refuse.
+    fn has_gradient(&self) -> bool {
+        true
+    }
 
     fn log_r_batch(&self, points: &Points) -> Vec<f64> {
         points.rows().map(|row| self.log_r(row)).collect()

@@ -4,7 +4,7 @@
 //! * `sampler.bpk` — the sampler's weights (burn record),
 //! * `state.toml` — iteration, learned log Z,
 //! * `history.json` — the training curves,
-//! * `prior/` — the diffusion prior, when there is one.
+//! * `prior/` — the diffusion or generator prior, when there is one.
 //!
 //! Every file is written atomically.
 
@@ -43,8 +43,12 @@ impl Trainer {
     /// Writes the experiment to `dir` (created if needed).
     pub fn save(&self, dir: &Path) -> Result<()> {
         let mut config = self.config.clone();
-        if let Reference::Diffusion(prior) = &self.reference {
-            prior.save(&dir.join(PRIOR_DIR))?;
+        match &self.reference {
+            Reference::Diffusion(prior) => prior.save(&dir.join(PRIOR_DIR))?,
+            Reference::Generated(prior) => prior.generator.save(&dir.join(PRIOR_DIR))?,
+            Reference::Brownian { .. } => {}
+        }
+        if self.reference.has_trained_prior() {
             config.prior.path = Some(PRIOR_DIR.into());
         }
         let bytes = self

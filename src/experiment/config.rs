@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::backend::BackendChoice;
 use crate::constraint::ConstraintConfig;
 use crate::error::{Error, Result};
+use crate::prior::SamplerSpace;
 use crate::prior::diffusion::PriorWeighting;
+use crate::prior::flow::FlowConfig;
 use crate::sampler::network::{Activation, DriftNetConfig};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,6 +51,16 @@ pub enum PriorKind {
     Brownian,
     /// A diffusion prior: drift u_φ(x, t) trained on data.
     Diffusion,
+    /// An affine-coupling flow x = f(z) trained on data: a generator prior with an exact
+    /// density. `sampler.space` says whether the sampler lives in x or in z.
+    Flow,
+}
+
+impl PriorKind {
+    /// Whether the prior is a map of Gaussian noise (and so has a noise space).
+    pub fn is_generator(self) -> bool {
+        matches!(self, Self::Flow)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -62,12 +74,18 @@ pub struct PriorConfig {
     pub path: Option<String>,
     /// Training data of a diffusion prior: a built-in dataset name or a CSV file.
     pub dataset: String,
-    /// Noise scale σ of the reference process: of Brownian motion, or of a diffusion prior
-    /// being trained (a saved prior keeps its own).
+    /// Noise scale σ of the reference process: of Brownian motion, of a diffusion prior
+    /// being trained (a saved prior keeps its own), or of the Brownian reference of a data-space
+    /// sampler on a flow prior (noise-space samplers always use σ = 1).
     pub sigma: f64,
     /// Time steps T of the prior process.
     pub steps: usize,
     pub net: DriftNetConfig,
+    /// Architecture of a flow prior being trained (a saved flow keeps its own).
+    pub flow: FlowConfig,
+    /// Treat the generator as a black box: no gradients of f are used (RTB still trains; the
+    /// Langevin term, guidance, DPS and MALA are refused).
+    pub black_box: bool,
     /// How prior training weights the loss at each time.
     pub weighting: PriorWeighting,
     pub iterations: usize,
@@ -91,6 +109,8 @@ impl Default for PriorConfig {
                 time_frequencies: 16,
                 activation: Activation::Relu,
             },
+            flow: FlowConfig::default(),
+            black_box: false,
             weighting: PriorWeighting::Likelihood,
             iterations: 20_000,
             batch: 1024,
@@ -102,6 +122,8 @@ impl Default for PriorConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SamplerConfig {
+    /// For a generator prior: train the sampler in data space x or in noise space z.
+    pub space: SamplerSpace,
     /// Number of Euler–Maruyama steps T.
     pub steps: usize,
     pub net: DriftNetConfig,
@@ -114,6 +136,7 @@ pub struct SamplerConfig {
 impl Default for SamplerConfig {
     fn default() -> Self {
         Self {
+            space: SamplerSpace::Data,
             steps: 100,
             net: DriftNetConfig::default(),
             langevin: false,
@@ -139,6 +162,9 @@ pub enum ObjectiveKind {
     KlPolicyGradient,
     /// Importance resampling of prior samples (no training).
     Sir,
+    /// Non-amortised MCMC: MALA chains started at reference samples, targeting the posterior
+    /// density (needs a reference with a tractable density: Brownian or a generator prior).
+    Mala,
 }
 
 impl ObjectiveKind {
@@ -154,6 +180,7 @@ impl ObjectiveKind {
             Self::Dps => "dps",
             Self::KlPolicyGradient => "kl_policy_gradient",
             Self::Sir => "sir",
+            Self::Mala => "mala",
         }
     }
 }
@@ -187,6 +214,7 @@ pub struct TrainConfig {
     pub kl_weight: f64,
     /// Prior samples drawn by the `sir` baseline.
     pub sir_proposals: usize,
+    pub mala: MalaConfig,
     /// Evaluate metrics every this many iterations (0: only at the end).
     pub eval_every: usize,
 }
@@ -209,6 +237,7 @@ impl Default for TrainConfig {
             guidance_scale: 1.0,
             kl_weight: 1.0,
             sir_proposals: 1000,
+            mala: MalaConfig::default(),
             eval_every: 0,
         }
     }
@@ -284,6 +313,26 @@ impl Default for LocalSearchConfig {
             step_size: 0.01,
             target_acceptance: 0.574,
             chains: 300,
+        }
+    }
+}
+
+/// The `mala` baseline: one chain per requested sample, `steps` Langevin steps each.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MalaConfig {
+    pub steps: usize,
+    /// Initial step size h, adapted towards `target_acceptance`.
+    pub step_size: f64,
+    pub target_acceptance: f64,
+}
+
+impl Default for MalaConfig {
+    fn default() -> Self {
+        Self {
+            steps: 1000,
+            step_size: 0.01,
+            target_acceptance: 0.574,
         }
     }
 }
@@ -427,16 +476,34 @@ impl ExperimentConfig {
                 "train.local_search.step_size",
                 self.train.local_search.step_size,
             )?;
-            if self.prior.kind != PriorKind::Brownian {
+            if self.prior.kind == PriorKind::Diffusion {
                 return Err(Error::config(
                     "train.local_search.enabled",
                     "MALA needs the posterior density up to a constant, which a diffusion prior \
-                     does not give; use it with a Brownian reference",
+                     does not give; use it with a Brownian reference or a generator prior",
                 ));
             }
         }
         if self.train.beta_anneal.enabled {
             finite_positive("train.beta_anneal.start", self.train.beta_anneal.start)?;
+        }
+        if self.sampler.space == SamplerSpace::Noise && !self.prior.kind.is_generator() {
+            return Err(Error::config(
+                "sampler.space",
+                format!(
+                    "`noise` needs a generator prior x = f(z) (prior.kind = \"flow\"), not `{}`",
+                    serde_json::to_value(self.prior.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+        if self.prior.black_box && !self.prior.kind.is_generator() {
+            return Err(Error::config(
+                "prior.black_box",
+                "only a generator prior (prior.kind = \"flow\") can be a black box",
+            ));
         }
         Ok(())
     }

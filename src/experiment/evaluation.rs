@@ -18,6 +18,7 @@ use crate::metrics::{
     sliced_wasserstein,
 };
 use crate::objective::guidance::{ClassifierGuidance, PosteriorSamplingGuidance};
+use crate::objective::local_search::{LocalSearch, Target};
 use crate::objective::sir;
 use crate::prior::Reference;
 use crate::sampler::trajectory::{
@@ -32,8 +33,22 @@ const CHUNK: usize = 10_000;
 #[derive(Clone, Debug)]
 pub struct Truth {
     pub beta: f64,
+    /// In the sampler's space.
     pub posterior: ReferencePosterior,
+    /// For a noise-space sampler: the reference samples mapped by f, exact samples of the
+    /// data-space posterior (the push-forward of the noise-space one).
+    pub data_samples: Option<Points>,
+    /// In data space.
     pub modes: Modes,
+}
+
+impl Truth {
+    /// Reference posterior samples in data space.
+    pub fn data_space_samples(&self) -> &Points {
+        self.data_samples
+            .as_ref()
+            .unwrap_or(&self.posterior.samples)
+    }
 }
 
 /// Samples of the sampler (or baseline) with their log-weights log w = β log r − Δlog.
@@ -131,6 +146,28 @@ impl Trainer {
         )
     }
 
+    /// Samples of the prior in data space: of the generator for a generator prior (whatever
+    /// space the sampler lives in), else of the reference process.
+    pub fn data_space_prior_samples(&self, n: usize, rng: &mut Rng) -> Points {
+        match &self.reference {
+            Reference::Generated(prior) => {
+                let dim = prior.generator.noise_dim();
+                let noise = Points::new(dim, crate::math::rng::standard_normal(rng, n * dim))
+                    .unwrap_or_else(|_| Points::zeros(0, dim));
+                prior.generator.generate(&noise)
+            }
+            _ => self.prior_samples(n, rng),
+        }
+    }
+
+    /// Points of the sampler's space in data space: mapped by f for a noise-space sampler.
+    pub fn to_data_space(&self, points: &Points) -> Points {
+        match self.reference.noise_generator() {
+            Some(generator) => generator.generate(points),
+            None => points.clone(),
+        }
+    }
+
     /// `n` samples of what this experiment produces (sampler, guided prior, or SIR), with their
     /// importance weights against the posterior.
     pub fn draw(&self, n: usize, rng: &mut Rng) -> SamplerDraw {
@@ -149,6 +186,9 @@ impl Trainer {
                 samples_per_s: n as f64 / started.elapsed().as_secs_f64().max(1e-9),
                 sir: Some((result.log_z, result.ess)),
             };
+        }
+        if self.config.train.objective == ObjectiveKind::Mala {
+            return self.draw_mala(n, rng);
         }
         let started = Instant::now();
         let runs = self.simulate(n, false, false, rng);
@@ -170,6 +210,30 @@ impl Trainer {
             log_w,
             log_r,
             samples_per_s,
+            sir: None,
+        }
+    }
+
+    /// `n` MALA chains from reference samples; their end states have no importance weights.
+    fn draw_mala(&self, n: usize, rng: &mut Rng) -> SamplerDraw {
+        let started = Instant::now();
+        let mala = &self.config.train.mala;
+        let start = self.prior_samples(n, rng);
+        let target = Target {
+            reference: &self.reference,
+            constraint: self.constraint.as_ref(),
+            beta: self.beta(),
+        };
+        let mut chains = LocalSearch::new(mala.step_size, mala.target_acceptance);
+        let (samples, log_r) = match chains.run(&start, &target, mala.steps, rng) {
+            Some((end, log_r, _)) => (end, log_r),
+            None => (start, Vec::new()),
+        };
+        SamplerDraw {
+            samples,
+            log_w: Vec::new(),
+            log_r,
+            samples_per_s: n as f64 / started.elapsed().as_secs_f64().max(1e-9),
             sir: None,
         }
     }
@@ -213,13 +277,13 @@ impl Trainer {
         let eval = &self.config.eval;
         let mut rng = crate::math::rng::seeded(self.config.seed ^ 0x7275_7468);
         let samples = eval.distance_samples.max(20_000);
-        let grid = match &self.reference {
-            Reference::Brownian { sigma, dim } if *dim <= 2 => grid_posterior(
-                sigma * sigma,
+        let grid = match self.reference.brownian_variance() {
+            Some(variance) if self.reference.dim() <= 2 => grid_posterior(
+                variance,
                 self.constraint.as_ref(),
                 beta,
                 eval.grid_resolution,
-                7.0 * sigma,
+                7.0 * variance.sqrt(),
                 samples,
                 &mut rng,
             ),
@@ -229,10 +293,17 @@ impl Trainer {
             let prior = self.prior_samples(eval.reference_samples.max(1), &mut rng);
             sir_posterior(&prior, self.constraint.as_ref(), beta, samples, &mut rng)
         });
+        let data_samples = self
+            .reference
+            .noise_generator()
+            .map(|generator| generator.generate(&posterior.samples));
         let modes = match &self.known_modes {
             Some(gmm) => Modes::Components(gmm.clone()),
             None => Modes::Centers(kmeans(
-                &posterior.samples.head(5000),
+                &data_samples
+                    .as_ref()
+                    .unwrap_or(&posterior.samples)
+                    .head(5000),
                 eval.kmeans_modes,
                 100,
                 &mut rng,
@@ -241,6 +312,7 @@ impl Trainer {
         Truth {
             beta,
             posterior,
+            data_samples,
             modes,
         }
     }
@@ -255,15 +327,28 @@ impl Trainer {
             unreachable!("truth was just computed");
         };
         let summary = LogWeightSummary::from_log_weights(&draw.log_w);
+        let m = eval.distance_samples;
+        let generator = self.reference.noise_generator();
+        let data_samples = match generator {
+            Some(generator) => generator.generate(&draw.samples),
+            None => draw.samples.clone(),
+        };
+        let noise_distances = generator.map(|_| {
+            let sampler_head = draw.samples.head(m);
+            let reference_head = truth.posterior.samples.head(m);
+            (
+                energy_distance(&sampler_head, &reference_head),
+                sliced_wasserstein(&sampler_head, &reference_head, 64, &mut rng),
+            )
+        });
         let coverage = ModeCoverage::compute(
             &truth.modes,
-            &draw.samples,
-            &truth.posterior.samples,
+            &data_samples,
+            truth.data_space_samples(),
             eval.mode_min_share,
         );
-        let m = eval.distance_samples;
-        let sampler_head = draw.samples.head(m);
-        let reference_head = truth.posterior.samples.head(m);
+        let sampler_head = data_samples.head(m);
+        let reference_head = truth.data_space_samples().head(m);
         let finite_log_r: Vec<f64> = draw
             .log_r
             .iter()
@@ -307,6 +392,9 @@ impl Trainer {
             reference_method: truth.posterior.method.describe(),
             mode_sampler_share: coverage.sampler_share,
             mode_reference_share: coverage.reference_share,
+            space: self.config.sampler.space.name().into(),
+            noise_energy_distance: noise_distances.map(|d| d.0),
+            noise_sliced_w2: noise_distances.map(|d| d.1),
         };
         if let Some((log_z, ess)) = draw.sir {
             metrics.log_z_iw = Some(log_z);

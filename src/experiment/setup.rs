@@ -6,11 +6,16 @@ use std::sync::Arc;
 
 use super::config::{ExperimentConfig, PriorKind};
 use crate::backend::ComputeDevice;
+use crate::constraint::pushforward::{ThroughGenerator, WithPriorDensity};
 use crate::constraint::{BuildContext, Constraint, ConstraintKind, mixture_ratio::named_mixture};
 use crate::error::Result;
 use crate::math::IsoGmm;
-use crate::prior::training::{PriorProgress, train_diffusion_prior};
-use crate::prior::{BuiltinDataset, DataSource, DiffusionPrior, Reference};
+use crate::prior::generator::{BlackBox, FlowGenerator};
+use crate::prior::training::{PriorProgress, train_diffusion_prior, train_flow_prior};
+use crate::prior::{
+    BuiltinDataset, DataSource, DiffusionPrior, FlowPrior, GeneratedPrior, Generator, Reference,
+    SamplerSpace,
+};
 
 /// Resolves a path from a config: as given when it exists or is absolute, else relative to the
 /// config file's folder.
@@ -42,10 +47,7 @@ pub fn build_reference(
             let prior = match &config.prior.path {
                 Some(path) => DiffusionPrior::load(&resolve_path(path, base_dir), &compute.device)?,
                 None => {
-                    let data = DataSource::resolve(
-                        &resolve_path(&config.prior.dataset, base_dir).to_string_lossy(),
-                    )
-                    .or_else(|_| DataSource::resolve(&config.prior.dataset))?;
+                    let data = resolve_data(config, base_dir)?;
                     train_diffusion_prior(&config.prior, &data, compute, config.seed, on_progress)?
                 }
             };
@@ -58,7 +60,39 @@ pub fn build_reference(
             }
             Ok(Reference::Diffusion(prior))
         }
+        PriorKind::Flow => {
+            let flow = match &config.prior.path {
+                Some(path) => FlowPrior::load(&resolve_path(path, base_dir), &compute.device)?,
+                None => {
+                    let data = resolve_data(config, base_dir)?;
+                    train_flow_prior(&config.prior, &data, compute, config.seed, on_progress)?
+                }
+            };
+            let flow = FlowGenerator {
+                flow,
+                device: compute.device.clone(),
+            };
+            let generator: Arc<dyn Generator> = if config.prior.black_box {
+                Arc::new(BlackBox(flow))
+            } else {
+                Arc::new(flow)
+            };
+            Ok(Reference::Generated(GeneratedPrior {
+                generator,
+                space: config.sampler.space,
+                sigma: match config.sampler.space {
+                    SamplerSpace::Noise => 1.0,
+                    SamplerSpace::Data => config.prior.sigma,
+                },
+            }))
+        }
     }
+}
+
+/// The training data named by `prior.dataset`: a built-in name or a CSV file.
+fn resolve_data(config: &ExperimentConfig, base_dir: Option<&Path>) -> Result<DataSource> {
+    DataSource::resolve(&resolve_path(&config.prior.dataset, base_dir).to_string_lossy())
+        .or_else(|_| DataSource::resolve(&config.prior.dataset))
 }
 
 /// Builds the constraint against the reference's space.
@@ -67,15 +101,34 @@ pub fn build_constraint(
     reference: &Reference,
     base_dir: Option<&Path>,
 ) -> Result<Arc<dyn Constraint>> {
+    let Reference::Generated(prior) = reference else {
+        let context = BuildContext {
+            dim: reference.dim(),
+            reference_variance: reference.brownian_variance(),
+            base_dir: base_dir.map(Path::to_path_buf),
+        };
+        return Ok(Arc::from(config.constraint.build(&context)?));
+    };
+    // The constraint acts on x = f(z); the prior's own reference variance is not the
+    // constraint's business (an `energy` target has no prior to combine with).
     let context = BuildContext {
-        dim: reference.dim(),
-        reference_variance: match reference {
-            Reference::Brownian { sigma, .. } => Some(sigma * sigma),
-            Reference::Diffusion(_) => None,
-        },
+        dim: prior.generator.data_dim(),
+        reference_variance: None,
         base_dir: base_dir.map(Path::to_path_buf),
     };
-    Ok(Arc::from(config.constraint.build(&context)?))
+    let inner: Arc<dyn Constraint> = Arc::from(config.constraint.build(&context)?);
+    Ok(match prior.space {
+        SamplerSpace::Noise => Arc::new(ThroughGenerator {
+            generator: prior.generator.clone(),
+            inner,
+        }),
+        SamplerSpace::Data => Arc::new(WithPriorDensity {
+            prior: prior.generator.clone(),
+            inner,
+            reference_variance: prior.sigma * prior.sigma,
+            beta: config.constraint.beta,
+        }),
+    })
 }
 
 /// Known mixture components whose modes mode coverage should count: an energy target's, or
@@ -88,6 +141,8 @@ pub fn known_modes(config: &ExperimentConfig, reference: &Reference) -> Option<I
         Reference::Diffusion(prior) => {
             BuiltinDataset::from_name(&prior.meta.dataset).and_then(BuiltinDataset::components)
         }
+        Reference::Generated(prior) => BuiltinDataset::from_name(prior.generator.dataset())
+            .and_then(BuiltinDataset::components),
         Reference::Brownian { .. } => None,
     }
 }

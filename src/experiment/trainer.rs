@@ -88,6 +88,7 @@ impl Trainer {
     ) -> Result<Self> {
         config.validate()?;
         check_objective(&config, &reference)?;
+        check_gradients(&config, constraint.as_ref())?;
         let known_modes = setup::known_modes(&config, &reference);
         let mut net_config = config.sampler.net.clone();
         net_config.dim = reference.dim();
@@ -541,6 +542,31 @@ fn optimizer_for(_config: &ExperimentConfig) -> ModuleOptimizer {
     AdamConfig::new().init()
 }
 
+/// Methods that need ∇ log r refuse a constraint seen through a black-box generator.
+fn check_gradients(config: &ExperimentConfig, constraint: &dyn Constraint) -> Result<()> {
+    if constraint.has_gradient() {
+        return Ok(());
+    }
+    let why = "needs gradients of log r(f(z)), but the generator is a black box \
+               (prior.black_box = true); RTB without the Langevin term needs none";
+    if config.sampler.langevin {
+        return Err(Error::config("sampler.langevin", why));
+    }
+    if matches!(
+        config.train.objective,
+        ObjectiveKind::Guidance | ObjectiveKind::Dps
+    ) {
+        return Err(Error::config("train.objective", why));
+    }
+    if config.train.local_search.enabled {
+        return Err(Error::config("train.local_search.enabled", why));
+    }
+    if config.train.objective == ObjectiveKind::Mala {
+        return Err(Error::config("train.objective", why));
+    }
+    Ok(())
+}
+
 /// Combinations of objective and settings that cannot work, named by field.
 fn check_objective(config: &ExperimentConfig, reference: &Reference) -> Result<()> {
     let train = &config.train;
@@ -557,6 +583,16 @@ fn check_objective(config: &ExperimentConfig, reference: &Reference) -> Result<(
                 "the policy gradient is on-policy: exploration noise would bias it",
             ));
         }
+    }
+    let no_density = reference
+        .terminal_log_density(&vec![0.0; reference.dim()])
+        .is_none();
+    if train.objective == ObjectiveKind::Mala && no_density {
+        return Err(Error::config(
+            "train.objective",
+            "`mala` needs the posterior density up to a constant, which a diffusion prior does \
+             not give; use it with a Brownian reference or a generator prior",
+        ));
     }
     if train.local_search.enabled
         && reference

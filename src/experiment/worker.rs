@@ -336,6 +336,9 @@ impl Worker {
             Reference::Diffusion(prior) => DataSource::resolve(&prior.meta.dataset)
                 .ok()
                 .map(|d| d.sample(&mut seeded(1), 2000)),
+            Reference::Generated(prior) => DataSource::resolve(prior.generator.dataset())
+                .ok()
+                .map(|d| d.sample(&mut seeded(1), 2000)),
             Reference::Brownian { .. } => None,
         };
         self.emit(Event::Ready(Box::new(ReadyInfo {
@@ -601,6 +604,10 @@ impl Worker {
         };
         match &trainer.reference {
             Reference::Diffusion(prior) => match prior.save(&path) {
+                Ok(()) => self.emit(Event::Saved(path)),
+                Err(e) => self.emit(Event::Error(e.to_string())),
+            },
+            Reference::Generated(prior) => match prior.generator.save(&path) {
                 Ok(()) => self.emit(Event::Saved(path)),
                 Err(e) => self.emit(Event::Error(e.to_string())),
             },

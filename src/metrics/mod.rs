@@ -57,4 +57,14 @@ pub struct Metrics {
     pub mode_sampler_share: Vec<f64>,
     /// Per mode: the reference posterior's share.
     pub mode_reference_share: Vec<f64>,
+    /// Where the sampler lives: `data`, or `noise` for a sampler of z under a generator prior,
+    /// whose samples are mapped by f before the mode and distance metrics above.
+    #[serde(default)]
+    pub space: String,
+    /// Energy distance to the reference posterior in noise space (noise-space samplers).
+    #[serde(default)]
+    pub noise_energy_distance: Option<f64>,
+    /// Sliced 2-Wasserstein distance in noise space (noise-space samplers).
+    #[serde(default)]
+    pub noise_sliced_w2: Option<f64>,
 }

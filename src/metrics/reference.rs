@@ -62,14 +62,21 @@ pub fn grid_posterior(
         };
         -half_width + (i as f64 + 0.5) * cell
     };
-    let mut log_mass = Vec::with_capacity(cells);
     let mut x = vec![0.0f32; dim];
+    let mut centres = Points::with_capacity(cells, dim);
     for index in 0..cells {
         for (axis, v) in x.iter_mut().enumerate() {
             *v = centre(index, axis) as f32;
         }
-        log_mass.push(log_normal_centered(&x, variance) + beta * constraint.log_r(&x));
+        centres.push(&x);
     }
+    // One batch call: a constraint seen through a generator evaluates it on the device.
+    let log_mass: Vec<f64> = constraint
+        .log_r_batch(&centres)
+        .into_iter()
+        .zip(centres.rows())
+        .map(|(log_r, x)| log_normal_centered(x, variance) + beta * log_r)
+        .collect();
     let log_z = log_sum_exp(&log_mass) + dim as f64 * cell.ln();
     let weights = normalised_weights(&log_mass);
     let mut points = Points::with_capacity(samples, dim);

@@ -16,19 +16,36 @@ pub struct Target<'a> {
     pub beta: f64,
 }
 
+/// log π, log r and ∇ log π of a batch of points.
+pub struct Evaluated {
+    pub log_pi: Vec<f64>,
+    pub log_r: Vec<f64>,
+    pub grad: Points,
+}
+
 impl Target<'_> {
-    /// (log π(x), log r(x)), with ∇ log π written into `grad`; `None` when the reference
-    /// density is not tractable.
-    pub fn evaluate(&self, x: &[f32], grad: &mut [f64]) -> Option<(f64, f64)> {
-        let log_ref = self.reference.terminal_log_density(x)?;
-        let mut ref_grad = vec![0.0; grad.len()];
-        self.reference.terminal_grad_log_density(x, &mut ref_grad);
-        self.constraint.grad_log_r(x, grad);
-        for (g, r) in grad.iter_mut().zip(&ref_grad) {
-            *g = self.beta * *g + r;
+    /// log π(x) = log p_ref(x) + β·log r(x) with its gradient, for every row at once (a
+    /// constraint seen through a generator evaluates it in one batch); `None` when the
+    /// reference density is not tractable.
+    pub fn evaluate(&self, x: &Points) -> Option<Evaluated> {
+        let dim = x.dim();
+        let log_r = self.constraint.log_r_batch(x);
+        let mut grad = self.constraint.grad_log_r_batch(x);
+        let mut log_pi = Vec::with_capacity(x.len());
+        let mut ref_grad = vec![0.0; dim];
+        for (i, row) in x.rows().enumerate() {
+            let log_ref = self.reference.terminal_log_density(row)?;
+            self.reference.terminal_grad_log_density(row, &mut ref_grad);
+            for (g, r) in grad.row_mut(i).iter_mut().zip(&ref_grad) {
+                *g = (self.beta * *g as f64 + r) as f32;
+            }
+            log_pi.push(log_ref + self.beta * log_r[i]);
         }
-        let log_r = self.constraint.log_r(x);
-        Some((log_ref + self.beta * log_r, log_r))
+        Some(Evaluated {
+            log_pi,
+            log_r,
+            grad,
+        })
     }
 }
 
@@ -59,52 +76,54 @@ impl LocalSearch {
         rng: &mut Rng,
     ) -> Option<(Points, Vec<f64>, Vec<f64>)> {
         let dim = start.dim();
-        let mut x: Vec<Vec<f32>> = start.rows().map(<[f32]>::to_vec).collect();
-        let mut grad = vec![vec![0.0; dim]; x.len()];
-        let mut current: Vec<(f64, f64)> = Vec::with_capacity(x.len());
-        for (xi, gi) in x.iter().zip(grad.iter_mut()) {
-            current.push(target.evaluate(xi, gi)?);
-        }
+        let n = start.len();
+        let mut x = start.clone();
+        let mut current = target.evaluate(&x)?;
         let mut accepted = 0usize;
         let mut proposed = 0usize;
-        let mut proposal_grad = vec![0.0; dim];
         for _ in 0..steps {
             let h = self.step_size;
-            let mut step_accepted = 0usize;
-            for c in 0..x.len() {
-                let noise = standard_normal(rng, dim);
-                // y = x + h∇log π(x) + √(2h)·ξ
-                let y: Vec<f32> = (0..dim)
+            let noise = standard_normal(rng, n * dim);
+            // y = x + h∇log π(x) + √(2h)·ξ, all chains at once.
+            let mut y = x.clone();
+            for ((v, g), e) in y
+                .as_mut_slice()
+                .iter_mut()
+                .zip(current.grad.as_slice())
+                .zip(&noise)
+            {
+                *v = (*v as f64 + h * *g as f64 + (2.0 * h).sqrt() * *e as f64) as f32;
+            }
+            let proposal = target.evaluate(&y)?;
+            // log q(to | from) of the Langevin proposal, up to a constant.
+            let log_q = |from: &[f32], from_grad: &[f32], to: &[f32]| -> f64 {
+                -(0..dim)
                     .map(|j| {
-                        (x[c][j] as f64 + h * grad[c][j] + (2.0 * h).sqrt() * noise[j] as f64)
-                            as f32
+                        let d = to[j] as f64 - from[j] as f64 - h * from_grad[j] as f64;
+                        d * d
                     })
-                    .collect();
-                let Some((log_pi_y, log_r_y)) = target.evaluate(&y, &mut proposal_grad) else {
-                    continue;
-                };
-                // log q(x|y) − log q(y|x) for the Langevin proposals.
-                let log_q = |from: &[f32], from_grad: &[f64], to: &[f32]| -> f64 {
-                    -(0..dim)
-                        .map(|j| {
-                            let d = to[j] as f64 - from[j] as f64 - h * from_grad[j];
-                            d * d
-                        })
-                        .sum::<f64>()
-                        / (4.0 * h)
-                };
-                let log_alpha = log_pi_y - current[c].0 + log_q(&y, &proposal_grad, &x[c])
-                    - log_q(&x[c], &grad[c], &y);
+                    .sum::<f64>()
+                    / (4.0 * h)
+            };
+            let mut step_accepted = 0usize;
+            for c in 0..n {
+                let log_alpha = proposal.log_pi[c] - current.log_pi[c]
+                    + log_q(y.row(c), proposal.grad.row(c), x.row(c))
+                    - log_q(x.row(c), current.grad.row(c), y.row(c));
                 proposed += 1;
                 if log_alpha.is_finite() && rng.random::<f64>().ln() < log_alpha {
-                    x[c] = y;
-                    grad[c].copy_from_slice(&proposal_grad);
-                    current[c] = (log_pi_y, log_r_y);
+                    x.row_mut(c).copy_from_slice(y.row(c));
+                    current
+                        .grad
+                        .row_mut(c)
+                        .copy_from_slice(proposal.grad.row(c));
+                    current.log_pi[c] = proposal.log_pi[c];
+                    current.log_r[c] = proposal.log_r[c];
                     accepted += 1;
                     step_accepted += 1;
                 }
             }
-            let rate = step_accepted as f64 / x.len().max(1) as f64;
+            let rate = step_accepted as f64 / n.max(1) as f64;
             // Multiplicative adaptation towards the target acceptance rate.
             self.step_size *= if rate > self.target_acceptance {
                 1.1
@@ -114,10 +133,7 @@ impl LocalSearch {
             self.step_size = self.step_size.clamp(1e-6, 10.0);
         }
         self.last_acceptance = accepted as f64 / proposed.max(1) as f64;
-        let end = Points::from_rows(dim, x.iter());
-        let log_r = current.iter().map(|c| c.1).collect();
-        let log_pi = current.iter().map(|c| c.0).collect();
-        Some((end, log_r, log_pi))
+        Some((x, current.log_r, current.log_pi))
     }
 }
 

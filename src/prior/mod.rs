@@ -4,6 +4,8 @@
 pub mod csv_data;
 pub mod datasets;
 pub mod diffusion;
+pub mod flow;
+pub mod generator;
 pub mod training;
 
 use burn::tensor::{Device, Tensor};
@@ -11,6 +13,8 @@ use burn::tensor::{Device, Tensor};
 use crate::math::gaussian::log_normal_centered;
 pub use datasets::{BuiltinDataset, DataSource};
 pub use diffusion::{DiffusionPrior, DiffusionPriorMeta};
+pub use flow::FlowPrior;
+pub use generator::{GeneratedPrior, Generator, SamplerSpace};
 
 /// The reference process p_ref: x_0 = 0, x_{k+1} = x_k + u(x_k, t_k)·Δ + σ·√Δ·ε.
 // One per experiment and cloned rarely: boxing the prior would buy nothing.
@@ -21,6 +25,8 @@ pub enum Reference {
     Brownian { dim: usize, sigma: f64 },
     /// u = u_φ, a pretrained, frozen diffusion prior.
     Diffusion(DiffusionPrior),
+    /// A generator prior x = f(z): the process is Brownian (u = 0) in the sampler's space.
+    Generated(GeneratedPrior),
 }
 
 impl Reference {
@@ -28,6 +34,7 @@ impl Reference {
         match self {
             Self::Brownian { dim, .. } => *dim,
             Self::Diffusion(prior) => prior.meta.net.dim,
+            Self::Generated(prior) => prior.dim(),
         }
     }
 
@@ -35,7 +42,29 @@ impl Reference {
         match self {
             Self::Brownian { sigma, .. } => *sigma,
             Self::Diffusion(prior) => prior.meta.sigma,
+            Self::Generated(prior) => prior.sigma,
         }
+    }
+
+    /// σ² of x_T ~ N(0, σ²I) where the process is Brownian.
+    pub fn brownian_variance(&self) -> Option<f64> {
+        match self {
+            Self::Diffusion(_) => None,
+            _ => Some(self.sigma() * self.sigma()),
+        }
+    }
+
+    /// The generator, when the sampler lives in its noise space (samples are mapped by f).
+    pub fn noise_generator(&self) -> Option<&std::sync::Arc<dyn Generator>> {
+        match self {
+            Self::Generated(prior) if prior.space == SamplerSpace::Noise => Some(&prior.generator),
+            _ => None,
+        }
+    }
+
+    /// Whether there is a trained network (diffusion or generator) to save with an experiment.
+    pub fn has_trained_prior(&self) -> bool {
+        !matches!(self, Self::Brownian { .. })
     }
 
     pub fn has_drift(&self) -> bool {
@@ -46,30 +75,26 @@ impl Reference {
     /// reference has a drift.
     pub fn time_embedding(&self, steps: usize, device: &Device) -> Option<Tensor<2>> {
         match self {
-            Self::Brownian { .. } => None,
+            Self::Brownian { .. } | Self::Generated(_) => None,
             Self::Diffusion(prior) => Some(prior.time_embedding(steps, device)),
         }
     }
 
     /// log density of x_T under the reference, where it is tractable.
     pub fn terminal_log_density(&self, x: &[f32]) -> Option<f64> {
-        match self {
-            Self::Brownian { sigma, .. } => Some(log_normal_centered(x, sigma * sigma)),
-            Self::Diffusion(_) => None,
-        }
+        self.brownian_variance()
+            .map(|variance| log_normal_centered(x, variance))
     }
 
     /// ∇ log density of x_T, where tractable.
     pub fn terminal_grad_log_density(&self, x: &[f32], grad: &mut [f64]) -> bool {
-        match self {
-            Self::Brownian { sigma, .. } => {
-                for (g, &v) in grad.iter_mut().zip(x) {
-                    *g = -(v as f64) / (sigma * sigma);
-                }
-                true
-            }
-            Self::Diffusion(_) => false,
+        let Some(variance) = self.brownian_variance() else {
+            return false;
+        };
+        for (g, &v) in grad.iter_mut().zip(x) {
+            *g = -(v as f64) / variance;
         }
+        true
     }
 
     pub fn describe(&self) -> String {
@@ -78,6 +103,12 @@ impl Reference {
             Self::Diffusion(prior) => format!(
                 "diffusion prior on {} (σ = {}, hidden {}×{})",
                 prior.meta.dataset, prior.meta.sigma, prior.meta.net.hidden, prior.meta.net.depth
+            ),
+            Self::Generated(prior) => format!(
+                "{}; sampler in {} space (Brownian reference, σ = {})",
+                prior.generator.describe(),
+                prior.space.name(),
+                prior.sigma
             ),
         }
     }

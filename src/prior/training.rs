@@ -10,6 +10,7 @@ use rand::Rng as _;
 
 use super::datasets::DataSource;
 use super::diffusion::{DiffusionPrior, DiffusionPriorMeta, PriorWeighting};
+use super::flow::{FLOW_GENERATOR, FlowNet, FlowPrior, FlowPriorMeta};
 use crate::backend::ComputeDevice;
 use crate::error::{Error, Result};
 use crate::experiment::config::PriorConfig;
@@ -50,15 +51,13 @@ pub fn train_diffusion_prior(
     let device = compute.autodiff();
     let mut rng = seeded(seed);
     let mut net = DriftNet::new(&net_config, false, &mut rng, &device);
-    let mut optimizer = AdamConfig::new().init();
+    let optimizer = AdamConfig::new().init();
     let sigma = config.sigma;
     let t_max = 1.0 - 1.0 / config.steps as f64;
     let dim = net_config.dim;
     let batch = config.batch;
-    let mut last_loss = f64::NAN;
-    let mut pending = Vec::new();
-
-    for iteration in 1..=config.iterations {
+    let mut optimizer = optimizer;
+    let last_loss = run_training_loop(config, on_progress, |progress| {
         let x_end = data.sample(&mut rng, batch);
         let noise = standard_normal(&mut rng, batch * dim);
         let times: Vec<f32> = (0..batch)
@@ -92,13 +91,41 @@ pub fn train_diffusion_prior(
         let denoised = net.forward(x_t, net.embed_time(features));
         let per_row = (denoised - target).powi_scalar(2).sum_dim(1) * weights;
         let loss = per_row.mean();
-        pending.push(loss.clone().detach());
         let grads = GradientsParams::from_grads(loss.backward(), &net);
-        // Cosine decay to a tenth of the rate: the last iterations polish the fine structure.
-        let progress = iteration as f64 / config.iterations as f64;
-        let lr = config.lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()));
-        net = optimizer.step(lr, net, grads);
+        net = optimizer.step(cosine_lr(config.lr, progress), net.clone(), grads);
+        loss.detach()
+    })?;
+    let meta = DiffusionPriorMeta {
+        format_version: 1,
+        dataset: data.name().to_string(),
+        sigma,
+        steps: config.steps,
+        net: net_config,
+        weighting,
+        iterations: config.iterations,
+        seed,
+        final_loss: last_loss,
+    };
+    Ok(DiffusionPrior::new(meta, net.valid()))
+}
 
+/// Cosine decay to a tenth of the rate: the last iterations polish the fine structure.
+fn cosine_lr(lr: f64, progress: f64) -> f64 {
+    lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()))
+}
+
+/// Runs `step` (one optimiser step at training progress ∈ (0, 1], returning its loss) for the
+/// configured iterations, reading losses back every few iterations to report progress and to
+/// stop on a non-finite loss. Returns the last reported mean loss.
+fn run_training_loop(
+    config: &PriorConfig,
+    on_progress: &mut dyn FnMut(&PriorProgress) -> bool,
+    mut step: impl FnMut(f64) -> Tensor<1>,
+) -> Result<f64> {
+    let mut last_loss = f64::NAN;
+    let mut pending = Vec::new();
+    for iteration in 1..=config.iterations {
+        pending.push(step(iteration as f64 / config.iterations as f64));
         if iteration % REPORT_EVERY == 0 || iteration == config.iterations {
             let losses: Vec<f64> = pending
                 .drain(..)
@@ -123,16 +150,69 @@ pub fn train_diffusion_prior(
             }
         }
     }
-    let meta = DiffusionPriorMeta {
+    Ok(last_loss)
+}
+
+/// Trains an affine-coupling flow on `data` by maximum likelihood, on standardised data.
+pub fn train_flow_prior(
+    config: &PriorConfig,
+    data: &DataSource,
+    compute: &ComputeDevice,
+    seed: u64,
+    on_progress: &mut dyn FnMut(&PriorProgress) -> bool,
+) -> Result<FlowPrior> {
+    let dim = data.dim();
+    if dim < 2 {
+        return Err(Error::Dimension {
+            what: format!("a flow prior on {}", data.name()),
+            expected: 2,
+            got: dim,
+        });
+    }
+    if config.batch == 0 {
+        return Err(Error::config("prior.batch", "must be at least 1"));
+    }
+    if config.flow.couplings == 0 || config.flow.hidden == 0 {
+        return Err(Error::config(
+            "prior.flow",
+            "needs at least one coupling and a hidden width ≥ 1",
+        ));
+    }
+    let mut rng = seeded(seed);
+    let probe = data.sample(&mut rng, 100_000);
+    let shift = probe.mean();
+    let covariance = probe.covariance();
+    let scale: Vec<f64> = (0..dim)
+        .map(|j| covariance[j * dim + j].sqrt().max(1e-6))
+        .collect();
+    let device = compute.autodiff();
+    let meta = FlowPriorMeta {
         format_version: 1,
+        generator: FLOW_GENERATOR.into(),
         dataset: data.name().to_string(),
-        sigma,
-        steps: config.steps,
-        net: net_config,
-        weighting,
+        dim,
+        flow: config.flow.clone(),
+        shift,
+        scale,
         iterations: config.iterations,
         seed,
-        final_loss: last_loss,
+        final_loss: f64::NAN,
     };
-    Ok(DiffusionPrior::new(meta, net.valid()))
+    let mut flow = FlowPrior::new(
+        meta,
+        FlowNet::new(&config.flow, dim, true, &mut rng, &device),
+    );
+    let mut optimizer = AdamConfig::new().init();
+    let batch = config.batch;
+    let final_loss = run_training_loop(config, on_progress, |progress| {
+        let x = data.sample(&mut rng, batch);
+        let x = Tensor::<2>::from_data(TensorData::new(x.into_vec(), [batch, dim]), &device);
+        let loss = flow.log_density(x).mean().neg();
+        let grads = GradientsParams::from_grads(loss.backward(), &flow.net);
+        flow.net = optimizer.step(cosine_lr(config.lr, progress), flow.net.clone(), grads);
+        loss.detach()
+    })?;
+    flow.meta.final_loss = final_loss;
+    flow.net = flow.net.valid();
+    Ok(flow)
 }
