@@ -273,3 +273,45 @@ fn a_diverging_run_exits_with_a_message_and_saves_the_last_good_state() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(save.join("sampler.bpk").is_file());
 }
+
+#[test]
+fn a_noise_space_run_exports_data_and_noise_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("samples.csv");
+    let out = run(&[
+        "train",
+        "--config",
+        &config("outsourced_flow_9of25.toml"),
+        "--set",
+        "train.iterations=5",
+        "--set",
+        "eval.samples=200",
+        "--set",
+        "eval.grid_resolution=200",
+        "--backend",
+        "cpu",
+        "--json",
+        "--quiet",
+        "--export-samples",
+        csv.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().unwrap()).expect("last line is JSON");
+    for key in KEYS {
+        assert!(json.get(key).is_some(), "missing key {key}");
+    }
+    assert_eq!(json["space"], "noise");
+    assert!(json["noise_energy_distance"].as_f64().is_some());
+    assert!(json["modes_total"].as_u64().unwrap() >= 9);
+    for file in ["samples.csv", "samples.noise.csv"] {
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        assert_eq!(text.lines().next(), Some("source,x0,x1"), "{file}");
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with("sampler,")).count(),
+            200
+        );
+    }
+}
