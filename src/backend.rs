@@ -97,7 +97,8 @@ impl ComputeDevice {
                     .ok()
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(threads);
-                format!("CPU backend (burn flex, {threads} threads)")
+                let plural = if threads == 1 { "" } else { "s" };
+                format!("CPU backend (burn flex, {threads} thread{plural})")
             }
         }
     }

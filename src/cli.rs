@@ -17,7 +17,6 @@ use crate::export::figure::{
 };
 use crate::export::samples_csv::write_csv;
 use crate::files;
-use crate::math::Points;
 use crate::metrics::Metrics;
 use crate::prior::DataSource;
 use crate::prior::generator::{FlowGenerator, Generator};
@@ -436,7 +435,7 @@ pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
     bar.set_prefix("prior");
     let started = Instant::now();
     let mut rng = crate::math::rng::seeded(config.seed.wrapping_add(99));
-    let (kind_name, samples) = match config.prior.kind {
+    let (kind_name, loss_name, final_loss, samples) = match config.prior.kind {
         PriorKind::Flow => {
             eprintln!(
                 "training an affine-coupling flow on {} (d = {}, {} couplings, {} iterations)",
@@ -452,23 +451,19 @@ pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
                 config.seed,
                 &mut prior_progress(&bar),
             )?;
-            bar.finish_and_clear();
             flow.save(&args.output)?;
-            eprintln!(
-                "saved flow to {} (final negative log-likelihood {:.4} nats, {:.0} s)",
-                args.output.display(),
-                flow.meta.final_loss,
-                started.elapsed().as_secs_f64()
-            );
+            let final_loss = flow.meta.final_loss;
             let generator = FlowGenerator {
                 flow,
                 device: compute.device.clone(),
             };
-            let noise = Points::new(
-                data.dim(),
-                crate::math::rng::standard_normal(&mut rng, 20_000 * data.dim()),
-            )?;
-            ("flow", generator.generate(&noise))
+            let samples = generator.sample(20_000, &mut rng);
+            (
+                "flow",
+                "negative log-likelihood (nats)",
+                final_loss,
+                samples,
+            )
         }
         PriorKind::Diffusion | PriorKind::Brownian => {
             eprintln!(
@@ -486,26 +481,24 @@ pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
                 config.seed,
                 &mut prior_progress(&bar),
             )?;
-            bar.finish_and_clear();
             prior.save(&args.output)?;
-            eprintln!(
-                "saved prior to {} (final loss {:.4}, {:.0} s)",
-                args.output.display(),
-                prior.meta.final_loss,
-                started.elapsed().as_secs_f64()
-            );
-            let steps = prior.meta.steps;
-            let reference = crate::prior::Reference::Diffusion(prior);
+            let (final_loss, steps) = (prior.meta.final_loss, prior.meta.steps);
             let samples = crate::sampler::trajectory::sample_reference(
-                &reference,
+                &crate::prior::Reference::Diffusion(prior),
                 steps,
                 20_000,
                 &mut rng,
                 &compute.device,
             );
-            ("diffusion", samples)
+            ("diffusion", "loss", final_loss, samples)
         }
     };
+    bar.finish_and_clear();
+    eprintln!(
+        "saved {kind_name} prior to {} (final {loss_name} {final_loss:.4}, {:.0} s)",
+        args.output.display(),
+        started.elapsed().as_secs_f64()
+    );
     // A quick check of what was learned: mode shares of prior samples vs the data's weights.
     let data_samples = data.sample(&mut rng, 20_000);
     if let Some(components) = data.components() {

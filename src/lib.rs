@@ -18,6 +18,7 @@ pub mod math;
 pub mod metrics;
 pub mod objective;
 pub mod prior;
+pub mod records;
 pub mod sampler;
 
 pub use error::{Error, Result};

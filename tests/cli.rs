@@ -56,12 +56,7 @@ fn train_prints_json_last_and_exports_samples() {
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let last = stdout.lines().last().expect("stdout has a last line");
-    let json: serde_json::Value = serde_json::from_str(last).expect("last line is JSON");
-    for key in KEYS {
-        assert!(json.get(key).is_some(), "missing key {key} in {last}");
-    }
+    let json = last_json(&out);
     assert_eq!(json["iterations"], 20);
     assert!(stderr.contains("backend: CPU backend"), "{stderr}");
     let text = std::fs::read_to_string(&csv).unwrap();
@@ -73,6 +68,17 @@ fn train_prints_json_last_and_exports_samples() {
             "no {source} rows"
         );
     }
+}
+
+/// The JSON object on stdout's last line, with every key scripts rely on.
+fn last_json(out: &Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().expect("stdout has a last line");
+    let json: serde_json::Value = serde_json::from_str(last).expect("last line is JSON");
+    for key in KEYS {
+        assert!(json.get(key).is_some(), "missing key {key} in {last}");
+    }
+    json
 }
 
 /// Runs a failing command and checks it gave one clear line, no panic, and a non-zero exit.
@@ -297,12 +303,7 @@ fn a_noise_space_run_exports_data_and_noise_samples() {
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let json: serde_json::Value =
-        serde_json::from_str(stdout.lines().last().unwrap()).expect("last line is JSON");
-    for key in KEYS {
-        assert!(json.get(key).is_some(), "missing key {key}");
-    }
+    let json = last_json(&out);
     assert_eq!(json["space"], "noise");
     assert!(json["noise_energy_distance"].as_f64().is_some());
     assert!(json["modes_total"].as_u64().unwrap() >= 9);

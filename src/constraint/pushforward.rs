@@ -19,6 +19,18 @@ fn one_row(x: &[f32]) -> Points {
     Points::from_rows(x.len(), [x])
 }
 
+/// log r at one point through the batch path: the batch call is where the generator runs.
+fn single_log_r(constraint: &dyn Constraint, x: &[f32]) -> f64 {
+    constraint.log_r_batch(&one_row(x))[0]
+}
+
+fn single_grad_log_r(constraint: &dyn Constraint, x: &[f32], grad: &mut [f64]) {
+    let g = constraint.grad_log_r_batch(&one_row(x));
+    for (out, &v) in grad.iter_mut().zip(g.row(0)) {
+        *out = v as f64;
+    }
+}
+
 pub struct ThroughGenerator {
     pub generator: Arc<dyn Generator>,
     pub inner: Arc<dyn Constraint>,
@@ -30,14 +42,11 @@ impl Constraint for ThroughGenerator {
     }
 
     fn log_r(&self, z: &[f32]) -> f64 {
-        self.log_r_batch(&one_row(z))[0]
+        single_log_r(self, z)
     }
 
     fn grad_log_r(&self, z: &[f32], grad: &mut [f64]) {
-        let g = self.grad_log_r_batch(&one_row(z));
-        for (out, &v) in grad.iter_mut().zip(g.row(0)) {
-            *out = v as f64;
-        }
+        single_grad_log_r(self, z, grad)
     }
 
     fn has_gradient(&self) -> bool {
@@ -57,10 +66,8 @@ impl Constraint for ThroughGenerator {
     }
 
     fn grad_log_r_batch(&self, z: &Points) -> Points {
-        let x = self.generator.generate(z);
-        let g = self.inner.grad_log_r_batch(&x);
         self.generator
-            .pullback(z, &g)
+            .pullback(z, &|x| self.inner.grad_log_r_batch(x))
             .unwrap_or_else(|| Points::zeros(z.len(), z.dim()))
     }
 }
@@ -79,14 +86,11 @@ impl Constraint for WithPriorDensity {
     }
 
     fn log_r(&self, x: &[f32]) -> f64 {
-        self.log_r_batch(&one_row(x))[0]
+        single_log_r(self, x)
     }
 
     fn grad_log_r(&self, x: &[f32], grad: &mut [f64]) {
-        let g = self.grad_log_r_batch(&one_row(x));
-        for (out, &v) in grad.iter_mut().zip(g.row(0)) {
-            *out = v as f64;
-        }
+        single_grad_log_r(self, x, grad)
     }
 
     fn has_gradient(&self) -> bool {

@@ -11,18 +11,17 @@
 use std::path::Path;
 
 use burn::module::Module;
-use burn::store::ModuleRecord;
-use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
 use super::config::ExperimentConfig;
 use super::history::History;
 use super::trainer::Trainer;
 use crate::error::{Error, Result};
+
 use crate::files;
 use crate::math::rng::seeded;
-use crate::prior::Reference;
 use crate::prior::training::PriorProgress;
+use crate::records;
 use crate::sampler::SamplerNet;
 
 pub const CONFIG_FILE: &str = "config.toml";
@@ -43,21 +42,15 @@ impl Trainer {
     /// Writes the experiment to `dir` (created if needed).
     pub fn save(&self, dir: &Path) -> Result<()> {
         let mut config = self.config.clone();
-        match &self.reference {
-            Reference::Diffusion(prior) => prior.save(&dir.join(PRIOR_DIR))?,
-            Reference::Generated(prior) => prior.generator.save(&dir.join(PRIOR_DIR))?,
-            Reference::Brownian { .. } => {}
-        }
         if self.reference.has_trained_prior() {
+            self.reference.save_prior(&dir.join(PRIOR_DIR))?;
             config.prior.path = Some(PRIOR_DIR.into());
         }
-        let bytes = self
-            .sampler
-            .valid()
-            .into_record()
-            .into_bytes()
-            .map_err(|e| Error::Unsupported(format!("cannot serialise the sampler: {e:?}")))?;
-        files::write_atomic(&dir.join(SAMPLER_FILE), &bytes)?;
+        records::save_module(
+            &self.sampler.valid(),
+            &dir.join(SAMPLER_FILE),
+            "the sampler",
+        )?;
         let state = SamplerState {
             format_version: 1,
             iteration: self.iteration,
@@ -92,12 +85,6 @@ impl Trainer {
         let state_path = dir.join(STATE_FILE);
         let state: SamplerState = toml::from_str(&files::read_to_string(&state_path)?)
             .map_err(|e| Error::bad_file(&state_path, e.to_string()))?;
-        let sampler_path = dir.join(SAMPLER_FILE);
-        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(files::read(&sampler_path)?))
-            .map_err(|e| Error::Checkpoint {
-            path: sampler_path.clone(),
-            message: format!("not a burn record: {e:?}"),
-        })?;
         let mut net_config = trainer.config.sampler.net.clone();
         net_config.dim = trainer.reference.dim();
         let fresh = SamplerNet::new(
@@ -106,12 +93,7 @@ impl Trainer {
             &mut seeded(0),
             &trainer.compute.autodiff(),
         );
-        let sampler = fresh
-            .try_load_record(record)
-            .map_err(|e| Error::Checkpoint {
-                path: sampler_path.clone(),
-                message: format!("{e:?}"),
-            })?;
+        let sampler = records::load_module(fresh, &dir.join(SAMPLER_FILE))?;
         trainer.replace_sampler(sampler, state.iteration, state.log_z);
         let history_path = dir.join(HISTORY_FILE);
         if history_path.is_file() {

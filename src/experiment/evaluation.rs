@@ -150,12 +150,7 @@ impl Trainer {
     /// space the sampler lives in), else of the reference process.
     pub fn data_space_prior_samples(&self, n: usize, rng: &mut Rng) -> Points {
         match &self.reference {
-            Reference::Generated(prior) => {
-                let dim = prior.generator.noise_dim();
-                let noise = Points::new(dim, crate::math::rng::standard_normal(rng, n * dim))
-                    .unwrap_or_else(|_| Points::zeros(0, dim));
-                prior.generator.generate(&noise)
-            }
+            Reference::Generated(prior) => prior.generator.sample(n, rng),
             _ => self.prior_samples(n, rng),
         }
     }

@@ -137,12 +137,8 @@ pub fn known_modes(config: &ExperimentConfig, reference: &Reference) -> Option<I
     if config.constraint.kind == ConstraintKind::Energy {
         return named_mixture("constraint.energy.target", &config.constraint.energy.target).ok();
     }
-    match reference {
-        Reference::Diffusion(prior) => {
-            BuiltinDataset::from_name(&prior.meta.dataset).and_then(BuiltinDataset::components)
-        }
-        Reference::Generated(prior) => BuiltinDataset::from_name(prior.generator.dataset())
-            .and_then(BuiltinDataset::components),
-        Reference::Brownian { .. } => None,
-    }
+    reference
+        .dataset()
+        .and_then(BuiltinDataset::from_name)
+        .and_then(BuiltinDataset::components)
 }

@@ -126,9 +126,6 @@ pub struct Cadence {
     pub snapshot_trajectories: usize,
     /// Reference posterior samples per snapshot (the GUI draws up to 10⁵ on the GPU).
     pub reference_points: usize,
-    /// Run training at a lower CPU priority than the front end, so that drawing (and a
-    /// software rasteriser, where there is no GPU) gets the cores first.
-    pub background_priority: bool,
 }
 
 impl Default for Cadence {
@@ -140,7 +137,6 @@ impl Default for Cadence {
             snapshot_samples: 2000,
             snapshot_trajectories: 200,
             reference_points: 100_000,
-            background_priority: true,
         }
     }
 }
@@ -257,9 +253,6 @@ impl Worker {
     }
 
     fn run(mut self, config: ExperimentConfig) {
-        if self.cadence.background_priority {
-            lower_this_threads_priority();
-        }
         self.build(config, None);
         loop {
             let command = if self.playing {
@@ -332,15 +325,11 @@ impl Worker {
         let Some(trainer) = &self.trainer else {
             return;
         };
-        let data = match &trainer.reference {
-            Reference::Diffusion(prior) => DataSource::resolve(&prior.meta.dataset)
-                .ok()
-                .map(|d| d.sample(&mut seeded(1), 2000)),
-            Reference::Generated(prior) => DataSource::resolve(prior.generator.dataset())
-                .ok()
-                .map(|d| d.sample(&mut seeded(1), 2000)),
-            Reference::Brownian { .. } => None,
-        };
+        let data = trainer
+            .reference
+            .dataset()
+            .and_then(|name| DataSource::resolve(name).ok())
+            .map(|d| d.sample(&mut seeded(1), 2000));
         self.emit(Event::Ready(Box::new(ReadyInfo {
             config: trainer.config.clone(),
             history: trainer.history.clone(),
@@ -602,18 +591,9 @@ impl Worker {
         let Some(trainer) = self.trainer.as_ref() else {
             return;
         };
-        match &trainer.reference {
-            Reference::Diffusion(prior) => match prior.save(&path) {
-                Ok(()) => self.emit(Event::Saved(path)),
-                Err(e) => self.emit(Event::Error(e.to_string())),
-            },
-            Reference::Generated(prior) => match prior.generator.save(&path) {
-                Ok(()) => self.emit(Event::Saved(path)),
-                Err(e) => self.emit(Event::Error(e.to_string())),
-            },
-            Reference::Brownian { .. } => self.emit(Event::Error(
-                "the reference is Brownian motion: there is no trained prior to save".into(),
-            )),
+        match trainer.reference.save_prior(&path) {
+            Ok(()) => self.emit(Event::Saved(path)),
+            Err(e) => self.emit(Event::Error(e.to_string())),
         }
     }
 
@@ -685,19 +665,5 @@ impl Worker {
         self.last_snapshot = Some(Instant::now());
         self.snapshot_dirty = false;
         (self.notify)();
-    }
-}
-
-/// Lowers the calling thread's scheduling priority (nice 10). Threads it spawns later — burn's
-/// CPU thread pool among them — inherit it. Elsewhere than Linux this does nothing.
-fn lower_this_threads_priority() {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: setpriority only reads its integer arguments; on Linux, PRIO_PROCESS with
-        // who = 0 applies to the calling thread alone.
-        let result = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
-        if result != 0 {
-            log::debug!("could not lower the training thread's priority");
-        }
     }
 }

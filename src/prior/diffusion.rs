@@ -6,14 +6,13 @@
 
 use std::path::Path;
 
-use burn::module::Module;
-use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::files;
 use crate::math::rng::seeded;
+use crate::records;
 use crate::sampler::network::{DriftNet, DriftNetConfig, time_grid_features};
 
 pub const META_FILE: &str = "prior.toml";
@@ -92,11 +91,7 @@ impl DiffusionPrior {
 
     /// Writes `prior.toml` and `weights.bpk` into `dir`, each atomically.
     pub fn save(&self, dir: &Path) -> Result<()> {
-        let bytes =
-            self.net.clone().into_record().into_bytes().map_err(|e| {
-                Error::Unsupported(format!("cannot serialise prior weights: {e:?}"))
-            })?;
-        files::write_atomic(&dir.join(WEIGHTS_FILE), &bytes)?;
+        records::save_module(&self.net, &dir.join(WEIGHTS_FILE), "prior weights")?;
         let meta = toml::to_string_pretty(&self.meta)
             .map_err(|e| Error::Unsupported(format!("cannot serialise prior metadata: {e}")))?;
         files::write_atomic(&dir.join(META_FILE), meta.as_bytes())
@@ -123,20 +118,9 @@ impl DiffusionPrior {
                 ),
             ));
         }
-        let weights_path = dir.join(WEIGHTS_FILE);
-        let bytes = files::read(&weights_path)?;
-        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
-            Error::Checkpoint {
-                path: weights_path.clone(),
-                message: format!("not a burn record: {e:?}"),
-            }
-        })?;
         // Fresh weights of the declared architecture, then overwritten by the record.
-        let net = DriftNet::new(&meta.net, false, &mut seeded(0), device);
-        let net = net.try_load_record(record).map_err(|e| Error::Checkpoint {
-            path: weights_path.clone(),
-            message: format!("{e:?}"),
-        })?;
+        let fresh = DriftNet::new(&meta.net, false, &mut seeded(0), device);
+        let net = records::load_module(fresh, &dir.join(WEIGHTS_FILE))?;
         Ok(Self { meta, net })
     }
 }

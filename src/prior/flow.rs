@@ -11,13 +11,13 @@ use std::path::Path;
 
 use burn::module::Module;
 use burn::nn::Linear;
-use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::files;
 use crate::math::rng::{Rng, seeded};
+use crate::records;
 use crate::sampler::network::{Activation, dense_layers};
 
 pub const FLOW_GENERATOR: &str = "flow";
@@ -298,13 +298,11 @@ impl FlowPrior {
 
     /// Writes `prior.toml` and `weights.bpk` into `dir`, each atomically.
     pub fn save(&self, dir: &Path) -> Result<()> {
-        let bytes = self
-            .net
-            .clone()
-            .into_record()
-            .into_bytes()
-            .map_err(|e| Error::Unsupported(format!("cannot serialise flow weights: {e:?}")))?;
-        files::write_atomic(&dir.join(super::diffusion::WEIGHTS_FILE), &bytes)?;
+        records::save_module(
+            &self.net,
+            &dir.join(super::diffusion::WEIGHTS_FILE),
+            "flow weights",
+        )?;
         let meta = toml::to_string_pretty(&self.meta)
             .map_err(|e| Error::Unsupported(format!("cannot serialise flow metadata: {e}")))?;
         files::write_atomic(&dir.join(super::diffusion::META_FILE), meta.as_bytes())
@@ -347,19 +345,8 @@ impl FlowPrior {
         if meta.scale.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
             return Err(Error::bad_file(&meta_path, "scale must be positive"));
         }
-        let weights_path = dir.join(super::diffusion::WEIGHTS_FILE);
-        let bytes = files::read(&weights_path)?;
-        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
-            Error::Checkpoint {
-                path: weights_path.clone(),
-                message: format!("not a burn record: {e:?}"),
-            }
-        })?;
-        let net = FlowNet::new(&meta.flow, meta.dim, true, &mut seeded(0), device);
-        let net = net.try_load_record(record).map_err(|e| Error::Checkpoint {
-            path: weights_path.clone(),
-            message: format!("{e:?}"),
-        })?;
+        let fresh = FlowNet::new(&meta.flow, meta.dim, true, &mut seeded(0), device);
+        let net = records::load_module(fresh, &dir.join(super::diffusion::WEIGHTS_FILE))?;
         Ok(Self { meta, net })
     }
 }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::flow::FlowPrior;
 use crate::error::Result;
 use crate::math::Points;
+use crate::math::rng::{Rng, standard_normal};
 use crate::sampler::trajectory::{tensor_to_points, to_device};
 
 /// Rows evaluated at once, so that a 600² quadrature grid does not make one huge tensor.
@@ -78,8 +79,16 @@ pub trait Generator: Send + Sync {
     /// Whether [`pullback`](Self::pullback) and [`grad_log_density`](Self::grad_log_density)
     /// are available.
     fn differentiable(&self) -> bool;
-    /// J_f(z)ᵀ·v for each row, or `None` when f is a black box.
-    fn pullback(&self, z: &Points, v: &Points) -> Option<Points>;
+    /// `n` prior samples f(z), z ~ N(0, I).
+    fn sample(&self, n: usize, rng: &mut Rng) -> Points {
+        let dim = self.noise_dim();
+        let noise = Points::new(dim, standard_normal(rng, n * dim))
+            .unwrap_or_else(|_| Points::zeros(0, dim));
+        self.generate(&noise)
+    }
+    /// J_f(z)ᵀ·v(f(z)) for each row, or `None` when f is a black box. `v` is given the images
+    /// f(z) of the same forward pass that is differentiated, so f runs once.
+    fn pullback(&self, z: &Points, v: &dyn Fn(&Points) -> Points) -> Option<Points>;
     /// log p(x) of the data-space prior, where it is tractable (flows).
     fn log_density(&self, x: &Points) -> Option<Vec<f64>>;
     /// ∇ log p(x), where tractable and differentiable.
@@ -135,14 +144,11 @@ impl Generator for FlowGenerator {
         true
     }
 
-    fn pullback(&self, z: &Points, v: &Points) -> Option<Points> {
-        let mut offset = 0;
+    fn pullback(&self, z: &Points, v: &dyn Fn(&Points) -> Points) -> Option<Points> {
         Some(self.chunked(z, |z| {
-            let rows: Vec<usize> = (offset..offset + z.len()).collect();
-            offset += z.len();
-            let v = to_device(&v.select(&rows), &self.device);
             let tracked = to_device(z, &self.device).autodiff().require_grad();
             let x = self.flow.generate(tracked.clone());
+            let v = to_device(&v(&tensor_to_points(x.clone().inner())), &self.device);
             let grads = (x * v).sum().backward();
             match tracked.grad(&grads) {
                 Some(g) => tensor_to_points(g.inner()),
@@ -210,7 +216,7 @@ impl<G: Generator> Generator for BlackBox<G> {
         false
     }
 
-    fn pullback(&self, _z: &Points, _v: &Points) -> Option<Points> {
+    fn pullback(&self, _z: &Points, _v: &dyn Fn(&Points) -> Points) -> Option<Points> {
         None
     }
 
@@ -257,7 +263,7 @@ mod tests {
         let g = generator();
         let z = [0.3f32, -0.7];
         let v = [0.8f32, -1.3];
-        let pulled = g.pullback(&at(&z), &at(&v)).unwrap();
+        let pulled = g.pullback(&at(&z), &|_| at(&v)).unwrap();
         let h = 1e-2f32;
         for j in 0..2 {
             let (mut plus, mut minus) = (z, z);
@@ -303,7 +309,7 @@ mod tests {
         let boxed = BlackBox(g.clone());
         assert_eq!(boxed.generate(&z).as_slice(), g.generate(&z).as_slice());
         assert!(!boxed.differentiable());
-        assert!(boxed.pullback(&z, &z).is_none());
+        assert!(boxed.pullback(&z, &|x| x.clone()).is_none());
         assert!(boxed.grad_log_density(&z).is_none());
     }
 }

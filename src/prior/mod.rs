@@ -62,6 +62,26 @@ impl Reference {
         }
     }
 
+    /// The dataset a trained prior learned (its known modes count in mode coverage).
+    pub fn dataset(&self) -> Option<&str> {
+        match self {
+            Self::Brownian { .. } => None,
+            Self::Diffusion(prior) => Some(&prior.meta.dataset),
+            Self::Generated(prior) => Some(prior.generator.dataset()),
+        }
+    }
+
+    /// Writes the trained prior to `dir` so that `prior.path = dir` loads it again.
+    pub fn save_prior(&self, dir: &std::path::Path) -> crate::error::Result<()> {
+        match self {
+            Self::Brownian { .. } => Err(crate::error::Error::Unsupported(
+                "the reference is Brownian motion: there is no trained prior to save".into(),
+            )),
+            Self::Diffusion(prior) => prior.save(dir),
+            Self::Generated(prior) => prior.generator.save(dir),
+        }
+    }
+
     /// Whether there is a trained network (diffusion or generator) to save with an experiment.
     pub fn has_trained_prior(&self) -> bool {
         !matches!(self, Self::Brownian { .. })
