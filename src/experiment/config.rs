@@ -108,6 +108,7 @@ impl Default for PriorConfig {
                 depth: 3,
                 time_frequencies: 16,
                 activation: Activation::Relu,
+                input_scale: 1.0,
             },
             flow: FlowConfig::default(),
             black_box: false,
@@ -200,6 +201,11 @@ pub struct TrainConfig {
     pub log_z_init: f64,
     /// Clip the global gradient norm to this (none when unset).
     pub grad_clip: Option<f64>,
+    /// Train on max(log r, floor) instead of log r (none when unset). Samples in regions of
+    /// negligible posterior mass (log r far below the floor) otherwise carry residuals of
+    /// hundreds of nats that swamp the gradient; metrics always use the exact log r, so the
+    /// bias this adds is measured, not hidden.
+    pub log_r_floor: Option<f64>,
     /// Backpropagate through this many randomly chosen time steps per iteration (0: all).
     /// The loss value stays exact; the gradient is an unbiased estimate, scaled by T/K, at
     /// K/T of the cost of the backward pass.
@@ -229,6 +235,7 @@ impl Default for TrainConfig {
             lr_log_z: 1e-1,
             log_z_init: 0.0,
             grad_clip: None,
+            log_r_floor: None,
             gradient_steps: 0,
             exploration: ExplorationConfig::default(),
             buffer: BufferConfig::default(),

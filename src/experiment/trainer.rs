@@ -288,7 +288,8 @@ impl Trainer {
                 value: bad,
             });
         }
-        let target: Vec<f64> = log_r.iter().map(|l| beta * l).collect();
+        let floor = self.config.train.log_r_floor.unwrap_or(f64::NEG_INFINITY);
+        let target: Vec<f64> = log_r.iter().map(|l| beta * l.max(floor)).collect();
         let (loss, loss_value, log_z_grad) = self.loss(&trajectories, exact, &target, sigma)?;
         if !loss_value.is_finite() {
             return Err(Error::NonFinite {

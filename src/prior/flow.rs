@@ -14,6 +14,7 @@ use burn::nn::Linear;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use super::marginal::MarginalLayer;
 use crate::error::{Error, Result};
 use crate::files;
 use crate::math::rng::{Rng, seeded};
@@ -40,6 +41,14 @@ pub struct FlowConfig {
     /// along the axes (the 25GMM grid) is a fixed point: every conditional is the same, so an
     /// affine coupling has nothing to learn beyond a Gaussian.
     pub rotations: bool,
+    /// Logistic components of the elementwise mixture-CDF layer on the data side (0: none).
+    /// It lets the flow bend each coordinate into several modes, so that the noise-space
+    /// cells of the modes are broad and smooth rather than thin stripes.
+    pub marginal_components: usize,
+    /// Training iterations during which only the marginal layer learns (the couplings stay
+    /// the identity). Fitted first, the marginals carry the modes, and the couplings only
+    /// correct what is left, instead of folding the modes into stripes of the noise space.
+    pub marginal_warmup: usize,
 }
 
 impl Default for FlowConfig {
@@ -51,6 +60,8 @@ impl Default for FlowConfig {
             scale_bound: 3.0,
             activation: Activation::Relu,
             rotations: true,
+            marginal_components: 0,
+            marginal_warmup: 0,
         }
     }
 }
@@ -188,6 +199,8 @@ impl Coupling {
 #[derive(Module, Debug)]
 pub struct FlowNet {
     couplings: Vec<Coupling>,
+    /// Applied last when generating (first in the density direction).
+    marginal: Option<MarginalLayer>,
 }
 
 impl FlowNet {
@@ -220,7 +233,16 @@ impl FlowNet {
                 }
             })
             .collect();
-        Self { couplings }
+        let marginal = (config.marginal_components > 0)
+            .then(|| MarginalLayer::new(dim, config.marginal_components, device));
+        Self {
+            couplings,
+            marginal,
+        }
+    }
+
+    pub(crate) fn marginal(&self) -> Option<&MarginalLayer> {
+        self.marginal.as_ref()
     }
 
     fn forward(&self, z: Tensor<2>) -> Tensor<2> {
@@ -228,14 +250,20 @@ impl FlowNet {
         for coupling in &self.couplings {
             u = coupling.forward(u).0;
         }
-        u
+        match &self.marginal {
+            Some(marginal) => marginal.to_data(u),
+            None => u,
+        }
     }
 
     /// y ↦ (z, log|det ∂z/∂y|).
     fn inverse(&self, y: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
         let [n, _] = y.dims();
-        let mut log_det = Tensor::<2>::zeros([n, 1], &y.device());
-        let mut u = y;
+        let device = y.device();
+        let (mut u, mut log_det) = match &self.marginal {
+            Some(marginal) => marginal.to_noise(y),
+            None => (y, Tensor::<2>::zeros([n, 1], &device)),
+        };
         for coupling in self.couplings.iter().rev() {
             let (next, ld) = coupling.inverse(u);
             u = next;
@@ -358,6 +386,7 @@ pub(crate) fn random_flow(device: &Device) -> FlowPrior {
         couplings: 4,
         hidden: 16,
         depth: 1,
+        marginal_components: 5,
         ..Default::default()
     };
     let net = FlowNet::new(&config, 2, false, &mut seeded(3), device);

@@ -181,8 +181,12 @@ impl Generator for FlowGenerator {
 
     fn describe(&self) -> String {
         let c = &self.flow.meta.flow;
+        let marginal = match c.marginal_components {
+            0 => String::new(),
+            k => format!(", {k}-logistic marginal layer"),
+        };
         format!(
-            "affine-coupling flow on {} ({} couplings, hidden {}×{})",
+            "affine-coupling flow on {} ({} couplings, hidden {}×{}{marginal})",
             self.flow.meta.dataset,
             c.couplings,
             c.hidden,

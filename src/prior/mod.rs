@@ -6,6 +6,7 @@ pub mod datasets;
 pub mod diffusion;
 pub mod flow;
 pub mod generator;
+pub mod marginal;
 pub mod training;
 
 use burn::tensor::{Device, Tensor};

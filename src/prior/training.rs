@@ -172,10 +172,12 @@ pub fn train_flow_prior(
     if config.batch == 0 {
         return Err(Error::config("prior.batch", "must be at least 1"));
     }
-    if config.flow.couplings == 0 || config.flow.hidden == 0 {
+    if (config.flow.couplings == 0 && config.flow.marginal_components == 0)
+        || config.flow.hidden == 0
+    {
         return Err(Error::config(
             "prior.flow",
-            "needs at least one coupling and a hidden width ≥ 1",
+            "needs a coupling or a marginal layer, and a hidden width ≥ 1",
         ));
     }
     let mut rng = seeded(seed);
@@ -208,7 +210,13 @@ pub fn train_flow_prior(
         let x = data.sample(&mut rng, batch);
         let x = Tensor::<2>::from_data(TensorData::new(x.into_vec(), [batch, dim]), &device);
         let loss = flow.log_density(x).mean().neg();
-        let grads = GradientsParams::from_grads(loss.backward(), &flow.net);
+        let mut backward = loss.backward();
+        let warming_up =
+            progress * (config.iterations as f64) <= config.flow.marginal_warmup as f64;
+        let grads = match flow.net.marginal() {
+            Some(marginal) if warming_up => GradientsParams::from_module(&mut backward, marginal),
+            _ => GradientsParams::from_module(&mut backward, &flow.net),
+        };
         flow.net = optimizer.step(cosine_lr(config.lr, progress), flow.net.clone(), grads);
         loss.detach()
     })?;

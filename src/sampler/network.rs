@@ -48,6 +48,10 @@ pub struct DriftNetConfig {
     /// Number of Fourier harmonics of t.
     pub time_frequencies: usize,
     pub activation: Activation,
+    /// States are multiplied by this before the first layer. A ReLU network starts out smooth
+    /// on the scale of its inputs; a target with structure much finer than the states' range
+    /// (the mode cells of a noise space, ~0.5 wide in N(0, I)) needs its inputs spread out.
+    pub input_scale: f64,
 }
 
 impl Default for DriftNetConfig {
@@ -58,6 +62,7 @@ impl Default for DriftNetConfig {
             depth: 2,
             time_frequencies: 16,
             activation: Activation::Relu,
+            input_scale: 1.0,
         }
     }
 }
@@ -70,6 +75,8 @@ pub struct DriftNet {
     head: Linear,
     #[module(skip)]
     activation: Activation,
+    #[module(skip)]
+    input_scale: f32,
 }
 
 /// A linear layer initialised on the host from `rng` (torch's default: U(±1/√fan_in)), so that
@@ -121,6 +128,7 @@ impl DriftNet {
                 .collect(),
             head: dense(rng, h, config.dim, zero_head, device),
             activation: config.activation,
+            input_scale: config.input_scale as f32,
         }
     }
 
@@ -134,7 +142,7 @@ impl DriftNet {
     pub fn forward(&self, x: Tensor<2>, time_embedding: Tensor<2>) -> Tensor<2> {
         let h = self
             .activation
-            .apply(self.state_in.forward(x) + time_embedding);
+            .apply(self.state_in.forward(x.mul_scalar(self.input_scale)) + time_embedding);
         self.forward_hidden(h)
     }
 
@@ -144,7 +152,10 @@ impl DriftNet {
         let [rows, _] = x.dims();
         let [steps, width] = time_embedding.dims();
         let batch = rows / steps;
-        let state = self.state_in.forward(x).reshape([steps, batch, width]);
+        let state = self
+            .state_in
+            .forward(x.mul_scalar(self.input_scale))
+            .reshape([steps, batch, width]);
         let h = self
             .activation
             .apply(state + time_embedding.unsqueeze_dim::<3>(1))
