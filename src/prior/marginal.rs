@@ -13,20 +13,21 @@ use burn::module::{Module, Param};
 use burn::tensor::activation::{log_sigmoid, log_softmax};
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::sampler::trajectory::tensor_to_points;
+use crate::constraint::log_sigmoid as log_sigmoid_f64;
+use crate::math::gaussian::log_sum_exp;
+use crate::sampler::trajectory::tensor_to_vec;
 
 /// Row-major values of a matrix, in f64.
 fn flat(t: Tensor<2>) -> Vec<f64> {
-    tensor_to_points(t)
-        .as_slice()
-        .iter()
-        .map(|&v| v as f64)
-        .collect()
+    tensor_to_vec(t.flatten(0, 1))
 }
 
 /// Log-scales are clamped to this range: a logistic narrower than e⁻⁷ of the standardised
 /// data would make the Jacobian of f explode.
 const LOG_SCALE_RANGE: (f32, f32) = (-7.0, 3.0);
+
+/// Points per coordinate of the table that gives each Newton solve a tight starting bracket.
+const TABLE_POINTS: usize = 256;
 
 #[derive(Module, Debug)]
 pub struct MarginalLayer {
@@ -52,51 +53,81 @@ struct HostMixture {
     log_weight: Vec<f64>,
 }
 
-fn log_sigmoid_f64(a: f64) -> f64 {
-    -((-a).max(0.0) + (-a.abs()).exp().ln_1p())
-}
-
-fn log_sum_exp_f64(values: impl Iterator<Item = f64> + Clone) -> f64 {
-    let max = values.clone().fold(f64::NEG_INFINITY, f64::max);
-    if !max.is_finite() {
-        return max;
-    }
-    max + values.map(|v| (v - max).exp()).sum::<f64>().ln()
+/// Per-component log terms of F, 1 − F and F', reused across evaluations of the hot loop.
+#[derive(Default)]
+struct Terms {
+    cdf: Vec<f64>,
+    survival: Vec<f64>,
+    pdf: Vec<f64>,
 }
 
 impl HostMixture {
     /// g(y) = logit F(y) and log g'(y) for coordinate `j`.
-    fn logit_cdf(&self, j: usize, y: f64) -> (f64, f64) {
+    fn logit_cdf(&self, j: usize, y: f64, terms: &mut Terms) -> (f64, f64) {
         let k = self.components;
-        let terms = (0..k).map(|c| {
-            let i = j * k + c;
+        terms.cdf.clear();
+        terms.survival.clear();
+        terms.pdf.clear();
+        for i in j * k..(j + 1) * k {
             let a = (y - self.mean[i]) * (-self.log_scale[i]).exp();
-            (
-                self.log_weight[i],
-                log_sigmoid_f64(a),
-                log_sigmoid_f64(-a),
-                i,
-            )
-        });
-        let log_cdf = log_sum_exp_f64(terms.clone().map(|(w, p, _, _)| w + p));
-        let log_survival = log_sum_exp_f64(terms.clone().map(|(w, _, q, _)| w + q));
-        let log_pdf = log_sum_exp_f64(terms.map(|(w, p, q, i)| w + p + q - self.log_scale[i]));
+            let (below, above) = (log_sigmoid_f64(a), log_sigmoid_f64(-a));
+            let w = self.log_weight[i];
+            terms.cdf.push(w + below);
+            terms.survival.push(w + above);
+            terms.pdf.push(w + below + above - self.log_scale[i]);
+        }
+        let log_cdf = log_sum_exp(&terms.cdf);
+        let log_survival = log_sum_exp(&terms.survival);
+        let log_pdf = log_sum_exp(&terms.pdf);
         (log_cdf - log_survival, log_pdf - log_cdf - log_survival)
     }
 
-    /// The y with g(y) = u: g is increasing, so Newton steps are kept inside a bracket that
-    /// bisection shrinks whenever Newton would leave it.
-    fn solve(&self, j: usize, u: f64) -> f64 {
-        let (mut lo, mut hi) = (-1.0f64, 1.0f64);
-        while self.logit_cdf(j, lo).0 > u && lo > -1e6 {
-            lo *= 2.0;
-        }
-        while self.logit_cdf(j, hi).0 < u && hi < 1e6 {
-            hi *= 2.0;
-        }
+    /// (y, g(y)) on a grid over the components' range for coordinate `j`, increasing in both.
+    fn table(&self, j: usize, terms: &mut Terms) -> Vec<(f64, f64)> {
+        let k = self.components;
+        let range = j * k..(j + 1) * k;
+        let reach = |i: usize| 20.0 * self.log_scale[i].exp();
+        let lo = range
+            .clone()
+            .map(|i| self.mean[i] - reach(i))
+            .fold(f64::INFINITY, f64::min);
+        let hi = range
+            .map(|i| self.mean[i] + reach(i))
+            .fold(f64::NEG_INFINITY, f64::max);
+        (0..TABLE_POINTS)
+            .map(|p| {
+                let y = lo + (hi - lo) * p as f64 / (TABLE_POINTS - 1) as f64;
+                (y, self.logit_cdf(j, y, terms).0)
+            })
+            .collect()
+    }
+
+    /// The y with g(y) = u: g is increasing, so the table gives a bracket (widened by doubling
+    /// outside it), and Newton steps stay inside the bracket, which bisection shrinks whenever
+    /// Newton would leave it.
+    fn solve(&self, j: usize, u: f64, table: &[(f64, f64)], terms: &mut Terms) -> f64 {
+        let above = table.partition_point(|&(_, g)| g < u);
+        let (mut lo, mut hi) = match (table.get(above.wrapping_sub(1)), table.get(above)) {
+            (Some(&(lo, _)), Some(&(hi, _))) => (lo, hi),
+            (None, Some(&(hi, _))) => {
+                let mut lo = hi - 1.0;
+                while self.logit_cdf(j, lo, terms).0 > u && lo > -1e6 {
+                    lo = hi - 2.0 * (hi - lo);
+                }
+                (lo, hi)
+            }
+            (Some(&(lo, _)), None) => {
+                let mut hi = lo + 1.0;
+                while self.logit_cdf(j, hi, terms).0 < u && hi < 1e6 {
+                    hi = lo + 2.0 * (hi - lo);
+                }
+                (lo, hi)
+            }
+            (None, None) => (-1.0, 1.0),
+        };
         let mut y = 0.5 * (lo + hi);
         for _ in 0..200 {
-            let (g, log_slope) = self.logit_cdf(j, y);
+            let (g, log_slope) = self.logit_cdf(j, y, terms);
             let residual = g - u;
             if residual.abs() < 1e-10 {
                 break;
@@ -148,11 +179,7 @@ impl MarginalLayer {
     fn logit_cdf(&self, y: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
         let [n, d] = y.dims();
         let [_, k] = self.mean.val().dims();
-        let log_scale = self
-            .log_scale
-            .val()
-            .clamp(LOG_SCALE_RANGE.0, LOG_SCALE_RANGE.1)
-            .unsqueeze_dim::<3>(0);
+        let log_scale = self.clamped_log_scale().unsqueeze_dim::<3>(0);
         let log_weight = log_softmax(self.logits.val(), 1).unsqueeze_dim::<3>(0);
         let a = (y.unsqueeze_dim::<3>(2).expand([n, d, k]) - self.mean.val().unsqueeze_dim(0))
             * log_scale.clone().neg().exp();
@@ -173,13 +200,18 @@ impl MarginalLayer {
         (u, log_slope.sum_dim(1))
     }
 
+    fn clamped_log_scale(&self) -> Tensor<2> {
+        self.log_scale
+            .val()
+            .clamp(LOG_SCALE_RANGE.0, LOG_SCALE_RANGE.1)
+    }
+
     fn host(&self) -> HostMixture {
         let [_, k] = self.mean.val().dims();
-        let clamp = |t: Tensor<2>| t.clamp(LOG_SCALE_RANGE.0, LOG_SCALE_RANGE.1);
         HostMixture {
             components: k,
             mean: flat(self.mean.val().detach()),
-            log_scale: flat(clamp(self.log_scale.val().detach())),
+            log_scale: flat(self.clamped_log_scale().detach()),
             log_weight: flat(log_softmax(self.logits.val().detach(), 1)),
         }
     }
@@ -189,11 +221,13 @@ impl MarginalLayer {
         let [n, d] = u.dims();
         let device = u.device();
         let mixture = self.host();
+        let mut terms = Terms::default();
+        let tables: Vec<_> = (0..d).map(|j| mixture.table(j, &mut terms)).collect();
         let host_u = flat(u.clone().detach());
         let solved: Vec<f32> = host_u
             .iter()
             .enumerate()
-            .map(|(i, &v)| mixture.solve(i % d, v) as f32)
+            .map(|(i, &v)| mixture.solve(i % d, v, &tables[i % d], &mut terms) as f32)
             .collect();
         let y = Tensor::<2>::from_data(TensorData::new(solved, [n, d]), &device);
         let (g, log_slope) = self.logit_cdf(y.clone());
