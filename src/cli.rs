@@ -19,8 +19,7 @@ use crate::export::samples_csv::write_csv;
 use crate::files;
 use crate::metrics::Metrics;
 use crate::prior::DataSource;
-use crate::prior::generator::{FlowGenerator, Generator};
-use crate::prior::training::{PriorProgress, train_diffusion_prior, train_flow_prior};
+use crate::prior::training::{PriorProgress, train_diffusion_prior};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -39,7 +38,7 @@ pub enum Command {
     /// Train a sampler (or run a training-free baseline) and report its metrics.
     Train(TrainArgs),
     /// Train a prior on a dataset and save it: a diffusion prior, or with
-    /// `--set prior.kind="flow"` an affine-coupling flow.
+    /// `--set prior.kind="flow"` (or "vae", "gan") a generator prior x = f(z).
     Pretrain(PretrainArgs),
     /// Draw samples from a saved sampler.
     Sample(SampleArgs),
@@ -436,34 +435,26 @@ pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
     let started = Instant::now();
     let mut rng = crate::math::rng::seeded(config.seed.wrapping_add(99));
     let (kind_name, loss_name, final_loss, samples) = match config.prior.kind {
-        PriorKind::Flow => {
+        PriorKind::Flow | PriorKind::Vae | PriorKind::Gan => {
+            let kind = config.prior.kind;
             eprintln!(
-                "training an affine-coupling flow on {} (d = {}, {} couplings, {} iterations)",
+                "training a {} prior on {} (d = {}, {} iterations)",
+                kind.name(),
                 data.name(),
                 data.dim(),
-                config.prior.flow.couplings,
                 config.prior.iterations
             );
-            let flow = train_flow_prior(
+            let trained = crate::experiment::setup::train_generator(
                 &config.prior,
                 &data,
                 &compute,
                 config.seed,
                 &mut prior_progress(&bar),
             )?;
-            flow.save(&args.output)?;
-            let final_loss = flow.meta.final_loss;
-            let generator = FlowGenerator {
-                flow,
-                device: compute.device.clone(),
-            };
-            let samples = generator.sample(20_000, &mut rng);
-            (
-                "flow",
-                "negative log-likelihood (nats)",
-                final_loss,
-                samples,
-            )
+            trained.generator.save(&args.output)?;
+            eprintln!("{}", trained.generator.describe());
+            let samples = trained.generator.sample(20_000, &mut rng);
+            (kind.name(), trained.loss_name, trained.final_loss, samples)
         }
         PriorKind::Diffusion | PriorKind::Brownian => {
             eprintln!(
@@ -511,6 +502,11 @@ pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
         eprintln!(
             "prior samples cover {}/{} modes, mode TV {:.4} against the data's weights",
             coverage.covered, coverage.total, coverage.tv
+        );
+        eprintln!(
+            "{:.1}% of prior samples lie within 3σ of a mode (data: {:.1}%)",
+            100.0 * components.share_within(&samples, 3.0),
+            100.0 * components.share_within(&data_samples, 3.0)
         );
     }
     let distance = crate::metrics::energy_distance(&samples.head(2000), &data_samples.head(2000));

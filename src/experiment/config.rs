@@ -9,6 +9,9 @@ use crate::error::{Error, Result};
 use crate::prior::SamplerSpace;
 use crate::prior::diffusion::PriorWeighting;
 use crate::prior::flow::FlowConfig;
+use crate::prior::gan::GanConfig;
+use crate::prior::network_generator::GeneratorNetConfig;
+use crate::prior::vae::VaeConfig;
 use crate::sampler::network::{Activation, DriftNetConfig};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -54,12 +57,32 @@ pub enum PriorKind {
     /// An affine-coupling flow x = f(z) trained on data: a generator prior with an exact
     /// density. `sampler.space` says whether the sampler lives in x or in z.
     Flow,
+    /// A VAE x = f(z) (its decoder mean) trained on data: a generator prior without a
+    /// density, so its sampler lives in noise space.
+    Vae,
+    /// A GAN generator x = f(z) trained on data; like the VAE, noise space only.
+    Gan,
 }
 
 impl PriorKind {
     /// Whether the prior is a map of Gaussian noise (and so has a noise space).
     pub fn is_generator(self) -> bool {
-        matches!(self, Self::Flow)
+        matches!(self, Self::Flow | Self::Vae | Self::Gan)
+    }
+
+    /// Whether the prior has a tractable density p(x) (needed by a data-space sampler).
+    pub fn has_density(self) -> bool {
+        matches!(self, Self::Brownian | Self::Diffusion | Self::Flow)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Brownian => "brownian",
+            Self::Diffusion => "diffusion",
+            Self::Flow => "flow",
+            Self::Vae => "vae",
+            Self::Gan => "gan",
+        }
     }
 }
 
@@ -83,6 +106,12 @@ pub struct PriorConfig {
     pub net: DriftNetConfig,
     /// Architecture of a flow prior being trained (a saved flow keeps its own).
     pub flow: FlowConfig,
+    /// Architecture of the map f of a VAE or GAN prior being trained.
+    pub generator: GeneratorNetConfig,
+    /// VAE training settings.
+    pub vae: VaeConfig,
+    /// GAN training settings.
+    pub gan: GanConfig,
     /// Treat the generator as a black box: no gradients of f are used (RTB still trains; the
     /// Langevin term, guidance, DPS and MALA are refused).
     pub black_box: bool,
@@ -111,6 +140,9 @@ impl Default for PriorConfig {
                 input_scale: 1.0,
             },
             flow: FlowConfig::default(),
+            generator: GeneratorNetConfig::default(),
+            vae: VaeConfig::default(),
+            gan: GanConfig::default(),
             black_box: false,
             weighting: PriorWeighting::Likelihood,
             iterations: 20_000,
@@ -498,18 +530,26 @@ impl ExperimentConfig {
             return Err(Error::config(
                 "sampler.space",
                 format!(
-                    "`noise` needs a generator prior x = f(z) (prior.kind = \"flow\"), not `{}`",
-                    serde_json::to_value(self.prior.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default()
+                    "`noise` needs a generator prior x = f(z) (prior.kind = \"flow\", \"vae\" \
+                     or \"gan\"), not `{}`",
+                    self.prior.kind.name()
+                ),
+            ));
+        }
+        if self.sampler.space == SamplerSpace::Data && !self.prior.kind.has_density() {
+            return Err(Error::config(
+                "sampler.space",
+                format!(
+                    "a {} prior has no density p(x), so its posterior cannot be sampled in \
+                     data space: set sampler.space = \"noise\"",
+                    self.prior.kind.name()
                 ),
             ));
         }
         if self.prior.black_box && !self.prior.kind.is_generator() {
             return Err(Error::config(
                 "prior.black_box",
-                "only a generator prior (prior.kind = \"flow\") can be a black box",
+                "only a generator prior (prior.kind = \"flow\", \"vae\" or \"gan\") can be a black box",
             ));
         }
         Ok(())

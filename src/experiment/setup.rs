@@ -4,14 +4,17 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::config::{ExperimentConfig, PriorKind};
+use super::config::{ExperimentConfig, PriorConfig, PriorKind};
 use crate::backend::ComputeDevice;
 use crate::constraint::pushforward::{ThroughGenerator, WithPriorDensity};
 use crate::constraint::{BuildContext, Constraint, ConstraintKind, mixture_ratio::named_mixture};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::math::IsoGmm;
+use crate::prior::gan::train_gan_prior;
 use crate::prior::generator::{BlackBox, FlowGenerator};
+use crate::prior::network_generator::{GAN_GENERATOR, NetworkGenerator, VAE_GENERATOR};
 use crate::prior::training::{PriorProgress, train_diffusion_prior, train_flow_prior};
+use crate::prior::vae::train_vae_prior;
 use crate::prior::{
     BuiltinDataset, DataSource, DiffusionPrior, FlowPrior, GeneratedPrior, Generator, Reference,
     SamplerSpace,
@@ -60,22 +63,21 @@ pub fn build_reference(
             }
             Ok(Reference::Diffusion(prior))
         }
-        PriorKind::Flow => {
-            let flow = match &config.prior.path {
-                Some(path) => FlowPrior::load(&resolve_path(path, base_dir), &compute.device)?,
+        PriorKind::Flow | PriorKind::Vae | PriorKind::Gan => {
+            let generator = match &config.prior.path {
+                Some(path) => {
+                    load_generator(config.prior.kind, &resolve_path(path, base_dir), compute)?
+                }
                 None => {
                     let data = resolve_data(config, base_dir)?;
-                    train_flow_prior(&config.prior, &data, compute, config.seed, on_progress)?
+                    train_generator(&config.prior, &data, compute, config.seed, on_progress)?
+                        .generator
                 }
             };
-            let flow = FlowGenerator {
-                flow,
-                device: compute.device.clone(),
-            };
             let generator: Arc<dyn Generator> = if config.prior.black_box {
-                Arc::new(BlackBox(flow))
+                Arc::new(BlackBox(generator))
             } else {
-                Arc::new(flow)
+                generator
             };
             Ok(Reference::Generated(GeneratedPrior {
                 generator,
@@ -87,6 +89,82 @@ pub fn build_reference(
             }))
         }
     }
+}
+
+/// A generator prior of `kind` saved in `dir`.
+pub fn load_generator(
+    kind: PriorKind,
+    dir: &Path,
+    compute: &ComputeDevice,
+) -> Result<Arc<dyn Generator>> {
+    let device = &compute.device;
+    Ok(match kind {
+        PriorKind::Flow => Arc::new(FlowGenerator {
+            flow: FlowPrior::load(dir, device)?,
+            device: device.clone(),
+        }),
+        PriorKind::Vae => Arc::new(NetworkGenerator::load(dir, VAE_GENERATOR, device)?),
+        PriorKind::Gan => Arc::new(NetworkGenerator::load(dir, GAN_GENERATOR, device)?),
+        PriorKind::Brownian | PriorKind::Diffusion => {
+            return Err(Error::config(
+                "prior.kind",
+                format!("`{}` is not a generator prior", kind.name()),
+            ));
+        }
+    })
+}
+
+/// A freshly trained generator prior and the loss it ended at.
+pub struct TrainedGenerator {
+    pub generator: Arc<dyn Generator>,
+    /// What the loss measures, for messages.
+    pub loss_name: &'static str,
+    pub final_loss: f64,
+}
+
+/// Trains the generator prior of `config.kind` on `data`.
+pub fn train_generator(
+    config: &PriorConfig,
+    data: &DataSource,
+    compute: &ComputeDevice,
+    seed: u64,
+    on_progress: &mut dyn FnMut(&PriorProgress) -> bool,
+) -> Result<TrainedGenerator> {
+    Ok(match config.kind {
+        PriorKind::Flow => {
+            let flow = train_flow_prior(config, data, compute, seed, on_progress)?;
+            TrainedGenerator {
+                loss_name: "negative log-likelihood (nats)",
+                final_loss: flow.meta.final_loss,
+                generator: Arc::new(FlowGenerator {
+                    flow,
+                    device: compute.device.clone(),
+                }),
+            }
+        }
+        PriorKind::Vae => {
+            let vae = train_vae_prior(config, data, compute, seed, on_progress)?;
+            TrainedGenerator {
+                loss_name: "negative ELBO (nats)",
+                final_loss: vae.meta.final_loss,
+                generator: Arc::new(vae),
+            }
+        }
+        PriorKind::Gan => {
+            let gan = train_gan_prior(config, data, compute, seed, on_progress)?;
+            TrainedGenerator {
+                loss_name: "discriminator loss (log 4 = 1.386 at chance)",
+                final_loss: gan.meta.final_loss,
+                generator: Arc::new(gan),
+            }
+        }
+        PriorKind::Brownian | PriorKind::Diffusion => {
+            return Err(Error::config(
+                "prior.kind",
+                format!("`{}` is not a generator prior", config.kind.name()),
+            ));
+        }
+    })
 }
 
 /// The training data named by `prior.dataset`: a built-in name or a CSV file.

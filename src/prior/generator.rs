@@ -7,7 +7,7 @@ use std::path::Path;
 
 use std::sync::Arc;
 
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::flow::FlowPrior;
@@ -89,6 +89,9 @@ pub trait Generator: Send + Sync {
     /// J_f(z)ᵀ·v(f(z)) for each row, or `None` when f is a black box. `v` is given the images
     /// f(z) of the same forward pass that is differentiated, so f runs once.
     fn pullback(&self, z: &Points, v: &dyn Fn(&Points) -> Points) -> Option<Points>;
+    /// A point of the noise space that maps to (near) each row of `x`: the flow's exact
+    /// inverse, a VAE's encoder mean; `None` for a GAN, which has no encoder.
+    fn encode(&self, x: &Points) -> Option<Points>;
     /// log p(x) of the data-space prior, where it is tractable (flows).
     fn log_density(&self, x: &Points) -> Option<Vec<f64>>;
     /// ∇ log p(x), where tractable and differentiable.
@@ -107,22 +110,40 @@ pub struct FlowGenerator {
     pub device: Device,
 }
 
-impl FlowGenerator {
-    fn chunked(&self, points: &Points, mut map: impl FnMut(&Points) -> Points) -> Points {
-        if points.len() <= CHUNK {
-            return map(points);
-        }
-        let indices: Vec<usize> = (0..points.len()).collect();
-        let mut out: Option<Points> = None;
-        for chunk in indices.chunks(CHUNK) {
-            let part = map(&points.select(chunk));
-            match &mut out {
-                Some(out) => out.extend(&part),
-                None => out = Some(part),
-            }
-        }
-        out.unwrap_or_else(|| Points::zeros(0, points.dim()))
+/// Applies `map` to at most [`CHUNK`] rows at a time.
+pub(crate) fn chunked(points: &Points, mut map: impl FnMut(&Points) -> Points) -> Points {
+    if points.len() <= CHUNK {
+        return map(points);
     }
+    let indices: Vec<usize> = (0..points.len()).collect();
+    let mut out: Option<Points> = None;
+    for chunk in indices.chunks(CHUNK) {
+        let part = map(&points.select(chunk));
+        match &mut out {
+            Some(out) => out.extend(&part),
+            None => out = Some(part),
+        }
+    }
+    out.unwrap_or_else(|| Points::zeros(0, points.dim()))
+}
+
+/// J_f(z)ᵀ·v(f(z)) by reverse-mode autodiff through `forward`, chunk by chunk.
+pub(crate) fn autodiff_pullback(
+    z: &Points,
+    device: &Device,
+    forward: impl Fn(Tensor<2>) -> Tensor<2>,
+    v: &dyn Fn(&Points) -> Points,
+) -> Points {
+    chunked(z, |z| {
+        let tracked = to_device(z, device).autodiff().require_grad();
+        let x = forward(tracked.clone());
+        let v = to_device(&v(&tensor_to_points(x.clone().inner())), device);
+        let grads = (x * v).sum().backward();
+        match tracked.grad(&grads) {
+            Some(g) => tensor_to_points(g.inner()),
+            None => Points::zeros(z.len(), z.dim()),
+        }
+    })
 }
 
 impl Generator for FlowGenerator {
@@ -135,7 +156,7 @@ impl Generator for FlowGenerator {
     }
 
     fn generate(&self, z: &Points) -> Points {
-        self.chunked(z, |z| {
+        chunked(z, |z| {
             tensor_to_points(self.flow.generate(to_device(z, &self.device)))
         })
     }
@@ -145,27 +166,29 @@ impl Generator for FlowGenerator {
     }
 
     fn pullback(&self, z: &Points, v: &dyn Fn(&Points) -> Points) -> Option<Points> {
-        Some(self.chunked(z, |z| {
-            let tracked = to_device(z, &self.device).autodiff().require_grad();
-            let x = self.flow.generate(tracked.clone());
-            let v = to_device(&v(&tensor_to_points(x.clone().inner())), &self.device);
-            let grads = (x * v).sum().backward();
-            match tracked.grad(&grads) {
-                Some(g) => tensor_to_points(g.inner()),
-                None => Points::zeros(z.len(), z.dim()),
-            }
+        Some(autodiff_pullback(
+            z,
+            &self.device,
+            |z| self.flow.generate(z),
+            v,
+        ))
+    }
+
+    fn encode(&self, x: &Points) -> Option<Points> {
+        Some(chunked(x, |x| {
+            tensor_to_points(self.flow.inverse(to_device(x, &self.device)).0)
         }))
     }
 
     fn log_density(&self, x: &Points) -> Option<Vec<f64>> {
-        let column = self.chunked(x, |x| {
+        let column = chunked(x, |x| {
             tensor_to_points(self.flow.log_density(to_device(x, &self.device)))
         });
         Some(column.as_slice().iter().map(|&v| v as f64).collect())
     }
 
     fn grad_log_density(&self, x: &Points) -> Option<Points> {
-        Some(self.chunked(x, |x| {
+        Some(chunked(x, |x| {
             let tracked = to_device(x, &self.device).autodiff().require_grad();
             let grads = self.flow.log_density(tracked.clone()).sum().backward();
             match tracked.grad(&grads) {
@@ -201,9 +224,9 @@ impl Generator for FlowGenerator {
 
 /// Hides every gradient of the generator it wraps: f becomes a black box, as a simulator or a
 /// non-differentiable renderer would be. Densities stay available.
-pub struct BlackBox<G>(pub G);
+pub struct BlackBox(pub Arc<dyn Generator>);
 
-impl<G: Generator> Generator for BlackBox<G> {
+impl Generator for BlackBox {
     fn noise_dim(&self) -> usize {
         self.0.noise_dim()
     }
@@ -222,6 +245,10 @@ impl<G: Generator> Generator for BlackBox<G> {
 
     fn pullback(&self, _z: &Points, _v: &dyn Fn(&Points) -> Points) -> Option<Points> {
         None
+    }
+
+    fn encode(&self, x: &Points) -> Option<Points> {
+        self.0.encode(x)
     }
 
     fn log_density(&self, x: &Points) -> Option<Vec<f64>> {
@@ -310,7 +337,7 @@ mod tests {
     fn a_black_box_keeps_values_and_hides_gradients() {
         let g = generator();
         let z = Points::from_rows(2, [[0.1f32, 0.2], [-1.0, 2.0]]);
-        let boxed = BlackBox(g.clone());
+        let boxed = BlackBox(Arc::new(g.clone()));
         assert_eq!(boxed.generate(&z).as_slice(), g.generate(&z).as_slice());
         assert!(!boxed.differentiable());
         assert!(boxed.pullback(&z, &|x| x.clone()).is_none());

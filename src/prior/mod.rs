@@ -5,9 +5,12 @@ pub mod csv_data;
 pub mod datasets;
 pub mod diffusion;
 pub mod flow;
+pub mod gan;
 pub mod generator;
 pub mod marginal;
+pub mod network_generator;
 pub mod training;
+pub mod vae;
 
 use burn::tensor::{Device, Tensor};
 

@@ -5,7 +5,7 @@
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use rand::Rng as _;
 
 use super::datasets::DataSource;
@@ -14,7 +14,7 @@ use super::flow::{FLOW_GENERATOR, FlowNet, FlowPrior, FlowPriorMeta};
 use crate::backend::ComputeDevice;
 use crate::error::{Error, Result};
 use crate::experiment::config::PriorConfig;
-use crate::math::rng::{seeded, standard_normal};
+use crate::math::rng::{Rng, seeded, standard_normal};
 use crate::math::time_embedding;
 use crate::sampler::network::DriftNet;
 
@@ -110,14 +110,14 @@ pub fn train_diffusion_prior(
 }
 
 /// Cosine decay to a tenth of the rate: the last iterations polish the fine structure.
-fn cosine_lr(lr: f64, progress: f64) -> f64 {
+pub(crate) fn cosine_lr(lr: f64, progress: f64) -> f64 {
     lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()))
 }
 
 /// Runs `step` (one optimiser step at training progress ∈ (0, 1], returning its loss) for the
 /// configured iterations, reading losses back every few iterations to report progress and to
 /// stop on a non-finite loss. Returns the last reported mean loss.
-fn run_training_loop(
+pub(crate) fn run_training_loop(
     config: &PriorConfig,
     on_progress: &mut dyn FnMut(&PriorProgress) -> bool,
     mut step: impl FnMut(f64) -> Tensor<1>,
@@ -153,6 +153,36 @@ fn run_training_loop(
     Ok(last_loss)
 }
 
+/// Per-coordinate mean and standard deviation of the data (from 100k samples): generator
+/// priors learn y = (x − shift)/scale, so one architecture fits any data range.
+pub(crate) fn standardisation(data: &DataSource, rng: &mut Rng) -> (Vec<f64>, Vec<f64>) {
+    let dim = data.dim();
+    let probe = data.sample(rng, 100_000);
+    let covariance = probe.covariance();
+    let scale = (0..dim)
+        .map(|j| covariance[j * dim + j].sqrt().max(1e-6))
+        .collect();
+    (probe.mean(), scale)
+}
+
+/// `batch` data points, standardised, as a batch × d tensor on `device`.
+pub(crate) fn standardised_batch(
+    data: &DataSource,
+    rng: &mut Rng,
+    batch: usize,
+    (shift, scale): (&[f64], &[f64]),
+    device: &Device,
+) -> Tensor<2> {
+    let dim = data.dim();
+    let mut x = data.sample(rng, batch).into_vec();
+    for row in x.chunks_mut(dim) {
+        for ((v, m), s) in row.iter_mut().zip(shift).zip(scale) {
+            *v = ((*v as f64 - m) / s) as f32;
+        }
+    }
+    Tensor::from_data(TensorData::new(x, [batch, dim]), device)
+}
+
 /// Trains an affine-coupling flow on `data` by maximum likelihood, on standardised data.
 pub fn train_flow_prior(
     config: &PriorConfig,
@@ -181,12 +211,7 @@ pub fn train_flow_prior(
         ));
     }
     let mut rng = seeded(seed);
-    let probe = data.sample(&mut rng, 100_000);
-    let shift = probe.mean();
-    let covariance = probe.covariance();
-    let scale: Vec<f64> = (0..dim)
-        .map(|j| covariance[j * dim + j].sqrt().max(1e-6))
-        .collect();
+    let (shift, scale) = standardisation(data, &mut rng);
     let device = compute.autodiff();
     let meta = FlowPriorMeta {
         format_version: 1,

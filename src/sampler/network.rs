@@ -6,7 +6,7 @@
 
 use burn::module::{Module, Param};
 use burn::nn::Linear;
-use burn::tensor::activation::{relu, silu};
+use burn::tensor::activation::{leaky_relu, relu, silu};
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,8 @@ pub enum Activation {
     Relu,
     /// x·σ(x), smooth.
     Silu,
+    /// max(0.2·x, x): no unit goes dead, which GAN discriminators need.
+    LeakyRelu,
 }
 
 impl Activation {
@@ -31,6 +33,7 @@ impl Activation {
         match self {
             Self::Relu => relu(x),
             Self::Silu => silu(x),
+            Self::LeakyRelu => leaky_relu(x, 0.2),
         }
     }
 }

@@ -1,0 +1,184 @@
+//! Training a VAE prior: an encoder q(z|y) = N(μ(y), diag e^{ℓ(y)}), a decoder mean g(z) and a
+//! learned per-coordinate observation noise, fitted by the ELBO on standardised data. The prior
+//! used downstream is the push-forward of N(0, I) through the decoder mean, x = f(z), without
+//! observation noise, so its noise-space posterior N(z)·r(f(z)) is exact on a grid.
+
+use std::f64::consts::PI;
+
+use burn::module::{Module, Param};
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use super::datasets::DataSource;
+use super::network_generator::{
+    GeneratorNets, Mlp, NetworkGenerator, NetworkGeneratorMeta, VAE_GENERATOR,
+};
+use super::training::{
+    PriorProgress, cosine_lr, run_training_loop, standardisation, standardised_batch,
+};
+use crate::backend::ComputeDevice;
+use crate::error::{Error, Result};
+use crate::experiment::config::PriorConfig;
+use crate::math::rng::{seeded, standard_normal};
+
+/// Settings of VAE training.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VaeConfig {
+    /// Weight of the KL term (1: the ELBO).
+    pub kl_weight: f64,
+    /// Fraction of the iterations over which the KL weight rises linearly from 0, so that the
+    /// decoder learns to use the latent before the KL term pulls the codes together.
+    pub kl_warmup: f64,
+    /// Observation noise of the Gaussian likelihood, in standardised units: fixed, or the
+    /// starting value when it is learned. A small fixed value makes the decoder carry the
+    /// spread within each mode through z (a learned one tends to grow and blur the modes).
+    pub observation_std: f64,
+    pub learn_observation_std: bool,
+    /// Floor of the learned observation noise, in standardised units.
+    pub min_observation_std: f64,
+}
+
+impl Default for VaeConfig {
+    fn default() -> Self {
+        Self {
+            kl_weight: 1.0,
+            kl_warmup: 0.1,
+            observation_std: 0.05,
+            learn_observation_std: false,
+            min_observation_std: 0.01,
+        }
+    }
+}
+
+#[derive(Module, Debug)]
+struct Vae {
+    encoder: Mlp,
+    decoder: Mlp,
+    /// log σ of the Gaussian likelihood, per standardised coordinate.
+    log_observation_std: Param<Tensor<1>>,
+}
+
+/// Trains a VAE on `data`; its decoder mean is the generator f.
+pub fn train_vae_prior(
+    config: &PriorConfig,
+    data: &DataSource,
+    compute: &ComputeDevice,
+    seed: u64,
+    on_progress: &mut dyn FnMut(&PriorProgress) -> bool,
+) -> Result<NetworkGenerator> {
+    let vae_config = &config.vae;
+    let net = &config.generator;
+    if config.batch == 0 {
+        return Err(Error::config("prior.batch", "must be at least 1"));
+    }
+    if net.latent_dim == 0 || net.hidden == 0 {
+        return Err(Error::config(
+            "prior.generator",
+            "latent_dim and hidden must be at least 1",
+        ));
+    }
+    if !(vae_config.kl_weight.is_finite() && vae_config.kl_weight > 0.0) {
+        return Err(Error::config("prior.vae.kl_weight", "must be positive"));
+    }
+    if !(0.0..1.0).contains(&vae_config.kl_warmup) {
+        return Err(Error::config("prior.vae.kl_warmup", "must be in [0, 1)"));
+    }
+    for (field, value) in [
+        ("prior.vae.observation_std", vae_config.observation_std),
+        (
+            "prior.vae.min_observation_std",
+            vae_config.min_observation_std,
+        ),
+    ] {
+        if !(value.is_finite() && value > 0.0) {
+            return Err(Error::config(field, "must be positive"));
+        }
+    }
+    let dim = data.dim();
+    let latent = net.latent_dim;
+    let mut rng = seeded(seed);
+    let (shift, scale) = standardisation(data, &mut rng);
+    let device = compute.autodiff();
+    let nets = GeneratorNets::new(net, dim, true, &mut rng, &device);
+    let mut vae = Vae {
+        encoder: nets.encoder.expect("built with an encoder"),
+        decoder: nets.decoder,
+        log_observation_std: Param::from_tensor(
+            Tensor::zeros([dim], &device).add_scalar(vae_config.observation_std.ln() as f32),
+        ),
+    };
+    let floor = vae_config.min_observation_std.ln() as f32;
+    // The ELBO of standardised data, moved to nats per point of the data itself.
+    let to_data_nats =
+        0.5 * dim as f64 * (2.0 * PI).ln() + scale.iter().map(|s| s.ln()).sum::<f64>();
+    let mut optimizer = AdamConfig::new().init();
+    let batch = config.batch;
+    let final_loss = run_training_loop(config, on_progress, |progress| {
+        let y = standardised_batch(data, &mut rng, batch, (&shift, &scale), &device);
+        let eps = Tensor::<2>::from_data(
+            TensorData::new(standard_normal(&mut rng, batch * latent), [batch, latent]),
+            &device,
+        );
+        let out = vae.encoder.forward(y.clone());
+        let mu = out.clone().slice([0..batch, 0..latent]);
+        let log_var = out.slice([0..batch, latent..2 * latent]).clamp(-12.0, 6.0);
+        let z = mu.clone() + log_var.clone().mul_scalar(0.5).exp() * eps;
+        let y_hat = vae.decoder.forward(z);
+        let log_std = vae.log_observation_std.val().clamp_min(floor);
+        let log_std = if vae_config.learn_observation_std {
+            log_std
+        } else {
+            log_std.detach()
+        }
+        .reshape([1, dim]);
+        let nll = ((y - y_hat).powi_scalar(2) * log_std.clone().mul_scalar(-2.0).exp())
+            .mul_scalar(0.5)
+            .sum_dim(1)
+            + log_std.sum_dim(1);
+        let kl = (mu.powi_scalar(2) + log_var.clone().exp() - log_var)
+            .sub_scalar(1.0)
+            .mul_scalar(0.5)
+            .sum_dim(1);
+        let warm = if vae_config.kl_warmup > 0.0 {
+            (progress / vae_config.kl_warmup).min(1.0)
+        } else {
+            1.0
+        };
+        let loss = (nll.clone() + kl.clone().mul_scalar(vae_config.kl_weight * warm)).mean();
+        let grads = GradientsParams::from_grads(loss.backward(), &vae);
+        vae = optimizer.step(cosine_lr(config.lr, progress), vae.clone(), grads);
+        // Report the true negative ELBO in data nats, whatever the KL weight.
+        (nll + kl).mean().detach().add_scalar(to_data_nats as f32)
+    })?;
+    let vae = vae.valid();
+    let observation_std = crate::sampler::trajectory::tensor_to_vec(
+        vae.log_observation_std
+            .val()
+            .clamp_min(floor)
+            .exp()
+            .reshape([1, dim])
+            .flatten(0, 1),
+    );
+    Ok(NetworkGenerator {
+        meta: NetworkGeneratorMeta {
+            format_version: 1,
+            generator: VAE_GENERATOR.into(),
+            dataset: data.name().to_string(),
+            dim,
+            net: net.clone(),
+            shift,
+            scale,
+            iterations: config.iterations,
+            seed,
+            final_loss,
+            observation_std: Some(observation_std),
+        },
+        nets: GeneratorNets {
+            decoder: vae.decoder,
+            encoder: Some(vae.encoder),
+        },
+        device: compute.device.clone(),
+    })
+}
