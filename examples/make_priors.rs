@@ -3,8 +3,9 @@
 //!     cargo run --release --example make_priors [-- NAME ...]
 //!
 //! Each is trained by the same code as `posterior-studio pretrain`, with the settings in
-//! `examples/configs/prior.toml` (diffusion priors) or `examples/configs/flow_prior.toml` (the
-//! flow), and checked against its data (mode coverage, energy distance).
+//! `examples/configs/prior.toml` (diffusion priors), `flow_prior.toml`, `vae_prior.toml` or
+//! `gan_prior.toml`, and checked against its data (mode coverage, share of samples within 3σ
+//! of a mode, energy distance).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,11 +13,13 @@ use std::process::ExitCode;
 use posterior_studio::cli::{self, Command, CommonArgs, PretrainArgs};
 
 /// (folder name, dataset, settings).
-const PRIORS: [(&str, &str, &str); 4] = [
+const PRIORS: [(&str, &str, &str); 6] = [
     ("gmm25", "gmm25", "prior.toml"),
     ("eight_gaussians", "eight_gaussians", "prior.toml"),
     ("two_moons", "two_moons", "prior.toml"),
     ("gmm25_flow", "gmm25", "flow_prior.toml"),
+    ("gmm25_vae", "gmm25", "vae_prior.toml"),
+    ("gmm25_gan", "gmm25", "gan_prior.toml"),
 ];
 
 fn main() -> ExitCode {

@@ -51,7 +51,7 @@ pub struct Lesson {
     pub config: fn() -> ExperimentConfig,
 }
 
-pub const LESSONS: [Lesson; 3] = [
+pub const LESSONS: [Lesson; 4] = [
     Lesson {
         title: "Guidance is biased",
         text: "The prior is a diffusion model of the 25-Gaussian grid and the constraint keeps 9 of \
@@ -77,6 +77,17 @@ pub const LESSONS: [Lesson; 3] = [
                reference bars change at once), down to 0 and the posterior is the prior again. \
                Training follows the new target without a restart.",
         config: lesson_beta,
+    },
+    Lesson {
+        title: "Noise space is smoother",
+        text: "The prior is a normalizing flow x = f(z) of the 25-Gaussian grid and the constraint \
+               keeps 9 modes. The left view is the noise space z: its heatmap N(z)·r(f(z)) is a few \
+               broad, smooth cells, while in data space (right) the same posterior is nine sharp \
+               peaks; the grey lines are a regular z grid bent by f. Hover either view to see where \
+               samples come from. Play: the sampler lives in z, against plain Brownian motion. Then \
+               pick 'data x' under 'sampler lives in', Apply, and Play again: in x it misses modes \
+               (measured at 3,000 iterations: 9/9 modes in z, 5/9 in x).",
+        config: lesson_noise_space,
     },
 ];
 
@@ -108,5 +119,23 @@ fn lesson_beta() -> ExperimentConfig {
     let mut config = default_config();
     config.name = "lesson_beta".into();
     config.constraint.beta = 2.0;
+    config
+}
+
+fn lesson_noise_space() -> ExperimentConfig {
+    let mut config = ExperimentConfig::from_toml(
+        include_str!("../../examples/configs/outsourced_flow_9of25.toml"),
+        "the built-in noise-space lesson",
+    )
+    .unwrap_or_default();
+    config.name = "lesson_noise_space".into();
+    match shipped_prior("gmm25_flow") {
+        Some(path) => config.prior.path = Some(path.display().to_string()),
+        None => {
+            config.prior.path = None;
+            config.prior.dataset = "gmm25".into();
+        }
+    }
+    config.eval.reference_samples = 50_000;
     config
 }

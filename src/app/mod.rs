@@ -9,6 +9,7 @@ pub mod exports;
 mod gpu_points;
 pub mod heatmap;
 pub mod lessons;
+pub mod noise_view;
 mod panels;
 pub mod sketch;
 mod views;
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use background::{Background, Outcome, Purpose};
 use exports::{ExportData, View};
 use heatmap::{Area, HeatmapKind};
+use noise_view::{BrushOwner, NoiseHeatmap};
 use sketch::{Brush, Sketch};
 
 use crate::constraint::ConstraintKind;
@@ -61,6 +63,10 @@ pub struct ViewSettings {
     pub time_speed: f32,
     pub export_dir: String,
     pub brush: Brush,
+    pub noise_heatmap: NoiseHeatmap,
+    pub show_warped_grid: bool,
+    /// Trajectories of a noise-space sampler shown in z rather than as f(z_t).
+    pub trajectories_in_noise: bool,
 }
 
 impl Default for ViewSettings {
@@ -76,6 +82,9 @@ impl Default for ViewSettings {
             time_speed: 0.5,
             export_dir: "exports".into(),
             brush: Brush::default(),
+            noise_heatmap: NoiseHeatmap::Posterior,
+            show_warped_grid: true,
+            trajectories_in_noise: false,
         }
     }
 }
@@ -151,6 +160,10 @@ pub struct StudioApp {
     area: Area,
     sketch: Option<Sketch>,
     heatmap: Option<(String, egui::TextureHandle)>,
+    noise_heatmap: Option<(String, egui::TextureHandle)>,
+    /// Rows of the snapshot's samples under the pointer (linked brushing of z and x).
+    pub brushed: Vec<usize>,
+    brush_owner: Option<BrushOwner>,
     /// Trajectory time shown, as a step index 0..=T.
     time_index: usize,
     time_playing: bool,
@@ -233,6 +246,9 @@ impl StudioApp {
             },
             sketch: None,
             heatmap: None,
+            noise_heatmap: None,
+            brushed: Vec::new(),
+            brush_owner: None,
             time_index: 0,
             time_playing: false,
             time_accumulator: 0.0,
@@ -635,6 +651,13 @@ impl StudioApp {
                 .default_size(300.0)
                 .min_size(220.0)
                 .show(ui, |ui| views::trajectories(self, ui));
+            if self.snapshot.as_ref().is_some_and(|s| s.noise.is_some()) {
+                let half = ui.available_width() / 2.0;
+                egui::Panel::left("noise_view")
+                    .resizable(true)
+                    .default_size(half)
+                    .show(ui, |ui| noise_view::noise_view(self, ui));
+            }
             egui::CentralPanel::default().show(ui, |ui| views::data_view(self, ui));
         });
         self.windows(&ctx);

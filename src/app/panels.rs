@@ -9,6 +9,7 @@ use super::{StudioApp, Tool, lessons};
 use crate::constraint::ConstraintKind;
 use crate::experiment::config::{ObjectiveKind, PriorKind};
 use crate::experiment::worker::{Command, PriorChoice};
+use crate::prior::SamplerSpace;
 use crate::prior::datasets::BuiltinDataset;
 
 pub fn controls(app: &mut StudioApp, ui: &mut egui::Ui) {
@@ -348,6 +349,18 @@ fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
     egui::Grid::new("sampler_grid")
         .num_columns(2)
         .show(ui, |ui| {
+            if config.prior.kind.is_generator() {
+                ui.label("sampler lives in");
+                ui.horizontal(|ui| {
+                    ui.selectable_value(&mut config.sampler.space, SamplerSpace::Noise, "noise z")
+                        .on_hover_text("z, against Brownian motion with σ = 1, reward r(f(z))");
+                    ui.add_enabled_ui(config.prior.kind.has_density(), |ui| {
+                        ui.selectable_value(&mut config.sampler.space, SamplerSpace::Data, "data x")
+                            .on_hover_text("x, with the prior's density in the target (flows only)")
+                    });
+                });
+                ui.end_row();
+            }
             ui.label("steps T");
             ui.add(egui::DragValue::new(&mut config.sampler.steps).range(2..=1000));
             ui.end_row();

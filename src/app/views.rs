@@ -12,15 +12,18 @@ use crate::constraint::{BuildContext, ConstraintKind};
 use crate::experiment::config::PriorKind;
 use crate::math::Points as PointSet;
 
-const SAMPLER: egui::Color32 = egui::Color32::from_rgb(31, 119, 180);
-const REFERENCE: egui::Color32 = egui::Color32::from_rgb(214, 39, 40);
-const PRIOR: egui::Color32 = egui::Color32::from_rgb(150, 150, 150);
+pub(super) const SAMPLER: egui::Color32 = egui::Color32::from_rgb(31, 119, 180);
+pub(super) const REFERENCE: egui::Color32 = egui::Color32::from_rgb(214, 39, 40);
+pub(super) const PRIOR: egui::Color32 = egui::Color32::from_rgb(150, 150, 150);
+/// Samples under the pointer in either space, shown in both.
+pub(super) const BRUSHED: egui::Color32 = egui::Color32::from_rgb(255, 127, 14);
+const WARPED_GRID: egui::Color32 = egui::Color32::from_rgba_premultiplied(60, 60, 60, 110);
 const DATA: egui::Color32 = egui::Color32::from_rgb(90, 90, 90);
 const HANDLE: egui::Color32 = egui::Color32::from_rgb(255, 200, 0);
 const HEATMAP_CELLS: usize = 96;
 const GPU_POINTS_ABOVE: usize = 5000;
 
-fn plot_points(points: &PointSet, max: usize) -> PlotPoints<'static> {
+pub(super) fn plot_points(points: &PointSet, max: usize) -> PlotPoints<'static> {
     points
         .rows()
         .take(max)
@@ -217,6 +220,10 @@ pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
             });
         ui.checkbox(&mut app.view.show_reference, "reference samples");
         ui.checkbox(&mut app.view.show_modes, "modes");
+        if app.snapshot.as_ref().is_some_and(|s| s.noise.is_some()) {
+            ui.checkbox(&mut app.view.show_warped_grid, "z grid through f")
+                .on_hover_text("lines of a regular grid in noise space, mapped by the generator");
+        }
         if app.info.as_ref().is_some_and(|i| i.dim != 2) {
             ui.label("(first two coordinates)");
         }
@@ -229,6 +236,11 @@ pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
     let handle_points = handles(app);
     let outlines = outline(app);
     let sketch_area = app.sketch.as_ref().map(|s| s.area);
+    let brushed = app.brushed.clone();
+    let warped_grid = snapshot
+        .as_ref()
+        .and_then(|s| s.noise.as_ref()?.landscape.clone())
+        .filter(|_| view.show_warped_grid);
     // egui_plot tessellates each point every frame: beyond a few thousand, draw with our shader.
     let gpu_reference = app.gpu_points
         && view.show_reference
@@ -271,6 +283,17 @@ pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
                     ],
                 ));
             }
+            if let Some(landscape) = &warped_grid {
+                for (i, line) in landscape.warped_grid.iter().enumerate() {
+                    let pts: Vec<[f64; 2]> =
+                        line.rows().map(|p| [p[0] as f64, p[1] as f64]).collect();
+                    plot.line(
+                        Line::new(format!("z grid {i}"), pts)
+                            .color(WARPED_GRID)
+                            .width(0.7),
+                    );
+                }
+            }
             if view.show_data
                 && let Some(d) = &data
             {
@@ -303,6 +326,16 @@ pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
                         .color(SAMPLER)
                         .radius(1.8),
                 );
+                if !brushed.is_empty() {
+                    plot.points(
+                        Points::new(
+                            "brushed",
+                            super::noise_view::brushed_points(&s.samples, &brushed),
+                        )
+                        .color(BRUSHED)
+                        .radius(3.0),
+                    );
+                }
                 if view.show_modes
                     && let Some(m) = &s.modes
                 {
@@ -337,6 +370,7 @@ pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
             )
         });
     let (pointer, bounds, frame) = response.inner;
+    brush_from_data_view(app, &response.response, pointer, bounds.1[0] - bounds.0[0]);
     if gpu_reference && let Some((_, points)) = &app.reference_points {
         let pixels_per_point = ui.ctx().pixels_per_point();
         let callback = super::gpu_points::PointsCallback {
@@ -382,6 +416,34 @@ pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
     }
 }
 
+/// Hovering the data view of a noise-space sampler brushes the samples near the pointer, so
+/// that the noise view shows where in z they came from.
+fn brush_from_data_view(
+    app: &mut StudioApp,
+    response: &egui::Response,
+    pointer: Option<[f64; 2]>,
+    width: f64,
+) {
+    use super::noise_view::{BrushOwner, rows_near};
+    let Some(snapshot) = app.snapshot.clone() else {
+        return;
+    };
+    if snapshot.noise.is_none() {
+        return;
+    }
+    match pointer {
+        Some(p) if response.hovered() && app.tool == Tool::Navigate => {
+            app.brushed = rows_near(&snapshot.samples, p, 0.04 * width, 500);
+            app.brush_owner = Some(BrushOwner::Data);
+        }
+        _ if app.brush_owner == Some(BrushOwner::Data) => {
+            app.brushed.clear();
+            app.brush_owner = None;
+        }
+        _ => {}
+    }
+}
+
 pub fn trajectories(app: &mut StudioApp, ui: &mut egui::Ui) {
     let steps = app.config.sampler.steps.max(1);
     ui.horizontal(|ui| {
@@ -411,6 +473,10 @@ pub fn trajectories(app: &mut StudioApp, ui: &mut egui::Ui) {
                 .range(0..=1000)
                 .suffix(" paths"),
         );
+        if app.snapshot.as_ref().is_some_and(|s| s.noise.is_some()) {
+            ui.selectable_value(&mut app.view.trajectories_in_noise, false, "f(z_t) in x");
+            ui.selectable_value(&mut app.view.trajectories_in_noise, true, "z_t");
+        }
     });
     let Some(snapshot) = app.snapshot.clone() else {
         ui.label("waiting for the first snapshot…");
@@ -418,19 +484,32 @@ pub fn trajectories(app: &mut StudioApp, ui: &mut egui::Ui) {
     };
     let k = app.time_index;
     let shown = app.view.trajectories_shown;
+    // In noise space the paths live in z; their images f(z_t) share the data view's axes.
+    let in_noise = snapshot
+        .noise
+        .as_ref()
+        .filter(|_| app.view.trajectories_in_noise);
+    let (prior_paths, sampler_paths, axes) = match in_noise {
+        Some(n) => (&n.prior_trajectories, &n.trajectories, "noise_space"),
+        None => (
+            &snapshot.prior_trajectories,
+            &snapshot.trajectories,
+            "space",
+        ),
+    };
     ui.columns(2, |columns| {
         for (col, (name, traj, color)) in columns.iter_mut().zip([
-            ("prior", &snapshot.prior_trajectories, PRIOR),
-            ("sampler", &snapshot.trajectories, SAMPLER),
+            ("prior", prior_paths, PRIOR),
+            ("sampler", sampler_paths, SAMPLER),
         ]) {
             col.label(name);
             let marginal = states_at(&traj.states, traj.count, k.min(traj.steps));
             let lines = paths(&traj.states, traj.steps, traj.count, shown);
             let height = col.available_height().max(160.0);
-            Plot::new(format!("traj_{name}"))
+            Plot::new(format!("traj_{name}_{axes}"))
                 .data_aspect(1.0)
                 .height(height)
-                .link_axis(egui::Id::unique("space"), [true, true])
+                .link_axis(egui::Id::unique(axes), [true, true])
                 .show(col, |plot| {
                     let faint = color.gamma_multiply(0.3);
                     for (i, l) in lines.into_iter().enumerate() {

@@ -5,6 +5,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod evaluation;
 pub mod history;
+pub mod noise_view;
 pub mod setup;
 pub mod trainer;
 pub mod worker;

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use super::config::{ExperimentConfig, PriorKind};
 use super::evaluation::TrajectorySnapshot;
 use super::history::{History, StepRecord};
+use super::noise_view::{NoiseLandscape, NoiseSnapshot, map_trajectories};
 use super::setup;
 use super::trainer::Trainer;
 use crate::backend::{self, ComputeDevice};
@@ -24,7 +25,7 @@ use crate::math::Points;
 use crate::math::rng::seeded;
 use crate::metrics::Metrics;
 use crate::prior::training::{PriorProgress, train_diffusion_prior};
-use crate::prior::{DataSource, DiffusionPrior, Reference};
+use crate::prior::{DataSource, DiffusionPrior, GeneratedPrior, Reference, SamplerSpace};
 
 /// What a front end asks of the worker.
 #[derive(Debug)]
@@ -109,6 +110,8 @@ pub struct Snapshot {
     pub prior_trajectories: TrajectorySnapshot,
     pub reference_samples: Option<Points>,
     pub modes: Option<Points>,
+    /// For a noise-space sampler: the same samples in z (the fields above hold f(z)).
+    pub noise: Option<NoiseSnapshot>,
     /// Seconds the snapshot took to make.
     pub cost: f64,
 }
@@ -223,10 +226,14 @@ impl Drop for WorkerHandle {
     }
 }
 
-/// Prior samples and trajectories change only with the prior: kept between snapshots.
+/// Prior samples and trajectories change only with the prior: kept between snapshots (in the
+/// sampler's space; for a noise-space sampler also mapped to x, and the noise landscape).
 struct PriorCache {
     samples: Points,
     trajectories: TrajectorySnapshot,
+    data_samples: Points,
+    data_trajectories: TrajectorySnapshot,
+    landscape: Option<Arc<NoiseLandscape>>,
 }
 
 struct Worker {
@@ -418,6 +425,22 @@ impl Worker {
             self.build(config, None);
             return;
         }
+        // The same generator, with the sampler moved between data and noise space.
+        if config.sampler.space != trainer.config.sampler.space
+            && let Reference::Generated(prior) = &trainer.reference
+        {
+            let reference = Reference::Generated(GeneratedPrior {
+                generator: prior.generator.clone(),
+                space: config.sampler.space,
+                sigma: match config.sampler.space {
+                    SamplerSpace::Noise => 1.0,
+                    SamplerSpace::Data => config.prior.sigma,
+                },
+            });
+            config.prior = trainer.config.prior.clone();
+            self.rebuild_with(config, reference);
+            return;
+        }
         // The prior section only matters when a prior is (re)made; keep the one in use.
         config.prior = trainer.config.prior.clone();
         match trainer.update_settings(config.clone()) {
@@ -447,6 +470,10 @@ impl Worker {
             .and_then(|c| trainer.set_constraint(c, constraint))
         {
             Ok(()) => {
+                // The noise landscape is drawn from the constraint.
+                if trainer.reference.noise_generator().is_some() {
+                    self.prior_cache = None;
+                }
                 self.ready(None);
                 self.force_snapshot();
             }
@@ -638,25 +665,72 @@ impl Worker {
         let draw = trainer.draw(self.cadence.snapshot_samples, &mut rng);
         let trajectories =
             trainer.trajectories(self.cadence.snapshot_trajectories, false, &mut rng);
-        let cache = self.prior_cache.get_or_insert_with(|| PriorCache {
-            samples: trainer.prior_samples(self.cadence.snapshot_samples, &mut seeded(7)),
-            trajectories: trainer.trajectories(
-                self.cadence.snapshot_trajectories,
-                true,
-                &mut seeded(8),
-            ),
+        let generator = trainer.reference.noise_generator().cloned();
+        let stale = self.prior_cache.as_ref().is_some_and(|c| {
+            c.landscape
+                .as_ref()
+                .is_some_and(|l| l.beta != trainer.beta())
+        });
+        if stale {
+            self.prior_cache = None;
+        }
+        let cache = self.prior_cache.get_or_insert_with(|| {
+            let samples = trainer.prior_samples(self.cadence.snapshot_samples, &mut seeded(7));
+            let trajectories =
+                trainer.trajectories(self.cadence.snapshot_trajectories, true, &mut seeded(8));
+            let (data_samples, data_trajectories, landscape) = match &generator {
+                Some(g) => (
+                    g.generate(&samples),
+                    map_trajectories(g.as_ref(), &trajectories),
+                    NoiseLandscape::compute(trainer, g.as_ref()).map(Arc::new),
+                ),
+                None => (samples.clone(), trajectories.clone(), None),
+            };
+            PriorCache {
+                samples,
+                trajectories,
+                data_samples,
+                data_trajectories,
+                landscape,
+            }
         });
         let truth = trainer.cached_truth();
+        let reference = truth.map(|t| t.posterior.samples.head(self.cadence.reference_points));
+        let snapshot = match &generator {
+            Some(g) => Snapshot {
+                iteration: trainer.iteration(),
+                samples: g.generate(&draw.samples),
+                trajectories: map_trajectories(g.as_ref(), &trajectories),
+                prior_samples: cache.data_samples.clone(),
+                prior_trajectories: cache.data_trajectories.clone(),
+                reference_samples: truth
+                    .map(|t| t.data_space_samples().head(self.cadence.reference_points)),
+                modes: truth.map(|t| t.modes.centers()),
+                noise: Some(NoiseSnapshot {
+                    samples: draw.samples,
+                    prior_samples: cache.samples.clone(),
+                    reference_samples: reference,
+                    trajectories,
+                    prior_trajectories: cache.trajectories.clone(),
+                    landscape: cache.landscape.clone(),
+                }),
+                cost: 0.0,
+            },
+            None => Snapshot {
+                iteration: trainer.iteration(),
+                samples: draw.samples,
+                trajectories,
+                prior_samples: cache.samples.clone(),
+                prior_trajectories: cache.trajectories.clone(),
+                reference_samples: reference,
+                modes: truth.map(|t| t.modes.centers()),
+                noise: None,
+                cost: 0.0,
+            },
+        };
         let snapshot = Snapshot {
-            iteration: trainer.iteration(),
-            samples: draw.samples,
-            trajectories,
-            prior_samples: cache.samples.clone(),
-            prior_trajectories: cache.trajectories.clone(),
-            reference_samples: truth
-                .map(|t| t.posterior.samples.head(self.cadence.reference_points)),
-            modes: truth.map(|t| t.modes.centers()),
             cost: started.elapsed().as_secs_f64(),
+            ..snapshot
         };
         self.snapshot_cost = snapshot.cost;
         if let Ok(mut slot) = self.snapshot.lock() {

@@ -146,11 +146,16 @@ pub fn train_vae_prior(
         } else {
             1.0
         };
-        let loss = (nll.clone() + kl.clone().mul_scalar(vae_config.kl_weight * warm)).mean();
+        // The true negative ELBO in data nats, whatever the KL weight, for the report. Taken
+        // from detached values: autodiff nodes that no backward pass consumes pile up in the
+        // graph and slow every later step.
+        let elbo = (nll.clone().detach() + kl.clone().detach())
+            .mean()
+            .add_scalar(to_data_nats as f32);
+        let loss = (nll + kl.mul_scalar(vae_config.kl_weight * warm)).mean();
         let grads = GradientsParams::from_grads(loss.backward(), &vae);
         vae = optimizer.step(cosine_lr(config.lr, progress), vae.clone(), grads);
-        // Report the true negative ELBO in data nats, whatever the KL weight.
-        (nll + kl).mean().detach().add_scalar(to_data_nats as f32)
+        elbo
     })?;
     let vae = vae.valid();
     let observation_std = crate::sampler::trajectory::tensor_to_vec(

@@ -1,0 +1,216 @@
+//! The noise-space view of a generator prior, beside the data view: the sampler's z samples
+//! over a heatmap of the noise-space posterior N(z)·r(f(z))^β (or log r(f(z)), or N(z)), with
+//! the prior and reference samples in z. Hovering either view brushes the samples near the
+//! pointer; both views highlight the same rows, since row i in z maps to row i in x.
+
+use eframe::egui;
+use egui_plot::{Legend, Plot, PlotImage, PlotPoint, Points};
+use serde::{Deserialize, Serialize};
+
+use super::StudioApp;
+use super::heatmap::{self, Area, Field};
+use super::views::{BRUSHED, PRIOR, REFERENCE, SAMPLER, plot_points};
+use crate::experiment::noise_view::GridField;
+use crate::math::Points as PointSet;
+
+/// What the noise view's heatmap shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoiseHeatmap {
+    None,
+    /// log N(z) + β log r(f(z)).
+    Posterior,
+    /// log r(f(z)).
+    LogR,
+    /// log N(z).
+    Prior,
+}
+
+impl NoiseHeatmap {
+    pub const ALL: [Self; 4] = [Self::Posterior, Self::LogR, Self::Prior, Self::None];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Posterior => "posterior N(z)·r(f(z))^β",
+            Self::LogR => "log r(f(z))",
+            Self::Prior => "prior N(z)",
+        }
+    }
+}
+
+/// Rows of `points` within `radius` of `centre` (at most `limit`).
+pub fn rows_near(points: &PointSet, centre: [f64; 2], radius: f64, limit: usize) -> Vec<usize> {
+    let r2 = radius * radius;
+    points
+        .rows()
+        .enumerate()
+        .filter(|(_, p)| {
+            p.len() >= 2 && {
+                let dx = p[0] as f64 - centre[0];
+                let dy = p[1] as f64 - centre[1];
+                dx * dx + dy * dy <= r2
+            }
+        })
+        .map(|(i, _)| i)
+        .take(limit)
+        .collect()
+}
+
+/// The chosen rows of `points`.
+pub fn brushed_points(points: &PointSet, rows: &[usize]) -> Vec<[f64; 2]> {
+    rows.iter()
+        .filter(|&&i| i < points.len())
+        .map(|&i| {
+            let p = points.row(i);
+            [p[0] as f64, p[1] as f64]
+        })
+        .collect()
+}
+
+fn field_of(grid: &GridField, prior_only: bool) -> Field {
+    let values = if prior_only {
+        (0..grid.n * grid.n)
+            .map(|k| {
+                let (row, col) = (k / grid.n, k % grid.n);
+                let u = grid.lower[0]
+                    + (col as f64 + 0.5) / grid.n as f64 * (grid.upper[0] - grid.lower[0]);
+                let v = grid.upper[1]
+                    - (row as f64 + 0.5) / grid.n as f64 * (grid.upper[1] - grid.lower[1]);
+                -0.5 * (u * u + v * v)
+            })
+            .collect()
+    } else {
+        grid.values.clone()
+    };
+    Field {
+        n: grid.n,
+        area: Area {
+            lower: grid.lower,
+            upper: grid.upper,
+        },
+        values,
+    }
+}
+
+fn heatmap_texture(
+    app: &mut StudioApp,
+    ctx: &egui::Context,
+) -> Option<(egui::TextureHandle, Area)> {
+    let kind = app.view.noise_heatmap;
+    let snapshot = app.snapshot.clone()?;
+    let landscape = snapshot.noise.as_ref()?.landscape.clone()?;
+    let grid = match kind {
+        NoiseHeatmap::None => return None,
+        NoiseHeatmap::LogR => &landscape.log_r,
+        NoiseHeatmap::Posterior | NoiseHeatmap::Prior => &landscape.posterior,
+    };
+    let key = format!("{kind:?}{:p}", std::sync::Arc::as_ptr(&landscape));
+    let field = field_of(grid, kind == NoiseHeatmap::Prior);
+    let area = field.area;
+    if let Some((k, t)) = &app.noise_heatmap
+        && *k == key
+    {
+        return Some((t.clone(), area));
+    }
+    let range = if kind == NoiseHeatmap::LogR {
+        12.0
+    } else {
+        8.0
+    };
+    let rgba = heatmap::to_rgba(&field, range);
+    let image = egui::ColorImage::from_rgba_unmultiplied([field.n, field.n], &rgba);
+    let texture = ctx.load_texture("noise heatmap", image, egui::TextureOptions::LINEAR);
+    app.noise_heatmap = Some((key, texture.clone()));
+    Some((texture, area))
+}
+
+pub fn noise_view(app: &mut StudioApp, ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        ui.strong("Noise space z");
+        egui::ComboBox::from_id_salt("noise heatmap")
+            .selected_text(format!("heatmap: {}", app.view.noise_heatmap.label()))
+            .show_ui(ui, |ui| {
+                for kind in NoiseHeatmap::ALL {
+                    ui.selectable_value(&mut app.view.noise_heatmap, kind, kind.label());
+                }
+            });
+    });
+    let Some(snapshot) = app.snapshot.clone() else {
+        return;
+    };
+    let Some(noise) = snapshot.noise.as_ref() else {
+        return;
+    };
+    let texture = heatmap_texture(app, ui.ctx());
+    let view = app.view.clone();
+    let brushed = app.brushed.clone();
+    let response = Plot::new("noise_view")
+        .data_aspect(1.0)
+        .legend(Legend::default())
+        .include_x(-3.5)
+        .include_x(3.5)
+        .include_y(-3.5)
+        .include_y(3.5)
+        .show(ui, |plot| {
+            if let Some((texture, area)) = &texture {
+                let c = area.centre();
+                let s = area.size();
+                plot.image(PlotImage::new(
+                    "noise heatmap",
+                    texture.id(),
+                    PlotPoint::new(c[0], c[1]),
+                    egui::vec2(s[0] as f32, s[1] as f32),
+                ));
+            }
+            if view.show_prior {
+                plot.points(
+                    Points::new("prior", plot_points(&noise.prior_samples, 5000))
+                        .color(PRIOR)
+                        .radius(1.5),
+                );
+            }
+            if view.show_reference
+                && let Some(r) = &noise.reference_samples
+            {
+                plot.points(
+                    Points::new("reference", plot_points(r, 5000))
+                        .color(REFERENCE)
+                        .radius(1.5),
+                );
+            }
+            plot.points(
+                Points::new("sampler", plot_points(&noise.samples, 5000))
+                    .color(SAMPLER)
+                    .radius(1.8),
+            );
+            if !brushed.is_empty() {
+                plot.points(
+                    Points::new("brushed", brushed_points(&noise.samples, &brushed))
+                        .color(BRUSHED)
+                        .radius(3.0),
+                );
+            }
+            let bounds = plot.plot_bounds();
+            (
+                plot.pointer_coordinate().map(|p| [p.x, p.y]),
+                bounds.width(),
+            )
+        });
+    let (pointer, width) = response.inner;
+    if response.response.hovered()
+        && let Some(p) = pointer
+    {
+        app.brushed = rows_near(&noise.samples, p, 0.04 * width, 500);
+        app.brush_owner = Some(BrushOwner::Noise);
+    } else if app.brush_owner == Some(BrushOwner::Noise) {
+        app.brushed.clear();
+        app.brush_owner = None;
+    }
+}
+
+/// Which view the brushed rows were chosen in (the other one only shows them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BrushOwner {
+    Noise,
+    Data,
+}
