@@ -108,7 +108,7 @@ fn the_vae_and_gan_truths_agree_with_sir_and_their_priors_sit_on_the_grid() {
     // (config, least share of prior samples within 3σ of a grid mode; exact samples: 0.989).
     for (name, on_grid) in [
         ("outsourced_gan_9of25.toml", 0.9),
-        ("outsourced_vae_9of25.toml", 0.35),
+        ("outsourced_vae_9of25.toml", 0.75),
     ] {
         let mut trainer = build(name, &["eval.grid_resolution=600"]).unwrap();
         let mut rng = seeded(11);
@@ -132,6 +132,11 @@ fn the_vae_and_gan_truths_agree_with_sir_and_their_priors_sit_on_the_grid() {
         let pushed = truth.data_space_samples();
         let sir_x = trainer.to_data_space(&sir.samples);
         let coverage = ModeCoverage::compute(&truth.modes, &sir_x, pushed, 0.01);
+        eprintln!(
+            "{name}: {share:.3} of prior samples within 3σ; log Z quadrature {:.4} vs SIR {:.4}; \
+             mode TV {:.4}",
+            truth.posterior.log_z, sir.log_z, coverage.tv
+        );
         assert_eq!(coverage.total, 9, "{name}: nine modes carry the posterior");
         assert!(
             coverage.tv < 0.05,

@@ -17,17 +17,26 @@ use plotters::style::RGBColor;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
     Data,
+    /// The noise space z of a generator prior's sampler.
+    Noise,
     Trajectories,
     Curves,
     Modes,
 }
 
 impl View {
-    pub const ALL: [View; 4] = [Self::Data, Self::Trajectories, Self::Curves, Self::Modes];
+    pub const ALL: [View; 5] = [
+        Self::Data,
+        Self::Noise,
+        Self::Trajectories,
+        Self::Curves,
+        Self::Modes,
+    ];
 
     pub fn file_stem(self) -> &'static str {
         match self {
             Self::Data => "data_view",
+            Self::Noise => "noise_view",
             Self::Trajectories => "trajectories",
             Self::Curves => "training_curves",
             Self::Modes => "mode_coverage",
@@ -37,6 +46,7 @@ impl View {
     pub fn label(self) -> &'static str {
         match self {
             Self::Data => "data view",
+            Self::Noise => "noise view",
             Self::Trajectories => "trajectories",
             Self::Curves => "training curves",
             Self::Modes => "mode coverage",
@@ -116,6 +126,33 @@ pub fn export_view(view: View, data: &ExportData, path: &Path) -> Result<()> {
                 markers: None,
             });
             figure::write_scatter(path, &data.title, &panels)
+        }
+        View::Noise => {
+            let snapshot = need_snapshot(data)?;
+            let noise = snapshot.noise.as_ref().ok_or_else(|| {
+                Error::Unsupported("the sampler lives in data space: there is no noise view".into())
+            })?;
+            let mut panels = vec![ScatterPanel {
+                title: "sampler in z".into(),
+                points: &noise.samples,
+                color: SAMPLER_COLOR,
+                markers: None,
+            }];
+            if let Some(reference) = &noise.reference_samples {
+                panels.push(ScatterPanel {
+                    title: "reference posterior in z".into(),
+                    points: reference,
+                    color: REFERENCE_COLOR,
+                    markers: None,
+                });
+            }
+            panels.push(ScatterPanel {
+                title: "prior N(0, I)".into(),
+                points: &noise.prior_samples,
+                color: PRIOR_COLOR,
+                markers: None,
+            });
+            figure::write_scatter(path, &format!("{} (noise space)", data.title), &panels)
         }
         View::Trajectories => {
             let snapshot = need_snapshot(data)?;

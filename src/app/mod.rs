@@ -713,7 +713,11 @@ impl StudioApp {
                     ui.close();
                 }
                 ui.separator();
+                let has_noise = self.snapshot.as_ref().is_some_and(|s| s.noise.is_some());
                 for view in View::ALL {
+                    if view == View::Noise && !has_noise {
+                        continue;
+                    }
                     for ext in ["png", "svg"] {
                         let label = format!("{} as {}", view.label(), ext.to_uppercase());
                         if ui.button(label).clicked() {

@@ -91,6 +91,19 @@ pub fn build_reference(
     }
 }
 
+/// The generator kind a saved prior folder declares (`generator = "flow"` etc. in its
+/// prior.toml), or `None` for a diffusion prior or an unreadable folder.
+pub fn saved_generator_kind(dir: &Path) -> Option<PriorKind> {
+    let text = std::fs::read_to_string(dir.join("prior.toml")).ok()?;
+    let table: toml::Table = toml::from_str(&text).ok()?;
+    match table.get("generator")?.as_str()? {
+        "flow" => Some(PriorKind::Flow),
+        "vae" => Some(PriorKind::Vae),
+        "gan" => Some(PriorKind::Gan),
+        _ => None,
+    }
+}
+
 /// A generator prior of `kind` saved in `dir`.
 pub fn load_generator(
     kind: PriorKind,

@@ -495,6 +495,14 @@ impl Worker {
                 self.build(config, None);
             }
             PriorChoice::Folder(path) => {
+                // A flow, VAE or GAN folder names its generator; its sampler starts in z.
+                if let Some(kind) = setup::saved_generator_kind(&path) {
+                    config.prior.kind = kind;
+                    config.prior.path = Some(path.display().to_string());
+                    config.sampler.space = SamplerSpace::Noise;
+                    self.build(config, None);
+                    return;
+                }
                 let compute = self.compute(&config);
                 match DiffusionPrior::load(&path, &compute.device) {
                     Ok(prior) => {

@@ -44,8 +44,8 @@ impl Default for VaeConfig {
     fn default() -> Self {
         Self {
             kl_weight: 1.0,
-            kl_warmup: 0.1,
-            observation_std: 0.05,
+            kl_warmup: 0.3,
+            observation_std: 0.1,
             learn_observation_std: false,
             min_observation_std: 0.01,
         }
@@ -126,12 +126,14 @@ pub fn train_vae_prior(
         let log_var = out.slice([0..batch, latent..2 * latent]).clamp(-12.0, 6.0);
         let z = mu.clone() + log_var.clone().mul_scalar(0.5).exp() * eps;
         let y_hat = vae.decoder.forward(z);
-        let log_std = vae.log_observation_std.val().clamp_min(floor);
+        // Detached before any op when fixed, so that no orphaned autodiff nodes pile up.
+        let log_std = vae.log_observation_std.val();
         let log_std = if vae_config.learn_observation_std {
             log_std
         } else {
             log_std.detach()
         }
+        .clamp_min(floor)
         .reshape([1, dim]);
         let nll = ((y - y_hat).powi_scalar(2) * log_std.clone().mul_scalar(-2.0).exp())
             .mul_scalar(0.5)
