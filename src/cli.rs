@@ -435,7 +435,7 @@ pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
     let started = Instant::now();
     let mut rng = crate::math::rng::seeded(config.seed.wrapping_add(99));
     let (kind_name, loss_name, final_loss, samples) = match config.prior.kind {
-        PriorKind::Flow | PriorKind::Vae | PriorKind::Gan => {
+        PriorKind::Flow | PriorKind::Vae | PriorKind::Gan | PriorKind::Ode => {
             let kind = config.prior.kind;
             eprintln!(
                 "training a {} prior on {} (d = {}, {} iterations)",

@@ -11,6 +11,7 @@ use crate::prior::diffusion::PriorWeighting;
 use crate::prior::flow::FlowConfig;
 use crate::prior::gan::GanConfig;
 use crate::prior::network_generator::GeneratorNetConfig;
+use crate::prior::ode_generator::OdeConfig;
 use crate::prior::vae::VaeConfig;
 use crate::sampler::network::{Activation, DriftNetConfig};
 
@@ -62,12 +63,15 @@ pub enum PriorKind {
     Vae,
     /// A GAN generator x = f(z) trained on data; like the VAE, noise space only.
     Gan,
+    /// The probability-flow ODE of a diffusion prior (`prior.path` names a diffusion prior
+    /// folder) as x = f(z); noise space only.
+    Ode,
 }
 
 impl PriorKind {
     /// Whether the prior is a map of Gaussian noise (and so has a noise space).
     pub fn is_generator(self) -> bool {
-        matches!(self, Self::Flow | Self::Vae | Self::Gan)
+        matches!(self, Self::Flow | Self::Vae | Self::Gan | Self::Ode)
     }
 
     /// Whether the prior has a tractable density p(x) (needed by a data-space sampler).
@@ -82,6 +86,7 @@ impl PriorKind {
             Self::Flow => "flow",
             Self::Vae => "vae",
             Self::Gan => "gan",
+            Self::Ode => "ode",
         }
     }
 }
@@ -112,6 +117,8 @@ pub struct PriorConfig {
     pub vae: VaeConfig,
     /// GAN training settings.
     pub gan: GanConfig,
+    /// The probability-flow ODE's solver settings (`prior.kind = "ode"`).
+    pub ode: OdeConfig,
     /// Treat the generator as a black box: no gradients of f are used (RTB still trains; the
     /// Langevin term, guidance, DPS and MALA are refused).
     pub black_box: bool,
@@ -143,6 +150,7 @@ impl Default for PriorConfig {
             generator: GeneratorNetConfig::default(),
             vae: VaeConfig::default(),
             gan: GanConfig::default(),
+            ode: OdeConfig::default(),
             black_box: false,
             weighting: PriorWeighting::Likelihood,
             iterations: 20_000,
@@ -530,8 +538,8 @@ impl ExperimentConfig {
             return Err(Error::config(
                 "sampler.space",
                 format!(
-                    "`noise` needs a generator prior x = f(z) (prior.kind = \"flow\", \"vae\" \
-                     or \"gan\"), not `{}`",
+                    "`noise` needs a generator prior x = f(z) (prior.kind = \"flow\", \"vae\", \
+                     \"gan\" or \"ode\"), not `{}`",
                     self.prior.kind.name()
                 ),
             ));
@@ -549,7 +557,8 @@ impl ExperimentConfig {
         if self.prior.black_box && !self.prior.kind.is_generator() {
             return Err(Error::config(
                 "prior.black_box",
-                "only a generator prior (prior.kind = \"flow\", \"vae\" or \"gan\") can be a black box",
+                "only a generator prior (prior.kind = \"flow\", \"vae\", \"gan\" or \"ode\") can \
+                 be a black box",
             ));
         }
         Ok(())

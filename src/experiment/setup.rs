@@ -13,6 +13,7 @@ use crate::math::IsoGmm;
 use crate::prior::gan::train_gan_prior;
 use crate::prior::generator::{BlackBox, FlowGenerator};
 use crate::prior::network_generator::{GAN_GENERATOR, NetworkGenerator, VAE_GENERATOR};
+use crate::prior::ode_generator::OdeGenerator;
 use crate::prior::training::{PriorProgress, train_diffusion_prior, train_flow_prior};
 use crate::prior::vae::train_vae_prior;
 use crate::prior::{
@@ -63,10 +64,10 @@ pub fn build_reference(
             }
             Ok(Reference::Diffusion(prior))
         }
-        PriorKind::Flow | PriorKind::Vae | PriorKind::Gan => {
+        PriorKind::Flow | PriorKind::Vae | PriorKind::Gan | PriorKind::Ode => {
             let generator = match &config.prior.path {
                 Some(path) => {
-                    load_generator(config.prior.kind, &resolve_path(path, base_dir), compute)?
+                    load_generator(&config.prior, &resolve_path(path, base_dir), compute)?
                 }
                 None => {
                     let data = resolve_data(config, base_dir)?;
@@ -104,13 +105,14 @@ pub fn saved_generator_kind(dir: &Path) -> Option<PriorKind> {
     }
 }
 
-/// A generator prior of `kind` saved in `dir`.
+/// A generator prior of `config.kind` saved in `dir`.
 pub fn load_generator(
-    kind: PriorKind,
+    config: &PriorConfig,
     dir: &Path,
     compute: &ComputeDevice,
 ) -> Result<Arc<dyn Generator>> {
     let device = &compute.device;
+    let kind = config.kind;
     Ok(match kind {
         PriorKind::Flow => Arc::new(FlowGenerator {
             flow: FlowPrior::load(dir, device)?,
@@ -118,6 +120,11 @@ pub fn load_generator(
         }),
         PriorKind::Vae => Arc::new(NetworkGenerator::load(dir, VAE_GENERATOR, device)?),
         PriorKind::Gan => Arc::new(NetworkGenerator::load(dir, GAN_GENERATOR, device)?),
+        PriorKind::Ode => Arc::new(OdeGenerator {
+            prior: DiffusionPrior::load(dir, device)?,
+            config: config.ode.clone(),
+            device: device.clone(),
+        }),
         PriorKind::Brownian | PriorKind::Diffusion => {
             return Err(Error::config(
                 "prior.kind",
@@ -169,6 +176,18 @@ pub fn train_generator(
                 loss_name: "discriminator loss (log 4 = 1.386 at chance)",
                 final_loss: gan.meta.final_loss,
                 generator: Arc::new(gan),
+            }
+        }
+        PriorKind::Ode => {
+            let prior = train_diffusion_prior(config, data, compute, seed, on_progress)?;
+            TrainedGenerator {
+                loss_name: "diffusion loss",
+                final_loss: prior.meta.final_loss,
+                generator: Arc::new(OdeGenerator {
+                    prior,
+                    config: config.ode.clone(),
+                    device: compute.device.clone(),
+                }),
             }
         }
         PriorKind::Brownian | PriorKind::Diffusion => {

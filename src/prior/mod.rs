@@ -9,6 +9,7 @@ pub mod gan;
 pub mod generator;
 pub mod marginal;
 pub mod network_generator;
+pub mod ode_generator;
 pub mod training;
 pub mod vae;
 
