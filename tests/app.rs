@@ -1,5 +1,6 @@
 //! The desktop app driven headlessly with egui_kittest: it opens, trains when asked, follows a
-//! constraint edit, exports figures, and reports bad files without changing anything.
+//! constraint edit, exports figures, reports bad files without changing anything, and shows a
+//! generator prior's noise space beside its data space.
 #![cfg(feature = "gui")]
 
 use std::time::{Duration, Instant};
@@ -215,4 +216,40 @@ fn a_saved_experiment_reopens_with_its_curves() {
     assert_eq!(app.history.steps.len(), steps.len());
     assert_eq!(app.iteration(), 3);
     assert_eq!(app.config.constraint.gaussian_obs.y, vec![1.0, -0.5]);
+}
+
+#[test]
+fn the_noise_space_lesson_links_the_two_views() {
+    let mut config = (posterior_studio::app::lessons::LESSONS[3].config)();
+    config.backend = posterior_studio::backend::BackendChoice::Cpu;
+    config.eval.grid_resolution = 200;
+    config.eval.reference_samples = 5000;
+    let mut harness = harness(config);
+    wait_for(&mut harness, "the noise landscape", |app| {
+        app.snapshot()
+            .and_then(|s| s.noise.as_ref())
+            .is_some_and(|n| n.landscape.is_some())
+    });
+    harness.run_steps(2);
+    harness.get_by_label("Noise space z");
+    harness.get_by_label("z grid through f");
+    {
+        let snapshot = harness.state().snapshot().unwrap();
+        let noise = snapshot.noise.as_ref().unwrap();
+        assert_eq!(noise.samples.len(), snapshot.samples.len());
+        let landscape = noise.landscape.as_ref().unwrap();
+        assert_eq!(landscape.warped_grid.len(), 30);
+        assert!(landscape.posterior.values.iter().all(|v| v.is_finite()));
+    }
+    // Brushing rows in z shows the same rows in x; the noise view exports as a figure.
+    harness.state_mut().brushed = vec![0, 1, 2];
+    harness.run_steps(2);
+    let dir = tempfile::tempdir().unwrap();
+    harness.state_mut().export_view(
+        posterior_studio::app::exports::View::Noise,
+        dir.path().join("noise_view.svg"),
+    );
+    wait_for(&mut harness, "the export", |app| !app.background_busy());
+    let text = std::fs::read_to_string(dir.path().join("noise_view.svg")).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("sampler in z"));
 }
