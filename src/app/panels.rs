@@ -333,6 +333,7 @@ fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
         (ObjectiveKind::KlPolicyGradient, "KL-regularised RL"),
         (ObjectiveKind::Sir, "SIR"),
         (ObjectiveKind::Mala, "MALA (non-amortised)"),
+        (ObjectiveKind::Hmc, "HMC (non-amortised)"),
     ];
     egui::ComboBox::from_id_salt("objective")
         .selected_text(

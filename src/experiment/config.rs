@@ -206,6 +206,8 @@ pub enum ObjectiveKind {
     /// Non-amortised MCMC: MALA chains started at reference samples, targeting the posterior
     /// density (needs a reference with a tractable density: Brownian or a generator prior).
     Mala,
+    /// Non-amortised MCMC: HMC chains (leapfrog + Metropolis), otherwise as `mala`.
+    Hmc,
 }
 
 impl ObjectiveKind {
@@ -222,6 +224,7 @@ impl ObjectiveKind {
             Self::KlPolicyGradient => "kl_policy_gradient",
             Self::Sir => "sir",
             Self::Mala => "mala",
+            Self::Hmc => "hmc",
         }
     }
 }
@@ -261,6 +264,7 @@ pub struct TrainConfig {
     /// Prior samples drawn by the `sir` baseline.
     pub sir_proposals: usize,
     pub mala: MalaConfig,
+    pub hmc: HmcConfig,
     /// Evaluate metrics every this many iterations (0: only at the end).
     pub eval_every: usize,
 }
@@ -285,6 +289,7 @@ impl Default for TrainConfig {
             kl_weight: 1.0,
             sir_proposals: 1000,
             mala: MalaConfig::default(),
+            hmc: HmcConfig::default(),
             eval_every: 0,
         }
     }
@@ -380,6 +385,28 @@ impl Default for MalaConfig {
             steps: 1000,
             step_size: 0.01,
             target_acceptance: 0.574,
+        }
+    }
+}
+
+/// The `hmc` baseline: one chain per requested sample, `steps` transitions of `leapfrog` steps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HmcConfig {
+    pub steps: usize,
+    pub leapfrog: usize,
+    /// Initial leapfrog step size, adapted towards `target_acceptance`.
+    pub step_size: f64,
+    pub target_acceptance: f64,
+}
+
+impl Default for HmcConfig {
+    fn default() -> Self {
+        Self {
+            steps: 200,
+            leapfrog: 10,
+            step_size: 0.05,
+            target_acceptance: 0.65,
         }
     }
 }

@@ -18,6 +18,7 @@ use crate::metrics::{
     sliced_wasserstein,
 };
 use crate::objective::guidance::{ClassifierGuidance, PosteriorSamplingGuidance};
+use crate::objective::hmc::Hmc;
 use crate::objective::local_search::{LocalSearch, Target};
 use crate::objective::sir;
 use crate::prior::Reference;
@@ -185,6 +186,9 @@ impl Trainer {
         if self.config.train.objective == ObjectiveKind::Mala {
             return self.draw_mala(n, rng);
         }
+        if self.config.train.objective == ObjectiveKind::Hmc {
+            return self.draw_hmc(n, rng);
+        }
         let started = Instant::now();
         let runs = self.simulate(n, false, false, rng);
         let mut samples = Points::with_capacity(n, self.reference.dim());
@@ -222,6 +226,34 @@ impl Trainer {
         let mut chains = LocalSearch::new(mala.step_size, mala.target_acceptance);
         let (samples, log_r) = match chains.run(&start, &target, mala.steps, rng) {
             Some((end, log_r, _)) => (end, log_r),
+            None => (start, Vec::new()),
+        };
+        SamplerDraw {
+            samples,
+            log_w: Vec::new(),
+            log_r,
+            samples_per_s: n as f64 / started.elapsed().as_secs_f64().max(1e-9),
+            sir: None,
+        }
+    }
+
+    /// `n` HMC chains from reference samples; their end states have no importance weights.
+    fn draw_hmc(&self, n: usize, rng: &mut Rng) -> SamplerDraw {
+        let started = Instant::now();
+        let settings = &self.config.train.hmc;
+        let start = self.prior_samples(n, rng);
+        let target = Target {
+            reference: &self.reference,
+            constraint: self.constraint.as_ref(),
+            beta: self.beta(),
+        };
+        let mut chains = Hmc::new(
+            settings.step_size,
+            settings.leapfrog,
+            settings.target_acceptance,
+        );
+        let (samples, log_r) = match chains.run(&start, &target, settings.steps, rng) {
+            Some((end, log_r)) => (end, log_r),
             None => (start, Vec::new()),
         };
         SamplerDraw {

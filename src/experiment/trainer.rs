@@ -562,7 +562,10 @@ fn check_gradients(config: &ExperimentConfig, constraint: &dyn Constraint) -> Re
     if config.train.local_search.enabled {
         return Err(Error::config("train.local_search.enabled", why));
     }
-    if config.train.objective == ObjectiveKind::Mala {
+    if matches!(
+        config.train.objective,
+        ObjectiveKind::Mala | ObjectiveKind::Hmc
+    ) {
         return Err(Error::config("train.objective", why));
     }
     Ok(())
@@ -588,10 +591,10 @@ fn check_objective(config: &ExperimentConfig, reference: &Reference) -> Result<(
     let no_density = reference
         .terminal_log_density(&vec![0.0; reference.dim()])
         .is_none();
-    if train.objective == ObjectiveKind::Mala && no_density {
+    if matches!(train.objective, ObjectiveKind::Mala | ObjectiveKind::Hmc) && no_density {
         return Err(Error::config(
             "train.objective",
-            "`mala` needs the posterior density up to a constant, which a diffusion prior does \
+            "`mala` and `hmc` need the posterior density up to a constant, which a diffusion prior does \
              not give; use it with a Brownian reference or a generator prior",
         ));
     }

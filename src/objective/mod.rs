@@ -6,6 +6,7 @@
 pub mod exploration;
 pub mod gradient_clipping;
 pub mod guidance;
+pub mod hmc;
 pub mod local_search;
 pub mod log_ratio;
 pub mod policy_gradient;
