@@ -69,9 +69,9 @@ impl Hmc {
             }
             let proposal = at_y?;
             let mut step_accepted = 0usize;
-            for c in 0..n {
+            for (c, start) in start_energy.iter().enumerate() {
                 let energy = -proposal.log_pi[c] + kinetic(p.row(c));
-                let log_alpha = start_energy[c] - energy;
+                let log_alpha = start - energy;
                 proposed += 1;
                 if log_alpha.is_finite() && rng.random::<f64>().ln() < log_alpha {
                     x.row_mut(c).copy_from_slice(y.row(c));
