@@ -55,7 +55,7 @@ fn harness(config: ExperimentConfig) -> Harness<'static, StudioApp> {
     let app = StudioApp::with_config(&ctx, config, None, cadence);
     Harness::builder()
         .with_size([1400.0, 900.0])
-        .with_accessibility_check(false)
+        .with_accessibility_check(true)
         .with_context_setup(posterior_studio::app::install_fonts)
         .build_ui_state(|ui, app: &mut StudioApp| app.show(ui), app)
 }

@@ -127,13 +127,14 @@ fn heatmap_texture(
 pub fn noise_view(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
         ui.strong("Noise space z");
-        egui::ComboBox::from_id_salt("noise heatmap")
+        let combo = egui::ComboBox::from_id_salt("noise heatmap")
             .selected_text(format!("heatmap: {}", app.view.noise_heatmap.label()))
             .show_ui(ui, |ui| {
                 for kind in NoiseHeatmap::ALL {
                     ui.selectable_value(&mut app.view.noise_heatmap, kind, kind.label());
                 }
             });
+        let _ = combo.response.accessible_name("noise view heatmap");
     });
     let Some(snapshot) = app.snapshot.clone() else {
         return;

@@ -35,7 +35,7 @@ fn prior(app: &mut StudioApp, ui: &mut egui::Ui) {
     }
     ui.horizontal(|ui| {
         ui.label("dataset");
-        egui::ComboBox::from_id_salt("dataset")
+        let combo = egui::ComboBox::from_id_salt("dataset")
             .selected_text(app.config.prior.dataset.clone())
             .show_ui(ui, |ui| {
                 for d in BuiltinDataset::ALL {
@@ -46,20 +46,23 @@ fn prior(app: &mut StudioApp, ui: &mut egui::Ui) {
                     );
                 }
             });
+        let _ = combo.response.accessible_name("dataset");
     });
     ui.horizontal(|ui| {
-        ui.label("iterations");
+        let label = ui.label("iterations");
         ui.add(
             egui::DragValue::new(&mut app.config.prior.iterations)
                 .range(100..=200_000)
                 .speed(100),
-        );
-        ui.label("σ");
+        )
+        .labelled_by(label.id);
+        let label = ui.label("σ");
         ui.add(
             egui::DragValue::new(&mut app.config.prior.sigma)
                 .range(0.1..=50.0)
                 .speed(0.05),
-        );
+        )
+        .labelled_by(label.id);
     });
     ui.horizontal_wrapped(|ui| {
         if ui.button("Train prior").clicked() {
@@ -123,7 +126,7 @@ fn prior(app: &mut StudioApp, ui: &mut egui::Ui) {
 fn constraint(app: &mut StudioApp, ui: &mut egui::Ui) {
     let mut changed = false;
     let c = &mut app.config.constraint;
-    egui::ComboBox::from_id_salt("constraint_kind")
+    let combo = egui::ComboBox::from_id_salt("constraint_kind")
         .selected_text(c.kind.name())
         .show_ui(ui, |ui| {
             for kind in ConstraintKind::ALL {
@@ -132,6 +135,7 @@ fn constraint(app: &mut StudioApp, ui: &mut egui::Ui) {
                     .changed();
             }
         });
+    let _ = combo.response.accessible_name("constraint family");
     let beta = ui.add(egui::Slider::new(&mut c.beta, 0.0..=4.0).text("β"));
     changed |= beta.changed();
     match c.kind {
@@ -141,9 +145,12 @@ fn constraint(app: &mut StudioApp, ui: &mut egui::Ui) {
                 o.y.resize(2, 0.0);
             }
             ui.horizontal(|ui| {
-                ui.label("y");
+                let label = ui.label("y");
                 for v in o.y.iter_mut() {
-                    changed |= ui.add(egui::DragValue::new(v).speed(0.1)).changed();
+                    changed |= ui
+                        .add(egui::DragValue::new(v).speed(0.1))
+                        .labelled_by(label.id)
+                        .changed();
                 }
             });
             changed |= ui
@@ -172,9 +179,12 @@ fn constraint(app: &mut StudioApp, ui: &mut egui::Ui) {
             b.upper.resize(2, 1.0);
             for (name, v) in [("lower", &mut b.lower), ("upper", &mut b.upper)] {
                 ui.horizontal(|ui| {
-                    ui.label(name);
+                    let label = ui.label(name);
                     for x in v.iter_mut() {
-                        changed |= ui.add(egui::DragValue::new(x).speed(0.1)).changed();
+                        changed |= ui
+                            .add(egui::DragValue::new(x).speed(0.1))
+                            .labelled_by(label.id)
+                            .changed();
                     }
                 });
             }
@@ -191,9 +201,12 @@ fn constraint(app: &mut StudioApp, ui: &mut egui::Ui) {
             let a = &mut c.annulus;
             a.center.resize(2, 0.0);
             ui.horizontal(|ui| {
-                ui.label("centre");
+                let label = ui.label("centre");
                 for x in a.center.iter_mut() {
-                    changed |= ui.add(egui::DragValue::new(x).speed(0.1)).changed();
+                    changed |= ui
+                        .add(egui::DragValue::new(x).speed(0.1))
+                        .labelled_by(label.id)
+                        .changed();
                 }
             });
             changed |= ui
@@ -212,9 +225,12 @@ fn constraint(app: &mut StudioApp, ui: &mut egui::Ui) {
             let h = &mut c.half_plane;
             h.normal.resize(2, 0.0);
             ui.horizontal(|ui| {
-                ui.label("normal");
+                let label = ui.label("normal");
                 for x in h.normal.iter_mut() {
-                    changed |= ui.add(egui::DragValue::new(x).speed(0.02)).changed();
+                    changed |= ui
+                        .add(egui::DragValue::new(x).speed(0.02))
+                        .labelled_by(label.id)
+                        .changed();
                 }
             });
             changed |= ui
@@ -236,18 +252,27 @@ fn constraint(app: &mut StudioApp, ui: &mut egui::Ui) {
         ConstraintKind::MixtureRatio => {
             let m = &mut c.mixture_ratio;
             ui.horizontal(|ui| {
-                ui.label("numerator");
-                changed |= ui.text_edit_singleline(&mut m.numerator).lost_focus();
+                let label = ui.label("numerator");
+                changed |= ui
+                    .text_edit_singleline(&mut m.numerator)
+                    .labelled_by(label.id)
+                    .lost_focus();
             });
             ui.horizontal(|ui| {
-                ui.label("denominator");
-                changed |= ui.text_edit_singleline(&mut m.denominator).lost_focus();
+                let label = ui.label("denominator");
+                changed |= ui
+                    .text_edit_singleline(&mut m.denominator)
+                    .labelled_by(label.id)
+                    .lost_focus();
             });
         }
         ConstraintKind::Energy => {
             ui.horizontal(|ui| {
-                ui.label("target");
-                changed |= ui.text_edit_singleline(&mut c.energy.target).lost_focus();
+                let label = ui.label("target");
+                changed |= ui
+                    .text_edit_singleline(&mut c.energy.target)
+                    .labelled_by(label.id)
+                    .lost_focus();
             });
         }
         ConstraintKind::Grid => {
@@ -335,7 +360,7 @@ fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
         (ObjectiveKind::Mala, "MALA (non-amortised)"),
         (ObjectiveKind::Hmc, "HMC (non-amortised)"),
     ];
-    egui::ComboBox::from_id_salt("objective")
+    let combo = egui::ComboBox::from_id_salt("objective")
         .selected_text(
             objectives
                 .iter()
@@ -347,6 +372,7 @@ fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
                 ui.selectable_value(&mut config.train.objective, kind, name);
             }
         });
+    let _ = combo.response.accessible_name("objective");
     egui::Grid::new("sampler_grid")
         .num_columns(2)
         .show(ui, |ui| {
@@ -362,98 +388,116 @@ fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
                 });
                 ui.end_row();
             }
-            ui.label("steps T");
-            ui.add(egui::DragValue::new(&mut config.sampler.steps).range(2..=1000));
+            let label = ui.label("steps T");
+            ui.add(egui::DragValue::new(&mut config.sampler.steps).range(2..=1000))
+                .labelled_by(label.id);
             ui.end_row();
             if config.prior.kind == PriorKind::Brownian {
-                ui.label("σ");
+                let label = ui.label("σ");
                 ui.add(
                     egui::DragValue::new(&mut config.prior.sigma)
                         .range(0.05..=50.0)
                         .speed(0.05),
-                );
+                )
+                .labelled_by(label.id);
                 ui.end_row();
             }
-            ui.label("batch");
-            ui.add(egui::DragValue::new(&mut config.train.batch).range(1..=10_000));
+            let label = ui.label("batch");
+            ui.add(egui::DragValue::new(&mut config.train.batch).range(1..=10_000))
+                .labelled_by(label.id);
             ui.end_row();
-            ui.label("iterations");
+            let label = ui.label("iterations");
             ui.add(
                 egui::DragValue::new(&mut config.train.iterations)
                     .range(1..=1_000_000)
                     .speed(50),
-            );
+            )
+            .labelled_by(label.id);
             ui.end_row();
-            ui.label("learning rate");
+            let label = ui.label("learning rate");
             ui.add(
                 egui::DragValue::new(&mut config.train.lr)
                     .range(1e-6..=1.0)
                     .speed(1e-5),
-            );
+            )
+            .labelled_by(label.id);
             ui.end_row();
-            ui.label("log Z learning rate");
+            let label = ui.label("log Z learning rate");
             ui.add(
                 egui::DragValue::new(&mut config.train.lr_log_z)
                     .range(0.0..=10.0)
                     .speed(1e-3),
-            );
+            )
+            .labelled_by(label.id);
             ui.end_row();
-            ui.label("hidden width");
-            ui.add(egui::DragValue::new(&mut config.sampler.net.hidden).range(4..=1024));
+            let label = ui.label("hidden width");
+            ui.add(egui::DragValue::new(&mut config.sampler.net.hidden).range(4..=1024))
+                .labelled_by(label.id);
             ui.end_row();
-            ui.label("depth");
-            ui.add(egui::DragValue::new(&mut config.sampler.net.depth).range(1..=8));
+            let label = ui.label("depth");
+            ui.add(egui::DragValue::new(&mut config.sampler.net.depth).range(1..=8))
+                .labelled_by(label.id);
             ui.end_row();
-            ui.label("exploration std");
+            let label = ui.label("exploration std");
             ui.add(
                 egui::DragValue::new(&mut config.train.exploration.std)
                     .range(0.0..=5.0)
                     .speed(0.01),
-            );
+            )
+            .labelled_by(label.id);
             ui.end_row();
-            ui.label("replay buffer");
-            ui.checkbox(&mut config.train.buffer.enabled, "");
+            let label = ui.label("replay buffer");
+            ui.checkbox(&mut config.train.buffer.enabled, "")
+                .labelled_by(label.id);
             ui.end_row();
-            ui.label("local search");
-            ui.checkbox(&mut config.train.local_search.enabled, "");
+            let label = ui.label("local search");
+            ui.checkbox(&mut config.train.local_search.enabled, "")
+                .labelled_by(label.id);
             ui.end_row();
-            ui.label("β annealing");
-            ui.checkbox(&mut config.train.beta_anneal.enabled, "");
+            let label = ui.label("β annealing");
+            ui.checkbox(&mut config.train.beta_anneal.enabled, "")
+                .labelled_by(label.id);
             ui.end_row();
             if config.train.beta_anneal.enabled {
-                ui.label("  from β =");
+                let label = ui.label("  from β =");
                 ui.add(
                     egui::DragValue::new(&mut config.train.beta_anneal.start)
                         .range(0.0..=1.0)
                         .speed(0.01),
-                );
+                )
+                .labelled_by(label.id);
                 ui.end_row();
-                ui.label("  over iterations");
+                let label = ui.label("  over iterations");
                 ui.add(
                     egui::DragValue::new(&mut config.train.beta_anneal.iterations)
                         .range(1..=1_000_000),
-                );
+                )
+                .labelled_by(label.id);
                 ui.end_row();
             }
-            ui.label("Langevin term");
-            ui.checkbox(&mut config.sampler.langevin, "");
+            let label = ui.label("Langevin term");
+            ui.checkbox(&mut config.sampler.langevin, "")
+                .labelled_by(label.id);
             ui.end_row();
-            ui.label("guidance scale");
+            let label = ui.label("guidance scale");
             ui.add(
                 egui::DragValue::new(&mut config.train.guidance_scale)
                     .range(0.0..=100.0)
                     .speed(0.05),
-            );
+            )
+            .labelled_by(label.id);
             ui.end_row();
-            ui.label("KL weight");
+            let label = ui.label("KL weight");
             ui.add(
                 egui::DragValue::new(&mut config.train.kl_weight)
                     .range(0.0..=100.0)
                     .speed(0.05),
-            );
+            )
+            .labelled_by(label.id);
             ui.end_row();
-            ui.label("seed");
-            ui.add(egui::DragValue::new(&mut config.seed));
+            let label = ui.label("seed");
+            ui.add(egui::DragValue::new(&mut config.seed))
+                .labelled_by(label.id);
             ui.end_row();
         });
     let pending = applied.as_ref().is_some_and(|a| {

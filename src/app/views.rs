@@ -211,13 +211,14 @@ fn outline(app: &StudioApp) -> Vec<Vec<[f64; 2]>> {
 pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
         ui.strong("Data space");
-        egui::ComboBox::from_id_salt("heatmap")
+        let combo = egui::ComboBox::from_id_salt("heatmap")
             .selected_text(format!("heatmap: {}", app.view.heatmap.label()))
             .show_ui(ui, |ui| {
                 for kind in HeatmapKind::ALL {
                     ui.selectable_value(&mut app.view.heatmap, kind, kind.label());
                 }
             });
+        let _ = combo.response.accessible_name("data view heatmap");
         ui.checkbox(&mut app.view.show_reference, "reference samples");
         ui.checkbox(&mut app.view.show_modes, "modes");
         if app.snapshot.as_ref().is_some_and(|s| s.noise.is_some()) {
