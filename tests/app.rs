@@ -9,7 +9,8 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use posterior_studio::ExperimentConfig;
 use posterior_studio::app::StudioApp;
-use posterior_studio::experiment::worker::Cadence;
+use posterior_studio::experiment::worker::{Cadence, Command};
+use posterior_studio::prior::SamplerSpace;
 
 /// A small, fast experiment: Brownian reference, a Gaussian observation of both coordinates.
 fn config() -> ExperimentConfig {
@@ -252,4 +253,35 @@ fn the_noise_space_lesson_links_the_two_views() {
     wait_for(&mut harness, "the export", |app| !app.background_busy());
     let text = std::fs::read_to_string(dir.path().join("noise_view.svg")).unwrap();
     assert!(text.starts_with("<svg") && text.contains("sampler in z"));
+
+    // Moving the sampler to data space keeps the noise-space curves for comparison.
+    harness.state().send(Command::Evaluate);
+    wait_for(&mut harness, "an evaluation", |app| {
+        !app.history.evaluations.is_empty()
+    });
+    {
+        let app = harness.state_mut();
+        app.config.sampler.space = SamplerSpace::Data;
+        let config = app.config.clone();
+        app.send(Command::Configure(Box::new(config)));
+    }
+    wait_for(&mut harness, "the data-space sampler", |app| {
+        app.info
+            .as_ref()
+            .is_some_and(|i| i.config.sampler.space == SamplerSpace::Data)
+    });
+    harness.run_steps(2);
+    let (name, previous) = harness
+        .state()
+        .comparison
+        .clone()
+        .expect("the noise-space curves are kept");
+    assert_eq!(name, "noise space");
+    assert!(!previous.evaluations.is_empty());
+    assert!(
+        harness
+            .state()
+            .snapshot()
+            .is_some_and(|s| s.noise.is_none())
+    );
 }

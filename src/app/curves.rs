@@ -53,7 +53,7 @@ fn series_plot(
     id: &str,
     title: &str,
     height: f32,
-    series: Vec<(&str, Vec<[f64; 2]>, bool)>,
+    series: Vec<(String, Vec<[f64; 2]>, bool)>,
     reference: Option<(&str, f64)>,
     smoothing: usize,
 ) {
@@ -66,6 +66,7 @@ fn series_plot(
         .allow_scroll(false)
         .show(ui, |plot| {
             for (name, points, smooth) in series {
+                let name = name.as_str();
                 if smooth {
                     let (line, lo, hi) = envelope(&points, smoothing);
                     let faint = plot_color(name).gamma_multiply(0.35);
@@ -88,8 +89,25 @@ fn plot_color(name: &str) -> egui::Color32 {
         "learned log Z" | "mode TV" => egui::Color32::from_rgb(255, 127, 14),
         "ELBO" => egui::Color32::from_rgb(44, 160, 44),
         "ESS" => egui::Color32::from_rgb(148, 103, 189),
+        // The previous run of a space switch, for comparison.
+        n if n.ends_with(" space)") => egui::Color32::from_rgb(188, 189, 34),
         _ => egui::Color32::GRAY,
     }
+}
+
+/// `series` plus the previous run's `what` (named "what (… space)"), when there is one.
+fn with_previous(
+    mut series: Vec<(String, Vec<[f64; 2]>, bool)>,
+    what: &str,
+    points: Vec<[f64; 2]>,
+    previous: Option<&str>,
+) -> Vec<(String, Vec<[f64; 2]>, bool)> {
+    if let Some(name) = previous
+        && !points.is_empty()
+    {
+        series.push((format!("{what} ({name})"), points, false));
+    }
+    series
 }
 
 pub fn curves(app: &mut StudioApp, ui: &mut egui::Ui) {
@@ -128,6 +146,18 @@ pub fn curves(app: &mut StudioApp, ui: &mut egui::Ui) {
         eval(&|m| m.modes_covered.map(|v| v as f64)),
         eval(&|m| m.mode_tv),
     );
+    // After a switch between data and noise space, the previous run's curves stay beside.
+    let previous_name = app.comparison.as_ref().map(|(name, _)| name.clone());
+    let previous = |f: &dyn Fn(&crate::metrics::Metrics) -> Option<f64>| -> Vec<[f64; 2]> {
+        app.comparison.as_ref().map_or_else(Vec::new, |(_, h)| {
+            h.evaluations
+                .iter()
+                .filter_map(|m| f(m).map(|v| [m.iterations as f64, v]))
+                .collect()
+        })
+    };
+    let (previous_iw, previous_tv) = (previous(&|m| m.log_z_iw), previous(&|m| m.mode_tv));
+    let previous_name = previous_name.as_deref();
     let h = ((ui.available_height() - 5.0 * 24.0) / 5.0).max(70.0);
     egui::ScrollArea::vertical().show(ui, |ui| {
         series_plot(
@@ -135,7 +165,7 @@ pub fn curves(app: &mut StudioApp, ui: &mut egui::Ui) {
             "loss",
             "log₁₀ loss",
             h,
-            vec![("loss", loss, true)],
+            vec![("loss".into(), loss, true)],
             None,
             smoothing,
         );
@@ -144,11 +174,16 @@ pub fn curves(app: &mut StudioApp, ui: &mut egui::Ui) {
             "log_z",
             "log Z: learned, ELBO, IW (red: reference)",
             h,
-            vec![
-                ("learned log Z", log_z, true),
-                ("ELBO", elbo, false),
-                ("IW log Z", iw, false),
-            ],
+            with_previous(
+                vec![
+                    ("learned log Z".into(), log_z, true),
+                    ("ELBO".into(), elbo, false),
+                    ("IW log Z".into(), iw, false),
+                ],
+                "IW log Z",
+                previous_iw,
+                previous_name,
+            ),
             reference.map(|r| ("reference log Z", r)),
             smoothing,
         );
@@ -157,7 +192,7 @@ pub fn curves(app: &mut StudioApp, ui: &mut egui::Ui) {
             "ess",
             "effective sample size (fraction)",
             h,
-            vec![("ESS", ess, false)],
+            vec![("ESS".into(), ess, false)],
             None,
             smoothing,
         );
@@ -166,7 +201,15 @@ pub fn curves(app: &mut StudioApp, ui: &mut egui::Ui) {
             "modes",
             "modes covered, mode TV",
             h,
-            vec![("modes covered", covered, false), ("mode TV", tv, false)],
+            with_previous(
+                vec![
+                    ("modes covered".into(), covered, false),
+                    ("mode TV".into(), tv, false),
+                ],
+                "mode TV",
+                previous_tv,
+                previous_name,
+            ),
             None,
             smoothing,
         );
@@ -175,7 +218,7 @@ pub fn curves(app: &mut StudioApp, ui: &mut egui::Ui) {
             "rate",
             "iterations / s",
             h,
-            vec![("it/s", rate, true)],
+            vec![("it/s".into(), rate, true)],
             None,
             smoothing,
         );

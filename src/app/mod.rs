@@ -161,6 +161,9 @@ pub struct StudioApp {
     sketch: Option<Sketch>,
     heatmap: Option<(String, egui::TextureHandle)>,
     noise_heatmap: Option<(String, egui::TextureHandle)>,
+    /// The previous run's name ("data space" / "noise space") and history after the sampler
+    /// moved between the spaces of one generator prior, so that the curves can be compared.
+    pub comparison: Option<(String, History)>,
     /// Rows of the snapshot's samples under the pointer (linked brushing of z and x).
     pub brushed: Vec<usize>,
     brush_owner: Option<BrushOwner>,
@@ -247,6 +250,7 @@ impl StudioApp {
             sketch: None,
             heatmap: None,
             noise_heatmap: None,
+            comparison: None,
             brushed: Vec::new(),
             brush_owner: None,
             time_index: 0,
@@ -384,6 +388,22 @@ impl StudioApp {
         let fresh_experiment = self.info.as_ref().is_none_or(|old| {
             old.reference != info.reference || old.opened_from != info.opened_from
         });
+        let space_switch = self.info.as_ref().is_some_and(|old| {
+            old.config.prior.kind.is_generator()
+                && old.config.prior.kind == info.config.prior.kind
+                && old.config.prior.path == info.config.prior.path
+                && old.config.sampler.space != info.config.sampler.space
+        });
+        if space_switch {
+            if let Some(old) = &self.info
+                && !self.history.evaluations.is_empty()
+            {
+                let name = format!("{} space", old.config.sampler.space.name());
+                self.comparison = Some((name, self.history.clone()));
+            }
+        } else if fresh_experiment {
+            self.comparison = None;
+        }
         // The worker's history is the truth; events after this one extend it.
         self.history = info.history.clone();
         self.rate.clear();
