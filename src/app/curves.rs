@@ -2,7 +2,7 @@
 //! bucket's min and max, so that spikes stay visible however far one zooms out.
 
 use eframe::egui;
-use egui_plot::{HLine, Legend, Line, Plot};
+use egui_plot::{HLine, Legend, Line, Plot, Points};
 
 use super::StudioApp;
 
@@ -74,6 +74,14 @@ fn series_plot(
                     plot.line(Line::new(name, hi).color(faint).width(1.0));
                     plot.line(Line::new(name, line).color(plot_color(name)).width(1.5));
                 } else {
+                    if name.ends_with(" space)") {
+                        // Evaluations are sparse: mark them, so that even one shows.
+                        plot.points(
+                            Points::new(name, points.clone())
+                                .color(plot_color(name))
+                                .radius(2.5),
+                        );
+                    }
                     plot.line(Line::new(name, points).color(plot_color(name)).width(1.5));
                 }
             }
