@@ -234,6 +234,9 @@ fn the_noise_space_lesson_links_the_two_views() {
     harness.run_steps(2);
     harness.get_by_label("Noise space z");
     harness.get_by_label("z grid through f");
+    // The flow's inverse maps the training data into z for the noise view.
+    let encoded = harness.state().info.as_ref().unwrap().encoded_data.clone();
+    assert!(encoded.is_some_and(|e| e.len() == 2000 && e.all_finite()));
     {
         let snapshot = harness.state().snapshot().unwrap();
         let noise = snapshot.noise.as_ref().unwrap();

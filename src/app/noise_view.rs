@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::StudioApp;
 use super::heatmap::{self, Area, Field};
-use super::views::{BRUSHED, PRIOR, REFERENCE, SAMPLER, plot_points};
+use super::views::{BRUSHED, DATA, PRIOR, REFERENCE, SAMPLER, plot_points};
 use crate::experiment::noise_view::GridField;
 use crate::math::Points as PointSet;
 
@@ -145,6 +145,7 @@ pub fn noise_view(app: &mut StudioApp, ui: &mut egui::Ui) {
     let texture = heatmap_texture(app, ui.ctx());
     let view = app.view.clone();
     let brushed = app.brushed.clone();
+    let encoded = app.info.as_ref().and_then(|i| i.encoded_data.clone());
     let response = Plot::new("noise_view")
         .data_aspect(1.0)
         .legend(Legend::default())
@@ -162,6 +163,15 @@ pub fn noise_view(app: &mut StudioApp, ui: &mut egui::Ui) {
                     PlotPoint::new(c[0], c[1]),
                     egui::vec2(s[0] as f32, s[1] as f32),
                 ));
+            }
+            if view.show_data
+                && let Some(e) = &encoded
+            {
+                plot.points(
+                    Points::new("data, encoded", plot_points(e, 5000))
+                        .color(DATA)
+                        .radius(1.2),
+                );
             }
             if view.show_prior {
                 plot.points(

@@ -18,7 +18,7 @@ pub(super) const PRIOR: egui::Color32 = egui::Color32::from_rgb(150, 150, 150);
 /// Samples under the pointer in either space, shown in both.
 pub(super) const BRUSHED: egui::Color32 = egui::Color32::from_rgb(255, 127, 14);
 const WARPED_GRID: egui::Color32 = egui::Color32::from_rgba_premultiplied(120, 120, 120, 120);
-const DATA: egui::Color32 = egui::Color32::from_rgb(90, 90, 90);
+pub(super) const DATA: egui::Color32 = egui::Color32::from_rgb(90, 90, 90);
 const HANDLE: egui::Color32 = egui::Color32::from_rgb(255, 200, 0);
 const HEATMAP_CELLS: usize = 96;
 const GPU_POINTS_ABOVE: usize = 5000;

@@ -96,6 +96,9 @@ pub struct ReadyInfo {
     pub dim: usize,
     /// The prior's training data, for the views (diffusion priors on known data).
     pub data: Option<Points>,
+    /// The same data mapped into noise space by the generator's encoder (a flow's inverse,
+    /// a VAE's encoder mean), for a noise-space sampler.
+    pub encoded_data: Option<Points>,
     /// Where the experiment was opened from, if it was.
     pub opened_from: Option<PathBuf>,
 }
@@ -337,6 +340,10 @@ impl Worker {
             .dataset()
             .and_then(|name| DataSource::resolve(name).ok())
             .map(|d| d.sample(&mut seeded(1), 2000));
+        let encoded_data = match (&data, trainer.reference.noise_generator()) {
+            (Some(data), Some(generator)) => generator.encode(data),
+            _ => None,
+        };
         self.emit(Event::Ready(Box::new(ReadyInfo {
             config: trainer.config.clone(),
             history: trainer.history.clone(),
@@ -345,6 +352,7 @@ impl Worker {
             constraint: trainer.constraint.describe(),
             dim: trainer.reference.dim(),
             data,
+            encoded_data,
             opened_from,
         })));
     }
