@@ -183,11 +183,11 @@ impl Trainer {
                 sir: Some((result.log_z, result.ess)),
             };
         }
-        if self.config.train.objective == ObjectiveKind::Mala {
-            return self.draw_mala(n, rng);
-        }
-        if self.config.train.objective == ObjectiveKind::Hmc {
-            return self.draw_hmc(n, rng);
+        if matches!(
+            self.config.train.objective,
+            ObjectiveKind::Mala | ObjectiveKind::Hmc
+        ) {
+            return self.draw_chains(n, rng);
         }
         let started = Instant::now();
         let runs = self.simulate(n, false, false, rng);
@@ -213,49 +213,28 @@ impl Trainer {
         }
     }
 
-    /// `n` MALA chains from reference samples; their end states have no importance weights.
-    fn draw_mala(&self, n: usize, rng: &mut Rng) -> SamplerDraw {
+    /// `n` MALA or HMC chains from reference samples; their end states have no importance
+    /// weights.
+    fn draw_chains(&self, n: usize, rng: &mut Rng) -> SamplerDraw {
         let started = Instant::now();
-        let mala = &self.config.train.mala;
+        let train = &self.config.train;
         let start = self.prior_samples(n, rng);
         let target = Target {
             reference: &self.reference,
             constraint: self.constraint.as_ref(),
             beta: self.beta(),
         };
-        let mut chains = LocalSearch::new(mala.step_size, mala.target_acceptance);
-        let (samples, log_r) = match chains.run(&start, &target, mala.steps, rng) {
-            Some((end, log_r, _)) => (end, log_r),
-            None => (start, Vec::new()),
+        let end = if train.objective == ObjectiveKind::Hmc {
+            let h = &train.hmc;
+            Hmc::new(h.step_size, h.leapfrog, h.target_acceptance)
+                .run(&start, &target, h.steps, rng)
+        } else {
+            let m = &train.mala;
+            LocalSearch::new(m.step_size, m.target_acceptance)
+                .run(&start, &target, m.steps, rng)
+                .map(|(end, log_r, _)| (end, log_r))
         };
-        SamplerDraw {
-            samples,
-            log_w: Vec::new(),
-            log_r,
-            samples_per_s: n as f64 / started.elapsed().as_secs_f64().max(1e-9),
-            sir: None,
-        }
-    }
-
-    /// `n` HMC chains from reference samples; their end states have no importance weights.
-    fn draw_hmc(&self, n: usize, rng: &mut Rng) -> SamplerDraw {
-        let started = Instant::now();
-        let settings = &self.config.train.hmc;
-        let start = self.prior_samples(n, rng);
-        let target = Target {
-            reference: &self.reference,
-            constraint: self.constraint.as_ref(),
-            beta: self.beta(),
-        };
-        let mut chains = Hmc::new(
-            settings.step_size,
-            settings.leapfrog,
-            settings.target_acceptance,
-        );
-        let (samples, log_r) = match chains.run(&start, &target, settings.steps, rng) {
-            Some((end, log_r)) => (end, log_r),
-            None => (start, Vec::new()),
-        };
+        let (samples, log_r) = end.unwrap_or((start, Vec::new()));
         SamplerDraw {
             samples,
             log_w: Vec::new(),

@@ -3,9 +3,7 @@
 //! size adapts between transitions towards a target acceptance rate, as local search's MALA
 //! does; the target is the same [`Target`] (log p_ref + β·log r with its gradient).
 
-use rand::Rng as _;
-
-use super::local_search::Target;
+use super::local_search::{Target, adapt_step_size, metropolis, take_row};
 use crate::math::Points;
 use crate::math::rng::{Rng, standard_normal};
 
@@ -73,25 +71,17 @@ impl Hmc {
                 let energy = -proposal.log_pi[c] + kinetic(p.row(c));
                 let log_alpha = start - energy;
                 proposed += 1;
-                if log_alpha.is_finite() && rng.random::<f64>().ln() < log_alpha {
-                    x.row_mut(c).copy_from_slice(y.row(c));
-                    current
-                        .grad
-                        .row_mut(c)
-                        .copy_from_slice(proposal.grad.row(c));
-                    current.log_pi[c] = proposal.log_pi[c];
-                    current.log_r[c] = proposal.log_r[c];
+                if metropolis(log_alpha, rng) {
+                    take_row(c, &mut x, &mut current, &y, &proposal);
                     accepted += 1;
                     step_accepted += 1;
                 }
             }
-            let rate = step_accepted as f64 / n.max(1) as f64;
-            self.step_size *= if rate > self.target_acceptance {
-                1.1
-            } else {
-                0.9
-            };
-            self.step_size = self.step_size.clamp(1e-6, 10.0);
+            self.step_size = adapt_step_size(
+                self.step_size,
+                step_accepted as f64 / n.max(1) as f64,
+                self.target_acceptance,
+            );
         }
         self.last_acceptance = accepted as f64 / proposed.max(1) as f64;
         Some((x, current.log_r))

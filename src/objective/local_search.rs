@@ -49,6 +49,33 @@ impl Target<'_> {
     }
 }
 
+/// The Metropolis test: accept with probability min(1, e^{log α}).
+pub(crate) fn metropolis(log_alpha: f64, rng: &mut Rng) -> bool {
+    log_alpha.is_finite() && rng.random::<f64>().ln() < log_alpha
+}
+
+/// Moves chain `c` to its proposal: state, gradient, log π and log r.
+pub(crate) fn take_row(
+    c: usize,
+    x: &mut Points,
+    current: &mut Evaluated,
+    y: &Points,
+    proposal: &Evaluated,
+) {
+    x.row_mut(c).copy_from_slice(y.row(c));
+    current
+        .grad
+        .row_mut(c)
+        .copy_from_slice(proposal.grad.row(c));
+    current.log_pi[c] = proposal.log_pi[c];
+    current.log_r[c] = proposal.log_r[c];
+}
+
+/// Multiplicative adaptation of a step size towards the target acceptance rate.
+pub(crate) fn adapt_step_size(step: f64, rate: f64, target: f64) -> f64 {
+    (step * if rate > target { 1.1 } else { 0.9 }).clamp(1e-6, 10.0)
+}
+
 /// Adaptive MALA state kept between runs.
 #[derive(Clone, Debug)]
 pub struct LocalSearch {
@@ -111,26 +138,17 @@ impl LocalSearch {
                     + log_q(y.row(c), proposal.grad.row(c), x.row(c))
                     - log_q(x.row(c), current.grad.row(c), y.row(c));
                 proposed += 1;
-                if log_alpha.is_finite() && rng.random::<f64>().ln() < log_alpha {
-                    x.row_mut(c).copy_from_slice(y.row(c));
-                    current
-                        .grad
-                        .row_mut(c)
-                        .copy_from_slice(proposal.grad.row(c));
-                    current.log_pi[c] = proposal.log_pi[c];
-                    current.log_r[c] = proposal.log_r[c];
+                if metropolis(log_alpha, rng) {
+                    take_row(c, &mut x, &mut current, &y, &proposal);
                     accepted += 1;
                     step_accepted += 1;
                 }
             }
-            let rate = step_accepted as f64 / n.max(1) as f64;
-            // Multiplicative adaptation towards the target acceptance rate.
-            self.step_size *= if rate > self.target_acceptance {
-                1.1
-            } else {
-                0.9
-            };
-            self.step_size = self.step_size.clamp(1e-6, 10.0);
+            self.step_size = adapt_step_size(
+                self.step_size,
+                step_accepted as f64 / n.max(1) as f64,
+                self.target_acceptance,
+            );
         }
         self.last_acceptance = accepted as f64 / proposed.max(1) as f64;
         Some((x, current.log_r, current.log_pi))
