@@ -272,6 +272,32 @@ impl Generator for BlackBox {
     }
 }
 
+/// Checks J_f(z)ᵀ·v against central differences of f with step `h` (2-D noise and data).
+#[cfg(test)]
+pub(crate) fn assert_pullback_matches_differences(
+    g: &dyn Generator,
+    z: [f32; 2],
+    v: [f32; 2],
+    h: f32,
+) {
+    let at = |p: [f32; 2]| Points::from_rows(2, [p]);
+    let pulled = g.pullback(&at(z), &|_| at(v)).unwrap();
+    for j in 0..2 {
+        let (mut plus, mut minus) = (z, z);
+        plus[j] += h;
+        minus[j] -= h;
+        let (xp, xm) = (g.generate(&at(plus)), g.generate(&at(minus)));
+        let fd: f32 = (0..2)
+            .map(|i| v[i] * (xp.row(0)[i] - xm.row(0)[i]) / (2.0 * h))
+            .sum();
+        let got = pulled.row(0)[j];
+        assert!(
+            (fd - got).abs() < 2e-2 * (1.0 + fd.abs()),
+            "d/dz{j}: {fd} vs {got}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,25 +317,7 @@ mod tests {
 
     #[test]
     fn pullback_is_the_transposed_jacobian() {
-        let g = generator();
-        let z = [0.3f32, -0.7];
-        let v = [0.8f32, -1.3];
-        let pulled = g.pullback(&at(&z), &|_| at(&v)).unwrap();
-        let h = 1e-2f32;
-        for j in 0..2 {
-            let (mut plus, mut minus) = (z, z);
-            plus[j] += h;
-            minus[j] -= h;
-            let (xp, xm) = (g.generate(&at(&plus)), g.generate(&at(&minus)));
-            let fd: f32 = (0..2)
-                .map(|i| v[i] * (xp.row(0)[i] - xm.row(0)[i]) / (2.0 * h))
-                .sum();
-            let got = pulled.row(0)[j];
-            assert!(
-                (fd - got).abs() < 2e-2 * (1.0 + fd.abs()),
-                "d/dz{j}: {fd} vs {got}"
-            );
-        }
+        assert_pullback_matches_differences(&generator(), [0.3, -0.7], [0.8, -1.3], 1e-2);
     }
 
     #[test]
