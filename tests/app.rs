@@ -246,7 +246,7 @@ fn the_noise_space_lesson_links_the_two_views() {
         assert!(landscape.posterior.values.iter().all(|v| v.is_finite()));
     }
     // Brushing rows in z shows the same rows in x; the noise view exports as a figure.
-    harness.state_mut().brushed = vec![0, 1, 2];
+    harness.state_mut().selection.set_rows(vec![0, 1, 2]);
     harness.run_steps(2);
     let dir = tempfile::tempdir().unwrap();
     harness.state_mut().export_view(

@@ -11,6 +11,7 @@ pub mod heatmap;
 pub mod lessons;
 pub mod noise_view;
 mod panels;
+pub mod selection;
 pub mod sketch;
 mod views;
 
@@ -25,7 +26,8 @@ use serde::{Deserialize, Serialize};
 use background::{Background, Outcome, Purpose};
 use exports::{ExportData, View};
 use heatmap::{Area, HeatmapKind};
-use noise_view::{BrushOwner, NoiseHeatmap};
+use noise_view::NoiseHeatmap;
+use selection::Selection;
 use sketch::{Brush, Sketch};
 
 use crate::constraint::ConstraintKind;
@@ -164,9 +166,8 @@ pub struct StudioApp {
     /// The previous run's name ("data space" / "noise space") and history after the sampler
     /// moved between the spaces of one generator prior, so that the curves can be compared.
     pub comparison: Option<(String, History)>,
-    /// Rows of the snapshot's samples under the pointer (linked brushing of z and x).
-    pub brushed: Vec<usize>,
-    brush_owner: Option<BrushOwner>,
+    /// Linked brushing of the sampler's z and x samples.
+    pub selection: Selection,
     /// Trajectory time shown, as a step index 0..=T.
     time_index: usize,
     time_playing: bool,
@@ -251,8 +252,7 @@ impl StudioApp {
             heatmap: None,
             noise_heatmap: None,
             comparison: None,
-            brushed: Vec::new(),
-            brush_owner: None,
+            selection: Selection::default(),
             time_index: 0,
             time_playing: false,
             time_accumulator: 0.0,
@@ -576,7 +576,7 @@ impl StudioApp {
             return;
         }
         use egui::{Key, Modifiers};
-        let (space, s, r, e, left, right, f1, save, open) = ctx.input_mut(|i| {
+        let (space, s, r, e, left, right, f1, save, open, escape) = ctx.input_mut(|i| {
             (
                 i.consume_key(Modifiers::NONE, Key::Space),
                 i.consume_key(Modifiers::NONE, Key::S),
@@ -587,8 +587,12 @@ impl StudioApp {
                 i.consume_key(Modifiers::NONE, Key::F1),
                 i.consume_key(Modifiers::COMMAND, Key::S),
                 i.consume_key(Modifiers::COMMAND, Key::O),
+                i.consume_key(Modifiers::NONE, Key::Escape),
             )
         });
+        if escape {
+            self.selection.clear();
+        }
         if space {
             self.toggle_play();
         }
@@ -859,10 +863,13 @@ E      evaluate now (metrics, mode bars)\n\
 ← / →  move the trajectory time\n\
 Ctrl+S save the experiment (a folder)\n\
 Ctrl+O open an experiment\n\
-F1     this help\n\n\
+F1     this help\n\
+Esc    clear the brushed selection\n\n\
 Data view tools: Navigate (drag to pan, scroll to zoom), Edit (click to place an observation, \
 drag box corners, the annulus centre or rim, the half-plane boundary), Sketch (paint r; \
-the sketch becomes a grid constraint).";
+the sketch becomes a grid constraint).\n\n\
+Generator priors: hover a view, or Shift + drag a box in it, to highlight the same samples in \
+the noise view (z) and the data view (x = f(z)); a click or Esc clears the box.";
 
 impl eframe::App for StudioApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {

@@ -1,17 +1,17 @@
 //! The noise-space view of a generator prior, beside the data view: the sampler's z samples
 //! over a heatmap of the noise-space posterior N(z)·r(f(z))^β (or log r(f(z)), or N(z)), with
-//! the prior and reference samples in z. Hovering either view brushes the samples near the
-//! pointer; both views highlight the same rows, since row i in z maps to row i in x.
+//! the prior and reference samples in z. Brushing in either view (hover, or Shift + drag a
+//! box) highlights the same rows in both, since row i in z maps to row i in x.
 
 use eframe::egui;
-use egui_plot::{Legend, Plot, PlotImage, PlotPoint, Points};
+use egui_plot::{Legend, Line, Plot, PlotImage, PlotPoint, Points};
 use serde::{Deserialize, Serialize};
 
 use super::StudioApp;
 use super::heatmap::{self, Area, Field};
-use super::views::{BRUSHED, DATA, PRIOR, REFERENCE, SAMPLER, plot_points};
+use super::selection::{Space, brushed_points};
+use super::views::{BRUSHED, DATA, HANDLE, PRIOR, REFERENCE, SAMPLER, plot_points};
 use crate::experiment::noise_view::GridField;
-use crate::math::Points as PointSet;
 
 /// What the noise view's heatmap shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,35 +36,6 @@ impl NoiseHeatmap {
             Self::Prior => "prior N(z)",
         }
     }
-}
-
-/// Rows of `points` within `radius` of `centre` (at most `limit`).
-pub fn rows_near(points: &PointSet, centre: [f64; 2], radius: f64, limit: usize) -> Vec<usize> {
-    let r2 = radius * radius;
-    points
-        .rows()
-        .enumerate()
-        .filter(|(_, p)| {
-            p.len() >= 2 && {
-                let dx = p[0] as f64 - centre[0];
-                let dy = p[1] as f64 - centre[1];
-                dx * dx + dy * dy <= r2
-            }
-        })
-        .map(|(i, _)| i)
-        .take(limit)
-        .collect()
-}
-
-/// The chosen rows of `points`.
-pub fn brushed_points(points: &PointSet, rows: &[usize]) -> Vec<[f64; 2]> {
-    rows.iter()
-        .filter(|&&i| i < points.len())
-        .map(|&i| {
-            let p = points.row(i);
-            [p[0] as f64, p[1] as f64]
-        })
-        .collect()
 }
 
 fn field_of(grid: &GridField, prior_only: bool) -> Field {
@@ -144,10 +115,13 @@ pub fn noise_view(app: &mut StudioApp, ui: &mut egui::Ui) {
     };
     let texture = heatmap_texture(app, ui.ctx());
     let view = app.view.clone();
-    let brushed = app.brushed.clone();
+    let brushed = app.selection.rows().to_vec();
+    let outline = app.selection.outline(Space::Noise);
+    let shift = ui.input(|i| i.modifiers.shift);
     let encoded = app.info.as_ref().and_then(|i| i.encoded_data.clone());
     let response = Plot::new("noise_view")
         .data_aspect(1.0)
+        .allow_drag(!shift)
         .legend(Legend::default())
         .include_x(-3.5)
         .include_x(3.5)
@@ -201,6 +175,9 @@ pub fn noise_view(app: &mut StudioApp, ui: &mut egui::Ui) {
                         .radius(3.0),
                 );
             }
+            if let Some(outline) = outline {
+                plot.line(Line::new("selection", outline).color(HANDLE).width(1.5));
+            }
             let bounds = plot.plot_bounds();
             (
                 plot.pointer_coordinate().map(|p| [p.x, p.y]),
@@ -208,20 +185,12 @@ pub fn noise_view(app: &mut StudioApp, ui: &mut egui::Ui) {
             )
         });
     let (pointer, width) = response.inner;
-    if response.response.hovered()
-        && let Some(p) = pointer
-    {
-        app.brushed = rows_near(&noise.samples, p, 0.04 * width, 500);
-        app.brush_owner = Some(BrushOwner::Noise);
-    } else if app.brush_owner == Some(BrushOwner::Noise) {
-        app.brushed.clear();
-        app.brush_owner = None;
-    }
-}
-
-/// Which view the brushed rows were chosen in (the other one only shows them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BrushOwner {
-    Noise,
-    Data,
+    app.selection.update(
+        Space::Noise,
+        &response.response,
+        pointer,
+        &noise.samples,
+        width,
+        true,
+    );
 }

@@ -430,6 +430,17 @@ fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
             )
             .labelled_by(label.id);
             ui.end_row();
+            let label = ui.label("final lr fraction");
+            ui.add(
+                egui::DragValue::new(&mut config.train.lr_final_fraction)
+                    .range(0.01..=1.0)
+                    .speed(0.01),
+            )
+            .labelled_by(label.id)
+            .on_hover_text(
+                "both learning rates fall by a cosine to this fraction over the iterations",
+            );
+            ui.end_row();
             let label = ui.label("hidden width");
             ui.add(egui::DragValue::new(&mut config.sampler.net.hidden).range(4..=1024))
                 .labelled_by(label.id);

@@ -6,6 +6,7 @@ use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotImage, PlotPoint, PlotPoi
 
 use super::exports::{paths, states_at};
 use super::heatmap::{self, HeatmapKind};
+use super::selection::{Space, brushed_points};
 use super::sketch::Sketch;
 use super::{StudioApp, Tool};
 use crate::constraint::{BuildContext, ConstraintKind};
@@ -19,7 +20,7 @@ pub(super) const PRIOR: egui::Color32 = egui::Color32::from_rgb(150, 150, 150);
 pub(super) const BRUSHED: egui::Color32 = egui::Color32::from_rgb(255, 127, 14);
 const WARPED_GRID: egui::Color32 = egui::Color32::from_rgba_premultiplied(120, 120, 120, 120);
 pub(super) const DATA: egui::Color32 = egui::Color32::from_rgb(90, 90, 90);
-const HANDLE: egui::Color32 = egui::Color32::from_rgb(255, 200, 0);
+pub const HANDLE: egui::Color32 = egui::Color32::from_rgb(255, 200, 0);
 const HEATMAP_CELLS: usize = 96;
 const GPU_POINTS_ABOVE: usize = 5000;
 
@@ -237,7 +238,9 @@ pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
     let handle_points = handles(app);
     let outlines = outline(app);
     let sketch_area = app.sketch.as_ref().map(|s| s.area);
-    let brushed = app.brushed.clone();
+    let brushed = app.selection.rows().to_vec();
+    let selection = app.selection.outline(Space::Data);
+    let shift = ui.input(|i| i.modifiers.shift);
     let warped_grid = snapshot
         .as_ref()
         .and_then(|s| s.noise.as_ref()?.landscape.clone())
@@ -253,7 +256,7 @@ pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
         .data_aspect(1.0)
         .legend(Legend::default())
         .link_axis(egui::Id::unique("space"), [true, true])
-        .allow_drag(app.tool == Tool::Navigate)
+        .allow_drag(app.tool == Tool::Navigate && !shift)
         .allow_boxed_zoom(app.tool == Tool::Navigate)
         .include_x(area.lower[0])
         .include_x(area.upper[0])
@@ -329,12 +332,9 @@ pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
                 );
                 if !brushed.is_empty() {
                     plot.points(
-                        Points::new(
-                            "brushed",
-                            super::noise_view::brushed_points(&s.samples, &brushed),
-                        )
-                        .color(BRUSHED)
-                        .radius(3.0),
+                        Points::new("brushed", brushed_points(&s.samples, &brushed))
+                            .color(BRUSHED)
+                            .radius(3.0),
                     );
                 }
                 if view.show_modes
@@ -347,6 +347,9 @@ pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
                             .radius(4.0),
                     );
                 }
+            }
+            if let Some(outline) = selection {
+                plot.line(Line::new("selection", outline).color(HANDLE).width(1.5));
             }
             for (i, o) in outlines.into_iter().enumerate() {
                 plot.line(
@@ -417,32 +420,29 @@ pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
     }
 }
 
-/// Hovering the data view of a noise-space sampler brushes the samples near the pointer, so
-/// that the noise view shows where in z they came from.
+/// Brushing in the data view of a noise-space sampler shows in the noise view where in z the
+/// chosen samples came from.
 fn brush_from_data_view(
     app: &mut StudioApp,
     response: &egui::Response,
     pointer: Option<[f64; 2]>,
     width: f64,
 ) {
-    use super::noise_view::{BrushOwner, rows_near};
     let Some(snapshot) = app.snapshot.clone() else {
         return;
     };
     if snapshot.noise.is_none() {
         return;
     }
-    match pointer {
-        Some(p) if response.hovered() && app.tool == Tool::Navigate => {
-            app.brushed = rows_near(&snapshot.samples, p, 0.04 * width, 500);
-            app.brush_owner = Some(BrushOwner::Data);
-        }
-        _ if app.brush_owner == Some(BrushOwner::Data) => {
-            app.brushed.clear();
-            app.brush_owner = None;
-        }
-        _ => {}
-    }
+    let enabled = app.tool == Tool::Navigate;
+    app.selection.update(
+        Space::Data,
+        response,
+        pointer,
+        &snapshot.samples,
+        width,
+        enabled,
+    );
 }
 
 pub fn trajectories(app: &mut StudioApp, ui: &mut egui::Ui) {

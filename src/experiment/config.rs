@@ -244,6 +244,10 @@ pub struct TrainConfig {
     pub log_z_init: f64,
     /// Clip the global gradient norm to this (none when unset).
     pub grad_clip: Option<f64>,
+    /// Both learning rates follow a cosine from their value down to this fraction of it over
+    /// `iterations` (1: constant). The end of training then averages out the noise of the
+    /// last updates, which otherwise shows as wrong mode weights.
+    pub lr_final_fraction: f64,
     /// Train on max(log r, floor) instead of log r (none when unset). Samples in regions of
     /// negligible posterior mass (log r far below the floor) otherwise carry residuals of
     /// hundreds of nats that swamp the gradient; metrics always use the exact log r, so the
@@ -279,6 +283,7 @@ impl Default for TrainConfig {
             lr_log_z: 1e-1,
             log_z_init: 0.0,
             grad_clip: None,
+            lr_final_fraction: 1.0,
             log_r_floor: None,
             gradient_steps: 0,
             exploration: ExplorationConfig::default(),
@@ -530,6 +535,13 @@ impl ExperimentConfig {
         }
         if let Some(c) = self.train.grad_clip {
             finite_positive("train.grad_clip", c)?;
+        }
+        let fraction = self.train.lr_final_fraction;
+        if !(fraction.is_finite() && fraction > 0.0 && fraction <= 1.0) {
+            return Err(Error::config(
+                "train.lr_final_fraction",
+                format!("must be in (0, 1], got {fraction}"),
+            ));
         }
         if !(self.train.exploration.std.is_finite() && self.train.exploration.std >= 0.0) {
             return Err(Error::config("train.exploration.std", "must be ≥ 0"));

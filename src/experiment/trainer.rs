@@ -17,11 +17,11 @@ use crate::constraint::Constraint;
 use crate::error::{Error, Result};
 use crate::math::rng::{Rng, seeded};
 use crate::math::{IsoGmm, Points};
-use crate::objective::exploration::{annealed_beta, exploration_std};
 use crate::objective::gradient_clipping::{clip_global_norm, global_norm, parameters_finite};
 use crate::objective::local_search::{LocalSearch, Target};
 use crate::objective::policy_gradient::policy_gradient_loss;
 use crate::objective::rtb::{rtb_loss, rtb_value_and_log_z_grad, var_grad_loss};
+use crate::objective::schedules::{annealed_beta, exploration_std, lr_factor};
 use crate::objective::{LearnedLogZ, ReplayBuffer, log_ratio};
 use crate::prior::Reference;
 use crate::prior::training::PriorProgress;
@@ -312,9 +312,16 @@ impl Trainer {
         }
         // Handles only: keeping the pre-update module and optimiser state costs no copy.
         let last_good = (self.sampler.clone(), self.optimizer.clone());
-        self.sampler = self
-            .optimizer
-            .step(self.config.train.lr, self.sampler.clone(), grads);
+        let lr_factor = lr_factor(
+            self.config.train.lr_final_fraction,
+            self.iteration,
+            self.config.train.iterations,
+        );
+        self.sampler = self.optimizer.step(
+            self.config.train.lr * lr_factor,
+            self.sampler.clone(),
+            grads,
+        );
         if !parameters_finite(&self.sampler) {
             (self.sampler, self.optimizer) = last_good;
             return Err(Error::NonFinite {
@@ -324,7 +331,7 @@ impl Trainer {
             });
         }
         if let Some(grad) = log_z_grad {
-            self.log_z.set_lr(self.config.train.lr_log_z);
+            self.log_z.set_lr(self.config.train.lr_log_z * lr_factor);
             self.log_z.step(grad);
         }
         self.iteration += 1;

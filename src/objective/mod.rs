@@ -3,7 +3,6 @@
 //! (guidance, DPS, SIR) and the off-policy machinery (exploration, replay, local search) live
 //! beside them.
 
-pub mod exploration;
 pub mod gradient_clipping;
 pub mod guidance;
 pub mod hmc;
@@ -12,6 +11,7 @@ pub mod log_ratio;
 pub mod policy_gradient;
 pub mod replay_buffer;
 pub mod rtb;
+pub mod schedules;
 pub mod sir;
 
 pub use log_ratio::{LogRatio, log_ratio};

@@ -111,7 +111,7 @@ pub fn train_diffusion_prior(
 
 /// Cosine decay to a tenth of the rate: the last iterations polish the fine structure.
 pub(crate) fn cosine_lr(lr: f64, progress: f64) -> f64 {
-    lr * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()))
+    lr * crate::objective::schedules::cosine_factor(0.1, progress)
 }
 
 /// Runs `step` (one optimiser step at training progress ∈ (0, 1], returning its loss) for the

@@ -1,4 +1,5 @@
-//! Off-policy exploration noise and β annealing: schedules over the course of training.
+//! Schedules over the course of training: off-policy exploration noise, β annealing and the
+//! learning-rate decay.
 
 use crate::experiment::config::{BetaAnnealConfig, ExplorationConfig};
 
@@ -12,6 +13,21 @@ pub fn exploration_std(config: &ExplorationConfig, iteration: usize, iterations:
         return config.std;
     }
     config.std * (1.0 - iteration as f64 / horizon).max(0.0)
+}
+
+/// The factor on the learning rates at `iteration`: a cosine from 1 down to `final_fraction`
+/// over `iterations`, then `final_fraction`.
+pub fn lr_factor(final_fraction: f64, iteration: usize, iterations: usize) -> f64 {
+    if final_fraction >= 1.0 || iterations == 0 {
+        return 1.0;
+    }
+    cosine_factor(final_fraction, iteration as f64 / iterations as f64)
+}
+
+/// A cosine from 1 at progress 0 down to `final_fraction` at progress 1 (and after).
+pub fn cosine_factor(final_fraction: f64, progress: f64) -> f64 {
+    let progress = progress.clamp(0.0, 1.0);
+    final_fraction + (1.0 - final_fraction) * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
 }
 
 /// β at `iteration`: linear from `start` to `beta` over the first `iterations`, then `beta`.
@@ -36,6 +52,15 @@ mod tests {
         assert_eq!(exploration_std(&config, 0, 100), 2.0);
         assert_eq!(exploration_std(&config, 25, 100), 1.0);
         assert_eq!(exploration_std(&config, 80, 100), 0.0);
+    }
+
+    #[test]
+    fn learning_rate_falls_to_its_final_fraction() {
+        assert_eq!(lr_factor(0.1, 0, 100), 1.0);
+        assert!((lr_factor(0.1, 50, 100) - 0.55).abs() < 1e-12);
+        assert!((lr_factor(0.1, 100, 100) - 0.1).abs() < 1e-12);
+        assert!((lr_factor(0.1, 500, 100) - 0.1).abs() < 1e-12);
+        assert_eq!(lr_factor(1.0, 50, 100), 1.0);
     }
 
     #[test]
