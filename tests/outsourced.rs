@@ -60,6 +60,8 @@ fn a_black_box_generator_still_trains_with_rtb() {
         NOISE,
         &[
             "prior.black_box=true",
+            "sampler.net.hidden=64",
+            "sampler.net.depth=2",
             "train.iterations=300",
             "train.batch=300",
             "sampler.steps=50",
