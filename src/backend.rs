@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::str::FromStr;
 use std::sync::Mutex;
 
-use burn::tensor::wgpu::{WgpuBackend, wgpu};
+use burn::tensor::wgpu::{WgpuBackend, WgpuSetup, wgpu};
 use burn::tensor::{Device, DeviceKind};
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +64,9 @@ pub struct ComputeDevice {
     pub adapter: Option<AdapterSummary>,
     /// Why the choice differs from what was asked, if it does.
     pub fallback_reason: Option<String>,
+    /// The wgpu instance, adapter, device and queue burn runs on, for a renderer that should
+    /// draw on the same device instead of opening a second one.
+    pub wgpu_setup: Option<WgpuSetup>,
 }
 
 impl ComputeDevice {
@@ -72,6 +75,7 @@ impl ComputeDevice {
             device: Device::flex(),
             adapter: None,
             fallback_reason: None,
+            wgpu_setup: None,
         }
     }
 
@@ -175,6 +179,7 @@ fn init_wgpu(info: &wgpu::AdapterInfo, index_among_kind: usize) -> Result<Comput
                     software: info.device_type == wgpu::DeviceType::Cpu,
                 }),
                 fallback_reason: None,
+                wgpu_setup: Some(setup),
             })
         }
         Ok(Err(e)) => Err(format!("{} ({:?}): {e}", info.name, info.backend)),
@@ -187,7 +192,8 @@ fn init_wgpu(info: &wgpu::AdapterInfo, index_among_kind: usize) -> Result<Comput
 
 /// Picks the device for `choice`. Never fails: when the GPU cannot be used, returns the CPU
 /// device with `fallback_reason` set. The answer is kept for the life of the process, since
-/// burn's wgpu runtime can be brought up only once per adapter.
+/// burn's wgpu runtime can be brought up only once per adapter: choices that land on the same
+/// adapter (`auto` and `gpu` on a machine with a hardware GPU) get the same device.
 pub fn select(choice: BackendChoice) -> ComputeDevice {
     static CHOSEN: Mutex<Vec<(BackendChoice, ComputeDevice)>> = Mutex::new(Vec::new());
     let mut chosen = CHOSEN
@@ -196,12 +202,15 @@ pub fn select(choice: BackendChoice) -> ComputeDevice {
     if let Some((_, device)) = chosen.iter().find(|(c, _)| *c == choice) {
         return device.clone();
     }
-    let device = select_uncached(choice);
+    let device = select_uncached(choice, &chosen);
     chosen.push((choice, device.clone()));
     device
 }
 
-fn select_uncached(choice: BackendChoice) -> ComputeDevice {
+fn select_uncached(
+    choice: BackendChoice,
+    chosen: &[(BackendChoice, ComputeDevice)],
+) -> ComputeDevice {
     if choice == BackendChoice::Cpu {
         return ComputeDevice::cpu();
     }
@@ -222,6 +231,15 @@ fn select_uncached(choice: BackendChoice) -> ComputeDevice {
         return cpu;
     };
     let info = &adapters[index];
+    let already_up = chosen.iter().map(|(_, d)| d).find(|d| {
+        d.wgpu_setup.as_ref().is_some_and(|s| {
+            let up = s.adapter.get_info();
+            up.name == info.name && up.backend == info.backend && up.device == info.device
+        })
+    });
+    if let Some(device) = already_up {
+        return device.clone();
+    }
     let same_kind_before = adapters[..index]
         .iter()
         .filter(|a| a.device_type == info.device_type && a.backend == info.backend)

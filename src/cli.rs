@@ -31,6 +31,11 @@ use crate::prior::training::{PriorProgress, train_diffusion_prior};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// For the desktop app (no command): where it trains — auto (a hardware GPU if present),
+    /// gpu (also a software Vulkan adapter), or cpu. On a GPU the app draws on the device it
+    /// trains on.
+    #[arg(long)]
+    pub backend: Option<BackendChoice>,
 }
 
 #[derive(Debug, Subcommand)]

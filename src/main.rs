@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
     let Some(command) = cli.command else {
-        return open_app();
+        return open_app(cli.backend);
     };
     match cli::run(&command) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
@@ -28,8 +28,8 @@ fn main() -> ExitCode {
 }
 
 #[cfg(feature = "gui")]
-fn open_app() -> ExitCode {
-    match posterior_studio::app::run() {
+fn open_app(backend: Option<posterior_studio::backend::BackendChoice>) -> ExitCode {
+    match posterior_studio::app::run(backend) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -39,7 +39,7 @@ fn open_app() -> ExitCode {
 }
 
 #[cfg(not(feature = "gui"))]
-fn open_app() -> ExitCode {
+fn open_app(_backend: Option<posterior_studio::backend::BackendChoice>) -> ExitCode {
     eprintln!("built without the `gui` feature; run `posterior-studio --help` for the commands");
     ExitCode::FAILURE
 }

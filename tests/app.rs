@@ -5,10 +5,12 @@
 
 use std::time::{Duration, Instant};
 
+use eframe::egui_wgpu;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use posterior_studio::ExperimentConfig;
 use posterior_studio::app::StudioApp;
+use posterior_studio::backend::{self, BackendChoice};
 use posterior_studio::experiment::worker::{Cadence, Command};
 use posterior_studio::prior::SamplerSpace;
 
@@ -45,15 +47,18 @@ fn config() -> ExperimentConfig {
     .unwrap()
 }
 
-fn harness(config: ExperimentConfig) -> Harness<'static, StudioApp> {
-    let ctx = eframe::egui::Context::default();
-    let cadence = Cadence {
+fn cadence() -> Cadence {
+    Cadence {
         evaluate_every: 0,
         snapshot_samples: 300,
         snapshot_trajectories: 20,
         ..Cadence::default()
-    };
-    let app = StudioApp::with_config(&ctx, config, None, cadence);
+    }
+}
+
+fn harness(config: ExperimentConfig) -> Harness<'static, StudioApp> {
+    let ctx = eframe::egui::Context::default();
+    let app = StudioApp::with_config(&ctx, config, None, cadence());
     Harness::builder()
         .with_size([1400.0, 900.0])
         .with_accessibility_check(true)
@@ -286,5 +291,55 @@ fn the_noise_space_lesson_links_the_two_views() {
             .state()
             .snapshot()
             .is_some_and(|s| s.noise.is_none())
+    );
+}
+
+/// With the GPU backend (Mesa's lavapipe in CI) the app hands burn's wgpu device to its
+/// renderer: training and drawing run on one device, and both keep working together.
+#[test]
+fn training_on_the_gpu_draws_on_the_same_device() {
+    let gpu = backend::select(BackendChoice::Gpu);
+    let Some(setup) = gpu.wgpu_setup.clone() else {
+        panic!(
+            "no Vulkan adapter ({:?}); install Mesa's software driver (mesa-vulkan-drivers)",
+            gpu.fallback_reason
+        );
+    };
+    let mut config = config();
+    config.backend = BackendChoice::Gpu;
+    let ctx = eframe::egui::Context::default();
+    let mut app = StudioApp::with_config(&ctx, config, None, cadence());
+    app.set_render_device(setup.device.clone());
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .wgpu_setup(egui_wgpu::WgpuSetup::Existing(
+            egui_wgpu::WgpuSetupExisting {
+                instance: setup.instance,
+                adapter: setup.adapter,
+                device: setup.device,
+                queue: setup.queue,
+            },
+        ))
+        .with_context_setup(posterior_studio::app::install_fonts)
+        .build_ui_state(|ui, app: &mut StudioApp| app.show(ui), app);
+    wait_for(&mut harness, "the experiment", |app| {
+        app.is_ready() && app.snapshot().is_some()
+    });
+    assert!(
+        harness.state().trains_on_render_device(),
+        "training runs on {:?}",
+        harness.state().info.as_ref().map(|i| &i.backend)
+    );
+    harness.get_by_label("▶ Play").click();
+    wait_for(&mut harness, "training on the GPU", |app| {
+        app.iteration() >= 5
+    });
+    let image = harness.render().expect("drawing on the training device");
+    let lit = image.pixels().filter(|p| p.0[..3] != [0, 0, 0]).count();
+    assert!(lit > image.pixels().len() / 2, "only {lit} pixels drawn");
+    assert!(
+        harness
+            .query_by_label_contains("drawn on the same device")
+            .is_some()
     );
 }

@@ -30,6 +30,7 @@ use noise_view::NoiseHeatmap;
 use selection::Selection;
 use sketch::{Brush, Sketch};
 
+use crate::backend::{self, BackendChoice};
 use crate::constraint::ConstraintKind;
 use crate::experiment::History;
 use crate::experiment::config::ExperimentConfig;
@@ -182,6 +183,8 @@ pub struct StudioApp {
     exports_running: usize,
     /// Whether the points pipeline is installed (the app runs on wgpu).
     gpu_points: bool,
+    /// The wgpu device the app draws with, to tell whether training shares it.
+    render_device: Option<eframe::wgpu::Device>,
     /// First two coordinates of the reference samples, for the GPU points layer.
     reference_points: Option<(u64, Arc<Vec<f32>>)>,
 }
@@ -189,12 +192,12 @@ pub struct StudioApp {
 impl StudioApp {
     /// The app as eframe starts it: the last session's experiment if there is one, else the
     /// default (25GMM prior, 9-of-25 constraint).
-    pub fn new(cc: &eframe::CreationContext<'_>) -> Self {
+    pub fn new(cc: &eframe::CreationContext<'_>, backend: Option<BackendChoice>) -> Self {
         let persisted: Option<Persisted> =
             cc.storage.and_then(|s| eframe::get_value(s, STORAGE_KEY));
         let autosave_dir =
             eframe::storage_dir("Posterior Studio").map(|d| d.join("last_experiment"));
-        let (config, view) = match persisted {
+        let (mut config, view) = match persisted {
             Some(p) => (
                 ExperimentConfig::from_toml(&p.config_toml, "the saved app state")
                     .unwrap_or_else(|_| lessons::default_config()),
@@ -202,16 +205,37 @@ impl StudioApp {
             ),
             None => (lessons::default_config(), ViewSettings::default()),
         };
+        if let Some(backend) = backend {
+            config.backend = backend;
+        }
         let mut app = Self::with_config(&cc.egui_ctx, config, None, Cadence::default());
         app.view = view;
         if let Some(render_state) = cc.wgpu_render_state.as_ref() {
             app.gpu_points = gpu_points::install(render_state);
+            app.render_device = Some(render_state.device.clone());
         }
         app.autosave_dir = autosave_dir.clone();
         if let Some(dir) = autosave_dir.filter(|d| d.join("config.toml").is_file()) {
             app.worker.send(Command::Open(dir));
         }
         app
+    }
+
+    /// Tells the app which wgpu device it draws with (eframe's or a test renderer's).
+    pub fn set_render_device(&mut self, device: eframe::wgpu::Device) {
+        self.render_device = Some(device);
+    }
+
+    /// Whether training runs on the very wgpu device the app draws with (one device, as
+    /// when `run` hands burn's device to eframe).
+    pub fn trains_on_render_device(&self) -> bool {
+        match (
+            &self.render_device,
+            self.info.as_ref().and_then(|i| i.wgpu_device.as_ref()),
+        ) {
+            (Some(render), Some(training)) => render == training,
+            _ => false,
+        }
     }
 
     /// An app around a fresh worker on `config` (tests use this directly).
@@ -265,6 +289,7 @@ impl StudioApp {
             rate: VecDeque::new(),
             exports_running: 0,
             gpu_points: false,
+            render_device: None,
             reference_points: None,
         }
     }
@@ -800,6 +825,9 @@ impl StudioApp {
             ));
             ui.separator();
             match &self.info {
+                Some(info) if self.trains_on_render_device() => {
+                    ui.label(format!("{} · drawn on the same device", info.backend))
+                }
                 Some(info) => ui.label(&info.backend),
                 None => ui.label("starting the experiment…"),
             };
@@ -935,21 +963,33 @@ pub fn install_fonts(ctx: &egui::Context) {
     }
 }
 
-/// Opens the desktop app.
-pub fn run() -> anyhow::Result<()> {
+/// Opens the desktop app; `backend` overrides where the experiments train. When training
+/// runs on a wgpu device, eframe draws on that same device (one device, one queue, as brush
+/// does) instead of opening a second one on the same GPU.
+pub fn run(backend: Option<BackendChoice>) -> anyhow::Result<()> {
     let mut options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Posterior Studio")
             .with_inner_size([1500.0, 920.0]),
         ..Default::default()
     };
+    let training = backend::select(backend.unwrap_or_default());
+    if let Some(setup) = training.wgpu_setup {
+        options.wgpu_options.wgpu_setup =
+            eframe::egui_wgpu::WgpuSetup::Existing(eframe::egui_wgpu::WgpuSetupExisting {
+                instance: setup.instance,
+                adapter: setup.adapter,
+                device: setup.device,
+                queue: setup.queue,
+            });
+    }
     if std::env::var_os("POSTERIOR_STUDIO_NO_VSYNC").is_some() {
         options.wgpu_options.surface.present_mode = eframe::wgpu::PresentMode::AutoNoVsync;
     }
     eframe::run_native(
         "Posterior Studio",
         options,
-        Box::new(|cc| Ok(Box::new(StudioApp::new(cc)))),
+        Box::new(move |cc| Ok(Box::new(StudioApp::new(cc, backend)))),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
 }

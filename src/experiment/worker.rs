@@ -91,6 +91,9 @@ pub struct ReadyInfo {
     pub config: ExperimentConfig,
     pub history: History,
     pub backend: String,
+    /// The wgpu device training runs on, if it is a GPU: a renderer on the same device draws
+    /// without a second one.
+    pub wgpu_device: Option<burn::tensor::wgpu::wgpu::Device>,
     pub reference: String,
     pub constraint: String,
     pub dim: usize,
@@ -348,6 +351,11 @@ impl Worker {
             config: trainer.config.clone(),
             history: trainer.history.clone(),
             backend: trainer.compute.describe(),
+            wgpu_device: trainer
+                .compute
+                .wgpu_setup
+                .as_ref()
+                .map(|s| s.device.clone()),
             reference: trainer.reference.describe(),
             constraint: trainer.constraint.describe(),
             dim: trainer.reference.dim(),
