@@ -5,7 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use eframe::egui_wgpu;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use posterior_studio::ExperimentConfig;
@@ -312,14 +311,7 @@ fn training_on_the_gpu_draws_on_the_same_device() {
     app.set_render_device(setup.device.clone());
     let mut harness = Harness::builder()
         .with_size([1400.0, 900.0])
-        .wgpu_setup(egui_wgpu::WgpuSetup::Existing(
-            egui_wgpu::WgpuSetupExisting {
-                instance: setup.instance,
-                adapter: setup.adapter,
-                device: setup.device,
-                queue: setup.queue,
-            },
-        ))
+        .wgpu_setup(posterior_studio::app::render_on(setup))
         .with_context_setup(posterior_studio::app::install_fonts)
         .build_ui_state(|ui, app: &mut StudioApp| app.show(ui), app);
     wait_for(&mut harness, "the experiment", |app| {

@@ -963,6 +963,16 @@ pub fn install_fonts(ctx: &egui::Context) {
     }
 }
 
+/// A renderer setup that draws on the wgpu device burn trains on, instead of a second device.
+pub fn render_on(setup: burn::tensor::wgpu::WgpuSetup) -> eframe::egui_wgpu::WgpuSetup {
+    eframe::egui_wgpu::WgpuSetup::Existing(eframe::egui_wgpu::WgpuSetupExisting {
+        instance: setup.instance,
+        adapter: setup.adapter,
+        device: setup.device,
+        queue: setup.queue,
+    })
+}
+
 /// Opens the desktop app; `backend` overrides where the experiments train. When training
 /// runs on a wgpu device, eframe draws on that same device (one device, one queue, as brush
 /// does) instead of opening a second one on the same GPU.
@@ -973,15 +983,8 @@ pub fn run(backend: Option<BackendChoice>) -> anyhow::Result<()> {
             .with_inner_size([1500.0, 920.0]),
         ..Default::default()
     };
-    let training = backend::select(backend.unwrap_or_default());
-    if let Some(setup) = training.wgpu_setup {
-        options.wgpu_options.wgpu_setup =
-            eframe::egui_wgpu::WgpuSetup::Existing(eframe::egui_wgpu::WgpuSetupExisting {
-                instance: setup.instance,
-                adapter: setup.adapter,
-                device: setup.device,
-                queue: setup.queue,
-            });
+    if let Some(setup) = backend::select(backend.unwrap_or_default()).wgpu_setup {
+        options.wgpu_options.wgpu_setup = render_on(setup);
     }
     if std::env::var_os("POSTERIOR_STUDIO_NO_VSYNC").is_some() {
         options.wgpu_options.surface.present_mode = eframe::wgpu::PresentMode::AutoNoVsync;
