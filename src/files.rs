@@ -2,7 +2,7 @@
 //! a temporary file in the same folder, flush it to disk, then rename it over the target.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
@@ -50,5 +50,18 @@ mod tests {
         write_atomic(&path, b"two").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
+
+/// Resolves a path from a config: as given when it exists or is absolute, else relative to the
+/// config file's folder.
+pub fn resolve_path(path: &str, base_dir: Option<&Path>) -> PathBuf {
+    let p = PathBuf::from(path);
+    if p.is_absolute() || p.exists() {
+        return p;
+    }
+    match base_dir {
+        Some(base) => base.join(p),
+        None => p,
     }
 }

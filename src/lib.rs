@@ -16,10 +16,12 @@ pub mod export;
 pub mod files;
 pub mod math;
 pub mod metrics;
+pub mod nn;
 pub mod objective;
 pub mod prior;
 pub mod records;
 pub mod sampler;
+pub mod validation;
 
 pub use error::{Error, Result};
 pub use experiment::{ExperimentConfig, Trainer};

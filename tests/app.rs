@@ -254,7 +254,7 @@ fn the_noise_space_lesson_links_the_two_views() {
     harness.run_steps(2);
     let dir = tempfile::tempdir().unwrap();
     harness.state_mut().export_view(
-        posterior_studio::app::exports::View::Noise,
+        posterior_studio::export::views::View::Noise,
         dir.path().join("noise_view.svg"),
     );
     wait_for(&mut harness, "the export", |app| !app.background_busy());

@@ -48,6 +48,17 @@ fn gpu_backend_matches_cpu_backend() {
     eprintln!("GPU backend: {}", gpu.describe());
     let (cpu_losses, cpu_samples, cpu_log_w) = run("cpu");
     let (gpu_losses, gpu_samples, gpu_log_w) = run("gpu");
+    // zip stops at the shorter side: an empty or short result must fail, not pass.
+    assert_eq!(cpu_losses.len(), 4, "CPU losses {cpu_losses:?}");
+    assert_eq!(
+        gpu_losses.len(),
+        cpu_losses.len(),
+        "GPU losses {gpu_losses:?}"
+    );
+    assert_eq!(cpu_samples.len(), 64 * 2);
+    assert_eq!(gpu_samples.len(), cpu_samples.len());
+    assert_eq!(cpu_log_w.len(), 64);
+    assert_eq!(gpu_log_w.len(), cpu_log_w.len());
     for (a, b) in cpu_losses.iter().zip(&gpu_losses) {
         assert!(
             (a - b).abs() <= 1e-3 * (1.0 + a.abs()),

@@ -157,3 +157,54 @@ fn the_vae_gan_and_ode_truths_agree_with_sir_and_their_priors_sit_on_the_grid() 
         );
     }
 }
+
+#[test]
+fn the_probability_flow_ode_reproduces_its_diffusion_priors_samples() {
+    // The ODE of the shipped 25GMM diffusion prior against the prior's own stochastic samples:
+    // the same marginals, so the same mode shares (per mode and per column of the grid), and
+    // a deterministic map adds no last-step noise, so at least as many samples near a mode.
+    let mut rng = seeded(21);
+    let ode = build("outsourced_ode_9of25.toml", &["prior.ode.steps=50"]).unwrap();
+    let diffusion = common::trainer("rtb_9of25.toml", &[]);
+    let n = 20_000;
+    let from_ode = ode.data_space_prior_samples(n, &mut rng);
+    let from_sde = diffusion.data_space_prior_samples(n, &mut rng);
+    let grid = BuiltinDataset::Gmm25.components().unwrap();
+    let modes = posterior_studio::metrics::Modes::Components(grid.clone());
+    let (ode_shares, sde_shares) = (modes.shares(&from_ode), modes.shares(&from_sde));
+    let column = |shares: &[f64]| -> Vec<f64> {
+        let mut columns = vec![0.0; 5];
+        for (c, share) in shares.iter().enumerate() {
+            let x = grid.means()[c][0];
+            columns[((x + 10.0) / 5.0).round().clamp(0.0, 4.0) as usize] += share;
+        }
+        columns
+    };
+    let (ode_columns, sde_columns) = (column(&ode_shares.modes), column(&sde_shares.modes));
+    let within = (
+        grid.share_within(&from_ode, 3.0),
+        grid.share_within(&from_sde, 3.0),
+    );
+    eprintln!(
+        "ODE column shares {ode_columns:.3?} vs SDE {sde_columns:.3?}; within 3σ: ODE {:.3}, \
+         SDE {:.3}",
+        within.0, within.1
+    );
+    for (a, b) in ode_shares.modes.iter().zip(&sde_shares.modes) {
+        assert!(
+            (a - b).abs() < 0.03,
+            "mode shares {ode_shares:?} vs {sde_shares:?}"
+        );
+    }
+    for (a, b) in ode_columns.iter().zip(&sde_columns) {
+        assert!(
+            (a - b).abs() < 0.03,
+            "column shares {ode_columns:?} vs {sde_columns:?}"
+        );
+    }
+    assert!(
+        within.0 >= 0.95,
+        "ODE samples within 3σ of a mode: {}",
+        within.0
+    );
+}

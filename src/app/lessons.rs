@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use crate::constraint::ConstraintKind;
 use crate::constraint::energy::EnergyConfig;
+use crate::experiment::History;
 use crate::experiment::config::{ExperimentConfig, ObjectiveKind, PriorKind};
+use crate::experiment::worker::Command;
 
 /// The shipped 25GMM diffusion prior, found beside the sources or the executable.
 pub fn shipped_prior(name: &str) -> Option<PathBuf> {
@@ -142,4 +144,22 @@ fn lesson_noise_space() -> ExperimentConfig {
     config.sampler.net.hidden = 64;
     config.sampler.net.depth = 2;
     config
+}
+
+impl super::StudioApp {
+    /// Opens lesson `index`: its config on a fresh experiment, its text in a window.
+    pub fn start_lesson(&mut self, index: usize) {
+        let Some(lesson) = LESSONS.get(index) else {
+            return;
+        };
+        let config = (lesson.config)();
+        self.lesson = Some(index);
+        self.history = History::default();
+        self.info = None;
+        self.send(Command::Configure(Box::new(config.clone())));
+        self.config = config;
+        // A lesson always starts from a fresh experiment, even with the same prior.
+        self.send(Command::Reset);
+        self.say(format!("lesson: {}", lesson.title));
+    }
 }

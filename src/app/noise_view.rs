@@ -8,10 +8,10 @@ use egui_plot::{Legend, Line, Plot, PlotImage, PlotPoint, Points};
 use serde::{Deserialize, Serialize};
 
 use super::StudioApp;
-use super::heatmap::{self, Area, Field};
 use super::selection::{Space, brushed_points};
 use super::views::{BRUSHED, DATA, HANDLE, PRIOR, REFERENCE, SAMPLER, plot_points};
-use crate::experiment::noise_view::GridField;
+use crate::export::colour::to_rgba;
+use crate::math::field::{Area, Field};
 
 /// What the noise view's heatmap shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,28 +38,20 @@ impl NoiseHeatmap {
     }
 }
 
-fn field_of(grid: &GridField, prior_only: bool) -> Field {
-    let values = if prior_only {
-        (0..grid.n * grid.n)
-            .map(|k| {
-                let (row, col) = (k / grid.n, k % grid.n);
-                let u = grid.lower[0]
-                    + (col as f64 + 0.5) / grid.n as f64 * (grid.upper[0] - grid.lower[0]);
-                let v = grid.upper[1]
-                    - (row as f64 + 0.5) / grid.n as f64 * (grid.upper[1] - grid.lower[1]);
-                -0.5 * (u * u + v * v)
-            })
-            .collect()
-    } else {
-        grid.values.clone()
-    };
+/// The landscape's field, or log N(z) on the same cells.
+fn field_of(grid: &Field, prior_only: bool) -> Field {
+    if !prior_only {
+        return grid.clone();
+    }
+    let values = grid
+        .area
+        .cell_centres(grid.n)
+        .rows()
+        .map(|z| -0.5 * z.iter().map(|&v| (v as f64).powi(2)).sum::<f64>())
+        .collect();
     Field {
-        n: grid.n,
-        area: Area {
-            lower: grid.lower,
-            upper: grid.upper,
-        },
         values,
+        ..grid.clone()
     }
 }
 
@@ -78,7 +70,7 @@ fn heatmap_texture(
     let key = format!("{kind:?}{:p}", std::sync::Arc::as_ptr(&landscape));
     let field = field_of(grid, kind == NoiseHeatmap::Prior);
     let area = field.area;
-    if let Some((k, t)) = &app.noise_heatmap
+    if let Some((k, t)) = &app.textures.noise_heatmap
         && *k == key
     {
         return Some((t.clone(), area));
@@ -88,10 +80,10 @@ fn heatmap_texture(
     } else {
         8.0
     };
-    let rgba = heatmap::to_rgba(&field, range);
+    let rgba = to_rgba(&field, range);
     let image = egui::ColorImage::from_rgba_unmultiplied([field.n, field.n], &rgba);
     let texture = ctx.load_texture("noise heatmap", image, egui::TextureOptions::LINEAR);
-    app.noise_heatmap = Some((key, texture.clone()));
+    app.textures.noise_heatmap = Some((key, texture.clone()));
     Some((texture, area))
 }
 

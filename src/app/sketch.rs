@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use super::heatmap::{Area, blur};
 use crate::constraint::grid::{GridConfig, GridConstraint};
 use crate::error::{Error, Result};
+use crate::math::field::{Area, blur};
 
 /// Undo keeps this many earlier states.
 const UNDO_DEPTH: usize = 30;

@@ -3,9 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Constraint, finite_vec, positive};
+use super::{Constraint, finite_vec};
 use crate::error::{Error, Result};
 use crate::math::gaussian::LOG_2PI;
+use crate::validation::finite_positive;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -39,7 +40,7 @@ pub struct GaussianObservation {
 impl GaussianObservation {
     pub fn new(config: &GaussianObsConfig) -> Result<Self> {
         finite_vec("constraint.gaussian_obs.y", &config.y)?;
-        positive("constraint.gaussian_obs.noise_std", config.noise_std)?;
+        finite_positive("constraint.gaussian_obs.noise_std", config.noise_std)?;
         let m = config.y.len();
         let a = match &config.a {
             None => (0..m)

@@ -3,6 +3,7 @@
 //! guidance, DPS and MALA also use its gradient.
 
 pub mod energy;
+pub mod field;
 pub mod gaussian_obs;
 pub mod grid;
 pub mod mixture_ratio;
@@ -182,31 +183,6 @@ pub(crate) fn finite_vec(field: &str, values: &[f64]) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-pub(crate) fn positive(field: &str, v: f64) -> Result<()> {
-    if v.is_finite() && v > 0.0 {
-        Ok(())
-    } else {
-        Err(Error::config(
-            field,
-            format!("must be a positive number, got {v}"),
-        ))
-    }
-}
-
-/// log σ(z) = −softplus(−z), computed without overflow.
-pub(crate) fn log_sigmoid(z: f64) -> f64 {
-    if z > 0.0 {
-        -(-z).exp().ln_1p()
-    } else {
-        z - z.exp().ln_1p()
-    }
-}
-
-/// d/dz log σ(z) = σ(−z).
-pub(crate) fn d_log_sigmoid(z: f64) -> f64 {
-    1.0 / (1.0 + z.exp())
 }
 
 #[cfg(test)]

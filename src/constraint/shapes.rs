@@ -3,8 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Constraint, d_log_sigmoid, finite_vec, log_sigmoid, positive};
+use super::{Constraint, finite_vec};
 use crate::error::{Error, Result};
+use crate::math::sigmoid::{d_log_sigmoid, log_sigmoid};
+use crate::validation::finite_positive;
 
 /// log r = Σ_j log σ((x_j − lower_j)/s) + log σ((upper_j − x_j)/s): ≈ 0 inside the box and
 /// falling linearly with slope 1/s outside.
@@ -37,7 +39,7 @@ impl BoxConstraint {
     pub fn new(config: &BoxConfig) -> Result<Self> {
         finite_vec("constraint.box.lower", &config.lower)?;
         finite_vec("constraint.box.upper", &config.upper)?;
-        positive("constraint.box.softness", config.softness)?;
+        finite_positive("constraint.box.softness", config.softness)?;
         if config.lower.len() != config.upper.len() {
             return Err(Error::config(
                 "constraint.box.upper",
@@ -122,8 +124,8 @@ pub struct Annulus {
 impl Annulus {
     pub fn new(config: &AnnulusConfig) -> Result<Self> {
         finite_vec("constraint.annulus.center", &config.center)?;
-        positive("constraint.annulus.radius", config.radius)?;
-        positive("constraint.annulus.width", config.width)?;
+        finite_positive("constraint.annulus.radius", config.radius)?;
+        finite_positive("constraint.annulus.width", config.width)?;
         Ok(Self {
             center: config.center.clone(),
             radius: config.radius,
@@ -197,7 +199,7 @@ pub struct HalfPlane {
 impl HalfPlane {
     pub fn new(config: &HalfPlaneConfig) -> Result<Self> {
         finite_vec("constraint.half_plane.normal", &config.normal)?;
-        positive("constraint.half_plane.softness", config.softness)?;
+        finite_positive("constraint.half_plane.softness", config.softness)?;
         if !config.offset.is_finite() {
             return Err(Error::config(
                 "constraint.half_plane.offset",

@@ -2,11 +2,17 @@
 //!
 //! * `config.toml` — the experiment's config (with `prior.path` pointing inside the folder),
 //! * `sampler.bpk` — the sampler's weights (burn record),
-//! * `state.toml` — iteration, learned log Z,
+//! * `optimizer.bpk` — Adam's moments, so that a resumed run continues where it stopped,
+//! * `buffer.json` — the replay buffer, when there is one,
 //! * `history.json` — the training curves,
+//! * `state.toml` — iteration, learned log Z: written last, so it commits the checkpoint,
 //! * `prior/` — the diffusion or generator prior, when there is one.
 //!
-//! Every file is written atomically.
+//! Every file is written atomically, and `state.toml` last: a process killed while saving
+//! leaves the previous checkpoint's state, with the newer weights at most one checkpoint
+//! interval ahead of it, and loading cuts the history back to the state's iteration.
+//! Experiments saved before the optimiser and buffer were stored still load (fresh Adam
+//! moments, an empty buffer).
 
 use std::path::Path;
 
@@ -28,6 +34,8 @@ pub const CONFIG_FILE: &str = "config.toml";
 pub const SAMPLER_FILE: &str = "sampler.bpk";
 pub const STATE_FILE: &str = "state.toml";
 pub const HISTORY_FILE: &str = "history.json";
+pub const OPTIMIZER_FILE: &str = "optimizer.bpk";
+pub const BUFFER_FILE: &str = "buffer.json";
 pub const PRIOR_DIR: &str = "prior";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -51,6 +59,20 @@ impl Trainer {
             &dir.join(SAMPLER_FILE),
             "the sampler",
         )?;
+        let optimizer = self
+            .optimizer
+            .into_bytes()
+            .map_err(|e| Error::Unsupported(format!("cannot serialise the optimiser: {e:?}")))?;
+        files::write_atomic(&dir.join(OPTIMIZER_FILE), &optimizer)?;
+        if let Some(buffer) = &self.buffer {
+            let record = serde_json::to_vec(&buffer.to_record())
+                .map_err(|e| Error::Unsupported(format!("cannot serialise the buffer: {e}")))?;
+            files::write_atomic(&dir.join(BUFFER_FILE), &record)?;
+        }
+        let history = serde_json::to_vec(&self.history)
+            .map_err(|e| Error::Unsupported(format!("cannot serialise history: {e}")))?;
+        files::write_atomic(&dir.join(HISTORY_FILE), &history)?;
+        files::write_atomic(&dir.join(CONFIG_FILE), config.to_toml().as_bytes())?;
         let state = SamplerState {
             format_version: 1,
             iteration: self.iteration,
@@ -58,11 +80,7 @@ impl Trainer {
         };
         let state = toml::to_string(&state)
             .map_err(|e| Error::Unsupported(format!("cannot serialise state: {e}")))?;
-        files::write_atomic(&dir.join(STATE_FILE), state.as_bytes())?;
-        let history = serde_json::to_vec(&self.history)
-            .map_err(|e| Error::Unsupported(format!("cannot serialise history: {e}")))?;
-        files::write_atomic(&dir.join(HISTORY_FILE), &history)?;
-        files::write_atomic(&dir.join(CONFIG_FILE), config.to_toml().as_bytes())
+        files::write_atomic(&dir.join(STATE_FILE), state.as_bytes())
     }
 
     /// Reads an experiment saved by [`save`](Self::save). `overrides` change settings that do
@@ -95,11 +113,30 @@ impl Trainer {
         );
         let sampler = records::load_module(fresh, &dir.join(SAMPLER_FILE))?;
         trainer.replace_sampler(sampler, state.iteration, state.log_z);
+        let optimizer_path = dir.join(OPTIMIZER_FILE);
+        if optimizer_path.is_file() {
+            let bytes = files::read(&optimizer_path)?;
+            trainer
+                .restore_optimizer(burn::tensor::Bytes::from_bytes_vec(bytes), &optimizer_path)?;
+        }
+        let buffer_path = dir.join(BUFFER_FILE);
+        if let Some(buffer) = trainer.buffer.as_mut()
+            && buffer_path.is_file()
+        {
+            let record = serde_json::from_slice(&files::read(&buffer_path)?)
+                .map_err(|e| Error::bad_file(&buffer_path, e.to_string()))?;
+            buffer.restore(record, &buffer_path.display().to_string())?;
+        }
         let history_path = dir.join(HISTORY_FILE);
         if history_path.is_file() {
-            trainer.history = serde_json::from_slice::<History>(&files::read(&history_path)?)
+            let mut history = serde_json::from_slice::<History>(&files::read(&history_path)?)
                 .map_err(|e| Error::bad_file(&history_path, e.to_string()))?;
+            // Written before the state: it may run ahead of it after a kill mid-save.
+            history.truncate_after(state.iteration);
+            trainer.train_seconds = history.train_seconds();
+            trainer.history = history;
         }
+        trainer.reseed_after_resume();
         Ok(trainer)
     }
 }

@@ -8,49 +8,28 @@ use burn::tensor::Tensor;
 
 use super::config::ObjectiveKind;
 use super::trainer::Trainer;
+pub use super::truth::Truth;
 use crate::error::Result;
 use crate::math::Points;
 use crate::math::rng::Rng;
 use crate::metrics::kmeans::kmeans;
 use crate::metrics::reference::{grid_posterior, sir_posterior};
+use crate::metrics::sir;
 use crate::metrics::{
-    LogWeightSummary, Metrics, ModeCoverage, Modes, ReferencePosterior, energy_distance,
-    sliced_wasserstein,
+    LogWeightSummary, Metrics, ModeCoverage, Modes, energy_distance, sliced_wasserstein,
 };
+use crate::nn::{tensor_to_points, tensor_to_vec};
 use crate::objective::guidance::{ClassifierGuidance, PosteriorSamplingGuidance};
 use crate::objective::hmc::Hmc;
 use crate::objective::local_search::{LocalSearch, Target};
-use crate::objective::sir;
+use crate::objective::settings::burn_in_steps;
 use crate::prior::Reference;
 use crate::sampler::trajectory::{
-    Control, ForwardSimulation, LangevinGradient, Trajectories, sample_reference, tensor_to_points,
-    tensor_to_vec,
+    Control, ForwardSimulation, LangevinGradient, Trajectories, sample_reference,
 };
 
 /// Trajectories simulated at once; larger requests are split.
 const CHUNK: usize = 10_000;
-
-/// The reference posterior for one β, with its modes.
-#[derive(Clone, Debug)]
-pub struct Truth {
-    pub beta: f64,
-    /// In the sampler's space.
-    pub posterior: ReferencePosterior,
-    /// For a noise-space sampler: the reference samples mapped by f, exact samples of the
-    /// data-space posterior (the push-forward of the noise-space one).
-    pub data_samples: Option<Points>,
-    /// In data space.
-    pub modes: Modes,
-}
-
-impl Truth {
-    /// Reference posterior samples in data space.
-    pub fn data_space_samples(&self) -> &Points {
-        self.data_samples
-            .as_ref()
-            .unwrap_or(&self.posterior.samples)
-    }
-}
 
 /// Samples of the sampler (or baseline) with their log-weights log w = β log r − Δlog.
 #[derive(Clone, Debug)]
@@ -226,11 +205,13 @@ impl Trainer {
         };
         let end = if train.objective == ObjectiveKind::Hmc {
             let h = &train.hmc;
-            Hmc::new(h.step_size, h.leapfrog, h.target_acceptance)
+            let burn_in = burn_in_steps(h.steps, h.burn_in_fraction);
+            Hmc::new(h.step_size, h.leapfrog, h.target_acceptance, burn_in)
                 .run(&start, &target, h.steps, rng)
         } else {
             let m = &train.mala;
             LocalSearch::new(m.step_size, m.target_acceptance)
+                .with_burn_in(burn_in_steps(m.steps, m.burn_in_fraction))
                 .run(&start, &target, m.steps, rng)
                 .map(|(end, log_r, _)| (end, log_r))
         };
@@ -303,20 +284,24 @@ impl Trainer {
             .reference
             .noise_generator()
             .map(|generator| generator.generate(&posterior.samples));
+        let data_space = data_samples.as_ref().unwrap_or(&posterior.samples);
         let modes = match &self.known_modes {
             Some(gmm) => Modes::Components(gmm.clone()),
-            None => Modes::Centers(kmeans(
-                &data_samples
-                    .as_ref()
-                    .unwrap_or(&posterior.samples)
-                    .head(5000),
-                eval.kmeans_modes,
-                100,
-                &mut rng,
-            )),
+            None => Modes::from_centers(
+                kmeans(&data_space.head(5000), eval.kmeans_modes, 100, &mut rng),
+                data_space,
+            ),
         };
+        let log_r: Vec<f64> = self
+            .constraint
+            .log_r_batch(&posterior.samples.head(eval.distance_samples.max(1)))
+            .into_iter()
+            .filter(|v| v.is_finite())
+            .collect();
         Truth {
+            id: Truth::next_id(),
             beta,
+            mean_log_r: log_r.iter().sum::<f64>() / log_r.len().max(1) as f64,
             posterior,
             data_samples,
             modes,
@@ -339,8 +324,17 @@ impl Trainer {
             Some(generator) => generator.generate(&draw.samples),
             None => draw.samples.clone(),
         };
+        // Non-finite samples are counted (and fall in the outside bin of the mode metrics),
+        // never silently removed; the distances need finite rows.
+        let finite_rows = |points: &Points| -> Vec<usize> {
+            (0..points.len())
+                .filter(|&i| points.row(i).iter().all(|v| v.is_finite()))
+                .collect()
+        };
+        let finite_data = finite_rows(&data_samples);
+        let non_finite_samples = data_samples.len() - finite_data.len();
         let noise_distances = generator.map(|_| {
-            let sampler_head = draw.samples.head(m);
+            let sampler_head = draw.samples.select(&finite_rows(&draw.samples)).head(m);
             let reference_head = truth.posterior.samples.head(m);
             (
                 energy_distance(&sampler_head, &reference_head),
@@ -353,7 +347,7 @@ impl Trainer {
             truth.data_space_samples(),
             eval.mode_min_share,
         );
-        let sampler_head = data_samples.head(m);
+        let sampler_head = data_samples.select(&finite_data).head(m);
         let reference_head = truth.data_space_samples().head(m);
         let finite_log_r: Vec<f64> = draw
             .log_r
@@ -361,8 +355,47 @@ impl Trainer {
             .copied()
             .filter(|v| v.is_finite())
             .collect();
+        let non_finite_log_r = draw.log_r.len() - finite_log_r.len();
         let trained = self.config.train.objective.is_trained();
         let is_sir = draw.sir.is_some();
+        let mut warnings = Vec::new();
+        if non_finite_samples > 0 {
+            warnings.push(format!(
+                "{non_finite_samples} of {} samples are not finite: counted outside every mode, \
+                 left out of the distances",
+                data_samples.len()
+            ));
+        }
+        if non_finite_log_r > 0 {
+            warnings.push(format!(
+                "{non_finite_log_r} of {} samples have a non-finite log r: left out of mean log r",
+                draw.log_r.len()
+            ));
+        }
+        if let Some(s) = summary.filter(|s| s.invalid + s.zero_weights > 0 && !is_sir) {
+            warnings.push(format!(
+                "log w: {} NaN or +∞ (left out of IW log Z, ELBO and ESS), {} −∞ (zero weights, \
+                 left out of the ELBO only)",
+                s.invalid, s.zero_weights
+            ));
+        }
+        if let Some(warning) = truth.posterior.method.warning() {
+            warnings.push(warning);
+        }
+        if let Some(floor) = self.config.train.log_r_floor
+            && trained
+            && self.beta() * floor > truth.posterior.log_z
+        {
+            warnings.push(format!(
+                "train.log_r_floor = {floor}: β·floor = {:.3} is above the reference log Z \
+                 {:.3}, so the floor carries more mass than the posterior and changes the target",
+                self.beta() * floor,
+                truth.posterior.log_z
+            ));
+        }
+        let dropped = non_finite_samples
+            .max(non_finite_log_r)
+            .max(summary.map_or(0, |s| s.invalid + s.zero_weights));
         let mut metrics = Metrics {
             iterations: self.iteration,
             seconds: self.train_seconds,
@@ -380,6 +413,8 @@ impl Trainer {
             modes_total: Some(coverage.total),
             modes_covered: Some(coverage.covered),
             mode_tv: Some(coverage.tv),
+            outside_share: Some(coverage.sampler_outside),
+            outside_share_ref: Some(coverage.reference_outside),
             energy_distance: Some(energy_distance(&sampler_head, &reference_head)),
             sliced_w2: Some(sliced_wasserstein(
                 &sampler_head,
@@ -389,6 +424,9 @@ impl Trainer {
             )),
             mean_log_r: (!finite_log_r.is_empty())
                 .then(|| finite_log_r.iter().sum::<f64>() / finite_log_r.len() as f64),
+            mean_log_r_ref: Some(truth.mean_log_r),
+            dropped,
+            warnings,
             loss: self.history.recent_loss(100),
             grad_norm: self.history.last().map(|s| s.grad_norm),
             samples_per_s: Some(draw.samples_per_s),

@@ -40,4 +40,15 @@ impl History {
     pub fn last(&self) -> Option<&StepRecord> {
         self.steps.last()
     }
+
+    /// Drops the records of iterations after `iteration` (and evaluations made after it).
+    pub fn truncate_after(&mut self, iteration: usize) {
+        self.steps.retain(|s| s.iteration <= iteration);
+        self.evaluations.retain(|m| m.iterations <= iteration);
+    }
+
+    /// Training seconds over the recorded iterations.
+    pub fn train_seconds(&self) -> f64 {
+        self.steps.iter().map(|s| s.seconds).sum()
+    }
 }

@@ -1,15 +1,23 @@
 //! One experiment = config + seed + reference + constraint + sampler + history: building it,
 //! training it one iteration at a time, evaluating it, saving and loading it.
 
+pub mod autosave;
 pub mod checkpoint;
+pub mod compatibility;
 pub mod config;
 pub mod evaluation;
 pub mod history;
 pub mod noise_view;
+pub mod protocol;
 pub mod setup;
+pub mod snapshot;
 pub mod trainer;
+pub mod truth;
 pub mod worker;
 
 pub use config::ExperimentConfig;
 pub use history::{History, StepRecord};
 pub use trainer::Trainer;
+
+#[cfg(test)]
+mod consistency_tests;

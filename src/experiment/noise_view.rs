@@ -6,7 +6,9 @@
 use super::evaluation::TrajectorySnapshot;
 use super::trainer::Trainer;
 use crate::math::Points;
+use crate::math::field::{Area, Field};
 use crate::math::gaussian::log_normal_centered;
+use crate::math::shared_points::SharedPoints;
 use crate::prior::Generator;
 
 /// Half-width of the z region the views show: N(0, I) puts all but 2·10⁻⁶ of its mass inside.
@@ -17,42 +19,15 @@ const GRID_POINTS: usize = 160;
 /// Cells per side of the density grids.
 const FIELD_CELLS: usize = 96;
 
-/// Values on an n × n grid of cells over [lower, upper]², row 0 at the top (largest second
-/// coordinate), as images are stored.
-#[derive(Clone, Debug)]
-pub struct GridField {
-    pub n: usize,
-    pub lower: [f64; 2],
-    pub upper: [f64; 2],
-    pub values: Vec<f64>,
-}
-
-impl GridField {
-    fn cells(n: usize, lower: [f64; 2], upper: [f64; 2]) -> Points {
-        let mut cells = Points::with_capacity(n * n, 2);
-        for row in 0..n {
-            for col in 0..n {
-                let u = (col as f64 + 0.5) / n as f64;
-                let v = (row as f64 + 0.5) / n as f64;
-                cells.push(&[
-                    (lower[0] + u * (upper[0] - lower[0])) as f32,
-                    (upper[1] - v * (upper[1] - lower[1])) as f32,
-                ]);
-            }
-        }
-        cells
-    }
-}
-
 /// Everything about the noise space that changes only with the prior, the constraint or β.
 #[derive(Clone, Debug)]
 pub struct NoiseLandscape {
     /// Polylines in x: images of the z lines z₀ = c and z₁ = c.
     pub warped_grid: Vec<Points>,
     /// log N(z) + β·log r(f(z)), the unnormalised noise-space posterior.
-    pub posterior: GridField,
+    pub posterior: Field,
     /// log r(f(z)).
-    pub log_r: GridField,
+    pub log_r: Field,
     pub beta: f64,
 }
 
@@ -79,7 +54,11 @@ impl NoiseLandscape {
         let warped_grid = (0..2 * GRID_LINES)
             .map(|l| images.select(&(l * GRID_POINTS..(l + 1) * GRID_POINTS).collect::<Vec<_>>()))
             .collect();
-        let cells = GridField::cells(FIELD_CELLS, lo, hi);
+        let area = Area {
+            lower: lo,
+            upper: hi,
+        };
+        let cells = area.cell_centres(FIELD_CELLS);
         // The trainer's constraint already acts on z through f.
         let log_r = trainer.constraint.log_r_batch(&cells);
         let posterior = cells
@@ -87,10 +66,9 @@ impl NoiseLandscape {
             .zip(&log_r)
             .map(|(z, lr)| log_normal_centered(z, 1.0) + beta * lr)
             .collect();
-        let field = |values| GridField {
+        let field = |values| Field {
             n: FIELD_CELLS,
-            lower: lo,
-            upper: hi,
+            area,
             values,
         };
         Some(Self {
@@ -107,7 +85,7 @@ impl NoiseLandscape {
 pub struct NoiseSnapshot {
     pub samples: Points,
     pub prior_samples: Points,
-    pub reference_samples: Option<Points>,
+    pub reference_samples: Option<SharedPoints>,
     pub trajectories: TrajectorySnapshot,
     pub prior_trajectories: TrajectorySnapshot,
     pub landscape: Option<std::sync::Arc<NoiseLandscape>>,

@@ -9,7 +9,8 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::Tensor;
 
-use super::config::{ExperimentConfig, ObjectiveKind, PriorKind};
+use super::compatibility::{check_gradients, check_objective};
+use super::config::{ExperimentConfig, ObjectiveKind};
 use super::history::{History, StepRecord};
 use super::setup;
 use crate::backend::{self, ComputeDevice};
@@ -17,6 +18,7 @@ use crate::constraint::Constraint;
 use crate::error::{Error, Result};
 use crate::math::rng::{Rng, seeded};
 use crate::math::{IsoGmm, Points};
+use crate::nn::{tensor_to_points, tensor_to_vec, time_grid_features};
 use crate::objective::gradient_clipping::{clip_global_norm, global_norm, parameters_finite};
 use crate::objective::local_search::{LocalSearch, Target};
 use crate::objective::policy_gradient::policy_gradient_loss;
@@ -26,10 +28,8 @@ use crate::objective::{LearnedLogZ, ReplayBuffer, log_ratio};
 use crate::prior::Reference;
 use crate::prior::training::PriorProgress;
 use crate::sampler::SamplerNet;
-use crate::sampler::network::time_grid_features;
 use crate::sampler::trajectory::{
     Control, ForwardSimulation, LangevinGradient, Trajectories, backward_trajectories,
-    tensor_to_points, tensor_to_vec,
 };
 
 /// A batch gradient x ↦ clip(β·∇log r(x)), owned by the caller.
@@ -43,7 +43,7 @@ pub struct Trainer {
     pub(crate) known_modes: Option<IsoGmm>,
     /// On the autodiff device.
     pub(crate) sampler: SamplerNet,
-    optimizer: ModuleOptimizer,
+    pub(super) optimizer: ModuleOptimizer,
     pub(crate) log_z: LearnedLogZ,
     /// VarGrad's most recent batch estimate of log Z.
     pub(crate) log_z_estimate: Option<f64>,
@@ -58,7 +58,7 @@ pub struct Trainer {
     features_tracked: Tensor<2>,
     /// The reference's time embeddings on the grid (diffusion priors).
     pub(crate) reference_time: Option<Tensor<2>>,
-    pub(crate) truth: Option<super::evaluation::Truth>,
+    pub(crate) truth: Option<super::truth::Truth>,
 }
 
 impl Trainer {
@@ -538,6 +538,24 @@ impl Trainer {
         )
     }
 
+    /// Adam's moments from a checkpoint; `path` names it in errors.
+    pub(crate) fn restore_optimizer(
+        &mut self,
+        bytes: burn::tensor::Bytes,
+        path: &std::path::Path,
+    ) -> Result<()> {
+        let fresh = optimizer_for(&self.config);
+        self.optimizer = fresh
+            .from_bytes(bytes)
+            .map_err(|e| Error::bad_file(path, format!("not an optimiser record: {e:?}")))?;
+        Ok(())
+    }
+
+    /// A resumed run draws new noise: the same seed would replay the first iterations' draws.
+    pub(crate) fn reseed_after_resume(&mut self) {
+        self.rng = seeded(self.config.seed ^ (self.iteration as u64).wrapping_mul(0x9e37_79b9));
+    }
+
     pub(crate) fn replace_sampler(&mut self, sampler: SamplerNet, iteration: usize, log_z: f64) {
         self.sampler = sampler;
         self.iteration = iteration;
@@ -548,75 +566,4 @@ impl Trainer {
 
 fn optimizer_for(_config: &ExperimentConfig) -> ModuleOptimizer {
     AdamConfig::new().init()
-}
-
-/// Methods that need ∇ log r refuse a constraint seen through a black-box generator.
-fn check_gradients(config: &ExperimentConfig, constraint: &dyn Constraint) -> Result<()> {
-    if constraint.has_gradient() {
-        return Ok(());
-    }
-    let why = "needs gradients of log r(f(z)), but the generator is a black box \
-               (prior.black_box = true); RTB without the Langevin term needs none";
-    if config.sampler.langevin {
-        return Err(Error::config("sampler.langevin", why));
-    }
-    if matches!(
-        config.train.objective,
-        ObjectiveKind::Guidance | ObjectiveKind::Dps
-    ) {
-        return Err(Error::config("train.objective", why));
-    }
-    if config.train.local_search.enabled {
-        return Err(Error::config("train.local_search.enabled", why));
-    }
-    if matches!(
-        config.train.objective,
-        ObjectiveKind::Mala | ObjectiveKind::Hmc
-    ) {
-        return Err(Error::config("train.objective", why));
-    }
-    Ok(())
-}
-
-/// Combinations of objective and settings that cannot work, named by field.
-fn check_objective(config: &ExperimentConfig, reference: &Reference) -> Result<()> {
-    let train = &config.train;
-    if train.objective == ObjectiveKind::KlPolicyGradient {
-        if train.buffer.enabled {
-            return Err(Error::config(
-                "train.buffer.enabled",
-                "the policy gradient is on-policy: replayed states would bias it",
-            ));
-        }
-        if train.exploration.std > 0.0 {
-            return Err(Error::config(
-                "train.exploration.std",
-                "the policy gradient is on-policy: exploration noise would bias it",
-            ));
-        }
-    }
-    let no_density = reference
-        .terminal_log_density(&vec![0.0; reference.dim()])
-        .is_none();
-    if matches!(train.objective, ObjectiveKind::Mala | ObjectiveKind::Hmc) && no_density {
-        return Err(Error::config(
-            "train.objective",
-            "`mala` and `hmc` need the posterior density up to a constant, which a diffusion prior does \
-             not give; use it with a Brownian reference or a generator prior",
-        ));
-    }
-    if train.local_search.enabled
-        && reference
-            .terminal_log_density(&vec![0.0; reference.dim()])
-            .is_none()
-    {
-        return Err(Error::config(
-            "train.local_search.enabled",
-            "local search needs the reference's density, which this prior does not give",
-        ));
-    }
-    if config.prior.kind == PriorKind::Brownian && config.prior.dim != reference.dim() {
-        return Err(Error::config("prior.dim", "does not match the reference"));
-    }
-    Ok(())
 }

@@ -10,147 +10,23 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use super::autosave::Autosave;
 use super::config::{ExperimentConfig, PriorKind};
-use super::evaluation::TrajectorySnapshot;
-use super::history::{History, StepRecord};
-use super::noise_view::{NoiseLandscape, NoiseSnapshot, map_trajectories};
+pub use super::protocol::{
+    Cadence, Command, Event, Notify, PriorChoice, ReadyInfo, SharedPoints, Snapshot,
+};
 use super::setup;
+use super::snapshot::SnapshotMaker;
 use super::trainer::Trainer;
 use crate::backend::{self, ComputeDevice};
 use crate::constraint::ConstraintConfig;
 use crate::error::{Error, Result};
-use crate::math::Points;
 use crate::math::rng::seeded;
-use crate::metrics::Metrics;
+use crate::prior::factory::reference_sigma;
 use crate::prior::training::{PriorProgress, train_diffusion_prior};
 use crate::prior::{DataSource, DiffusionPrior, GeneratedPrior, Reference, SamplerSpace};
-
-/// What a front end asks of the worker.
-#[derive(Debug)]
-pub enum Command {
-    Play,
-    Pause,
-    /// One iteration, then pause.
-    Step,
-    /// A fresh sampler with the current settings (the prior is kept).
-    Reset,
-    /// New settings. Those that leave the model's shape alone (learning rates, β, batch,
-    /// exploration, …) apply at once; the others reset the sampler.
-    Configure(Box<ExperimentConfig>),
-    /// Re-target: a new constraint while training goes on.
-    SetConstraint(Box<ConstraintConfig>),
-    /// Replace the prior with a Brownian reference, a saved prior, or one trained on data.
-    SetPrior(PriorChoice),
-    /// Stop a prior that is training.
-    CancelPrior,
-    /// Save the diffusion prior in use to a folder (as `pretrain` writes it).
-    SavePrior(PathBuf),
-    /// Measure the sampler now.
-    Evaluate,
-    Save(PathBuf),
-    Open(PathBuf),
-    Shutdown,
-}
-
-/// Where a new prior comes from.
-#[derive(Clone, Debug, PartialEq)]
-pub enum PriorChoice {
-    Brownian {
-        dim: usize,
-        sigma: f64,
-    },
-    /// A folder written by `pretrain` or by [`Command::Save`].
-    Folder(PathBuf),
-    /// Train a diffusion prior with the config's `prior` settings on `dataset`.
-    Train {
-        dataset: String,
-    },
-}
-
-/// What the worker reports.
-#[derive(Clone, Debug)]
-pub enum Event {
-    /// A (new) experiment is ready: its settings and what it runs on.
-    Ready(Box<ReadyInfo>),
-    Step(StepRecord),
-    Evaluated(Box<Metrics>),
-    PriorProgress(PriorProgress),
-    /// Training stopped by itself (finished, or a non-finite value); the state is kept.
-    Paused(String),
-    Playing(bool),
-    /// Something the user asked for failed; nothing else changed.
-    Error(String),
-    Saved(PathBuf),
-    Status(String),
-}
-
-#[derive(Clone, Debug)]
-pub struct ReadyInfo {
-    pub config: ExperimentConfig,
-    pub history: History,
-    pub backend: String,
-    /// The wgpu device training runs on, if it is a GPU: a renderer on the same device draws
-    /// without a second one.
-    pub wgpu_device: Option<burn::tensor::wgpu::wgpu::Device>,
-    pub reference: String,
-    pub constraint: String,
-    pub dim: usize,
-    /// The prior's training data, for the views (diffusion priors on known data).
-    pub data: Option<Points>,
-    /// The same data mapped into noise space by the generator's encoder (a flow's inverse,
-    /// a VAE's encoder mean), for a noise-space sampler.
-    pub encoded_data: Option<Points>,
-    /// Where the experiment was opened from, if it was.
-    pub opened_from: Option<PathBuf>,
-}
-
-/// The newest picture of the experiment, replaced wholesale.
-#[derive(Clone, Debug)]
-pub struct Snapshot {
-    pub iteration: usize,
-    pub samples: Points,
-    pub trajectories: TrajectorySnapshot,
-    pub prior_samples: Points,
-    pub prior_trajectories: TrajectorySnapshot,
-    pub reference_samples: Option<Points>,
-    pub modes: Option<Points>,
-    /// For a noise-space sampler: the same samples in z (the fields above hold f(z)).
-    pub noise: Option<NoiseSnapshot>,
-    /// Seconds the snapshot took to make.
-    pub cost: f64,
-}
-
-/// How often the worker does the optional work.
-#[derive(Clone, Debug)]
-pub struct Cadence {
-    /// At least this long between snapshots.
-    pub snapshot_interval: Duration,
-    /// Snapshots may take at most this fraction of the worker's time.
-    pub snapshot_budget: f64,
-    /// Evaluate every this many iterations while training (0: only on request).
-    pub evaluate_every: usize,
-    pub snapshot_samples: usize,
-    pub snapshot_trajectories: usize,
-    /// Reference posterior samples per snapshot (the GUI draws up to 10⁵ on the GPU).
-    pub reference_points: usize,
-}
-
-impl Default for Cadence {
-    fn default() -> Self {
-        Self {
-            snapshot_interval: Duration::from_millis(50),
-            snapshot_budget: 0.3,
-            evaluate_every: 250,
-            snapshot_samples: 2000,
-            snapshot_trajectories: 200,
-            reference_points: 100_000,
-        }
-    }
-}
-
-pub type Notify = Arc<dyn Fn() + Send + Sync>;
 
 /// The front end's handle on the worker.
 pub struct WorkerHandle {
@@ -174,26 +50,37 @@ impl WorkerHandle {
         let (event_tx, events) = channel();
         let snapshot = Arc::new(Mutex::new(None));
         let cancel_prior = Arc::new(AtomicBool::new(false));
+        let failure = event_tx.clone();
         let worker = Worker {
             commands: command_rx,
             events: event_tx,
             snapshot: snapshot.clone(),
             cancel_prior: cancel_prior.clone(),
             notify,
+            snapshots: SnapshotMaker::new(cadence.clone()),
+            autosave: cadence
+                .autosave_dir
+                .clone()
+                .map(|dir| Autosave::new(dir, cadence.autosave_interval)),
+            autosave_failed: false,
             cadence,
             trainer: None,
             compute: None,
             base_dir,
             playing: false,
-            last_snapshot: None,
-            snapshot_cost: 0.0,
-            snapshot_dirty: true,
-            prior_cache: None,
         };
-        let thread = std::thread::Builder::new()
+        let thread = match std::thread::Builder::new()
             .name("posterior-studio-worker".into())
             .spawn(move || worker.run(config))
-            .ok();
+        {
+            Ok(thread) => Some(thread),
+            Err(e) => {
+                let _ = failure.send(Event::Error(format!(
+                    "cannot start the training thread: {e}"
+                )));
+                None
+            }
+        };
         Self {
             commands,
             events,
@@ -232,16 +119,6 @@ impl Drop for WorkerHandle {
     }
 }
 
-/// Prior samples and trajectories change only with the prior: kept between snapshots (in the
-/// sampler's space; for a noise-space sampler also mapped to x, and the noise landscape).
-struct PriorCache {
-    samples: Points,
-    trajectories: TrajectorySnapshot,
-    data_samples: Points,
-    data_trajectories: TrajectorySnapshot,
-    landscape: Option<Arc<NoiseLandscape>>,
-}
-
 struct Worker {
     commands: Receiver<Command>,
     events: Sender<Event>,
@@ -253,10 +130,10 @@ struct Worker {
     compute: Option<ComputeDevice>,
     base_dir: Option<PathBuf>,
     playing: bool,
-    last_snapshot: Option<Instant>,
-    snapshot_cost: f64,
-    snapshot_dirty: bool,
-    prior_cache: Option<PriorCache>,
+    snapshots: SnapshotMaker,
+    autosave: Option<Autosave>,
+    /// An autosave failure is reported once, not at every interval.
+    autosave_failed: bool,
 }
 
 impl Worker {
@@ -284,6 +161,7 @@ impl Worker {
             };
             if let Some(command) = command {
                 if matches!(command, Command::Shutdown) {
+                    self.finish_autosave();
                     return;
                 }
                 self.handle(command);
@@ -299,7 +177,10 @@ impl Worker {
     fn handle(&mut self, command: Command) {
         match command {
             Command::Play => self.set_playing(true),
-            Command::Pause => self.set_playing(false),
+            Command::Pause => {
+                self.set_playing(false);
+                self.autosave(true);
+            }
             Command::Step => {
                 self.set_playing(false);
                 self.train_once();
@@ -318,6 +199,10 @@ impl Worker {
             Command::Evaluate => self.evaluate(),
             Command::Save(path) => self.save(path),
             Command::Open(path) => self.open(path),
+            Command::SetAutosave(dir) => {
+                self.autosave = dir.map(|d| Autosave::new(d, self.cadence.autosave_interval));
+                self.autosave_failed = false;
+            }
             Command::Shutdown => {}
         }
     }
@@ -407,7 +292,7 @@ impl Worker {
                     (None, _) => true,
                 };
                 if prior_changed {
-                    self.prior_cache = None;
+                    self.snapshots.forget_prior();
                 }
                 self.trainer = Some(trainer);
                 self.playing = false;
@@ -448,10 +333,7 @@ impl Worker {
             let reference = Reference::Generated(GeneratedPrior {
                 generator: prior.generator.clone(),
                 space: config.sampler.space,
-                sigma: match config.sampler.space {
-                    SamplerSpace::Noise => 1.0,
-                    SamplerSpace::Data => config.prior.sigma,
-                },
+                sigma: reference_sigma(&config.prior, config.sampler.space),
             });
             config.prior = trainer.config.prior.clone();
             self.rebuild_with(config, reference);
@@ -488,7 +370,7 @@ impl Worker {
             Ok(()) => {
                 // The noise landscape is drawn from the constraint.
                 if trainer.reference.noise_generator().is_some() {
-                    self.prior_cache = None;
+                    self.snapshots.forget_prior();
                 }
                 self.ready(None);
                 self.force_snapshot();
@@ -574,6 +456,10 @@ impl Worker {
                     config.seed,
                     &mut on_progress,
                 ) {
+                    // Cancel means "keep what I had", not "use the half-trained prior".
+                    Ok(_) if self.cancel_prior.load(Ordering::SeqCst) => {
+                        self.emit(Event::PriorCancelled);
+                    }
                     Ok(prior) => {
                         config.prior.kind = PriorKind::Diffusion;
                         config.prior.path = None;
@@ -602,11 +488,13 @@ impl Worker {
         match trainer.step() {
             Ok(record) => {
                 let iteration = record.iteration;
-                self.snapshot_dirty = true;
+                self.snapshots.mark_dirty();
                 self.emit(Event::Step(record));
                 let every = self.cadence.evaluate_every;
                 if every > 0 && iteration % every == 0 {
                     self.evaluate();
+                } else {
+                    self.autosave(false);
                 }
             }
             Err(e) => {
@@ -625,7 +513,39 @@ impl Worker {
             Ok(metrics) => self.emit(Event::Evaluated(Box::new(metrics))),
             Err(e) => self.emit(Event::Error(e.to_string())),
         }
-        self.snapshot_dirty = true;
+        self.snapshots.mark_dirty();
+        self.autosave(true);
+    }
+
+    /// Checkpoints the experiment when the autosave interval has passed, or now (`force`).
+    fn autosave(&mut self, force: bool) {
+        let (Some(autosave), Some(trainer)) = (self.autosave.as_mut(), self.trainer.as_ref())
+        else {
+            return;
+        };
+        match autosave.tick(trainer, force) {
+            Ok(true) => {
+                self.autosave_failed = false;
+                self.emit(Event::Autosaved(trainer.iteration()));
+            }
+            Ok(false) => {}
+            Err(e) if !self.autosave_failed => {
+                self.autosave_failed = true;
+                self.emit(Event::Error(format!("autosave failed: {e}")));
+            }
+            Err(_) => {}
+        }
+    }
+
+    /// A clean exit: a last checkpoint, then the session marked as ended.
+    fn finish_autosave(&mut self) {
+        self.autosave(true);
+        if let Some(autosave) = &self.autosave
+            && self.trainer.is_some()
+            && let Err(e) = autosave.finish()
+        {
+            log::warn!("cannot mark the autosave as clean: {e}");
+        }
     }
 
     fn save(&mut self, path: PathBuf) {
@@ -659,109 +579,19 @@ impl Worker {
     }
 
     fn force_snapshot(&mut self) {
-        self.snapshot_dirty = true;
-        self.last_snapshot = None;
+        self.snapshots.invalidate();
         self.maybe_snapshot();
     }
 
-    /// Makes a snapshot when one is due: something changed, the interval has passed, and
-    /// snapshots stay within their share of the worker's time.
     fn maybe_snapshot(&mut self) {
-        if !self.snapshot_dirty {
-            return;
-        }
-        if let Some(last) = self.last_snapshot {
-            let since = last.elapsed().as_secs_f64();
-            let min_gap = self
-                .cadence
-                .snapshot_interval
-                .as_secs_f64()
-                .max(self.snapshot_cost / self.cadence.snapshot_budget.max(1e-3));
-            if since < min_gap {
-                return;
-            }
-        }
         let Some(trainer) = self.trainer.as_mut() else {
             return;
         };
-        let started = Instant::now();
-        let mut rng = seeded(trainer.config.seed ^ 0x5a5a ^ trainer.iteration() as u64);
-        let draw = trainer.draw(self.cadence.snapshot_samples, &mut rng);
-        let trajectories =
-            trainer.trajectories(self.cadence.snapshot_trajectories, false, &mut rng);
-        let generator = trainer.reference.noise_generator().cloned();
-        let stale = self.prior_cache.as_ref().is_some_and(|c| {
-            c.landscape
-                .as_ref()
-                .is_some_and(|l| l.beta != trainer.beta())
-        });
-        if stale {
-            self.prior_cache = None;
-        }
-        let cache = self.prior_cache.get_or_insert_with(|| {
-            let samples = trainer.prior_samples(self.cadence.snapshot_samples, &mut seeded(7));
-            let trajectories =
-                trainer.trajectories(self.cadence.snapshot_trajectories, true, &mut seeded(8));
-            let (data_samples, data_trajectories, landscape) = match &generator {
-                Some(g) => (
-                    g.generate(&samples),
-                    map_trajectories(g.as_ref(), &trajectories),
-                    NoiseLandscape::compute(trainer, g.as_ref()).map(Arc::new),
-                ),
-                None => (samples.clone(), trajectories.clone(), None),
-            };
-            PriorCache {
-                samples,
-                trajectories,
-                data_samples,
-                data_trajectories,
-                landscape,
+        if let Some(snapshot) = self.snapshots.maybe_make(trainer) {
+            if let Ok(mut slot) = self.snapshot.lock() {
+                *slot = Some(Arc::new(snapshot));
             }
-        });
-        let truth = trainer.cached_truth();
-        let reference = truth.map(|t| t.posterior.samples.head(self.cadence.reference_points));
-        let snapshot = match &generator {
-            Some(g) => Snapshot {
-                iteration: trainer.iteration(),
-                samples: g.generate(&draw.samples),
-                trajectories: map_trajectories(g.as_ref(), &trajectories),
-                prior_samples: cache.data_samples.clone(),
-                prior_trajectories: cache.data_trajectories.clone(),
-                reference_samples: truth
-                    .map(|t| t.data_space_samples().head(self.cadence.reference_points)),
-                modes: truth.map(|t| t.modes.centers()),
-                noise: Some(NoiseSnapshot {
-                    samples: draw.samples,
-                    prior_samples: cache.samples.clone(),
-                    reference_samples: reference,
-                    trajectories,
-                    prior_trajectories: cache.trajectories.clone(),
-                    landscape: cache.landscape.clone(),
-                }),
-                cost: 0.0,
-            },
-            None => Snapshot {
-                iteration: trainer.iteration(),
-                samples: draw.samples,
-                trajectories,
-                prior_samples: cache.samples.clone(),
-                prior_trajectories: cache.trajectories.clone(),
-                reference_samples: reference,
-                modes: truth.map(|t| t.modes.centers()),
-                noise: None,
-                cost: 0.0,
-            },
-        };
-        let snapshot = Snapshot {
-            cost: started.elapsed().as_secs_f64(),
-            ..snapshot
-        };
-        self.snapshot_cost = snapshot.cost;
-        if let Ok(mut slot) = self.snapshot.lock() {
-            *slot = Some(Arc::new(snapshot));
+            (self.notify)();
         }
-        self.last_snapshot = Some(Instant::now());
-        self.snapshot_dirty = false;
-        (self.notify)();
     }
 }

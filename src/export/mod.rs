@@ -1,4 +1,7 @@
-//! Getting results out: samples as CSV, figures as PNG or SVG (plotters).
+//! Getting results out: samples as CSV, figures as PNG or SVG (plotters), the workbench's
+//! views as figures, and the colours of heatmaps.
 
+pub mod colour;
 pub mod figure;
 pub mod samples_csv;
+pub mod views;

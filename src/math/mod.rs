@@ -1,9 +1,14 @@
 //! Small numerical building blocks shared by priors, constraints, samplers and metrics.
 
+pub mod chi;
+pub mod field;
 pub mod gaussian;
 pub mod gmm;
 pub mod points;
 pub mod rng;
+pub mod schedule;
+pub mod shared_points;
+pub mod sigmoid;
 pub mod time_embedding;
 
 pub use gaussian::{log_mean_exp, log_normal_iso, log_sum_exp};

@@ -6,7 +6,7 @@ use rand::Rng as _;
 use crate::math::Points;
 use crate::math::rng::{Rng, categorical};
 
-fn squared_distance(a: &[f32], b: &[f32]) -> f64 {
+pub(crate) fn squared_distance(a: &[f32], b: &[f32]) -> f64 {
     a.iter()
         .zip(b)
         .map(|(&x, &y)| (x as f64 - y as f64).powi(2))

@@ -7,6 +7,8 @@ pub mod kmeans;
 pub mod log_weights;
 pub mod mode_coverage;
 pub mod reference;
+pub mod settings;
+pub mod sir;
 
 use serde::{Deserialize, Serialize};
 
@@ -35,14 +37,35 @@ pub struct Metrics {
     pub ess: Option<f64>,
     pub modes_total: Option<usize>,
     pub modes_covered: Option<usize>,
-    /// Total variation between the sampler's and the reference's mode-weight histograms.
+    /// Total variation between the sampler's and the reference's mode-weight histograms, the
+    /// bin "outside every mode" included.
     pub mode_tv: Option<f64>,
+    /// The sampler's share of samples outside every mode (non-finite samples included).
+    #[serde(default)]
+    pub outside_share: Option<f64>,
+    /// The reference posterior's share outside every mode.
+    #[serde(default)]
+    pub outside_share_ref: Option<f64>,
     /// Energy distance to reference posterior samples.
     pub energy_distance: Option<f64>,
     /// Sliced 2-Wasserstein distance to reference posterior samples.
     pub sliced_w2: Option<f64>,
-    /// Mean log r of sampler samples.
+    /// Mean log r of sampler samples (over those with a finite log r; the others are counted
+    /// in `dropped`).
     pub mean_log_r: Option<f64>,
+    /// Mean log r of reference posterior samples.
+    #[serde(default)]
+    pub mean_log_r_ref: Option<f64>,
+    /// Samples or trajectories whose sample, log r or log w is not finite (NaN or +∞). They
+    /// are left out of the ELBO, ESS, mean log r and distances, counted as outside every mode,
+    /// and reported here and in `warnings`; a log w of −∞ (r = 0) is a weight of zero and is
+    /// kept in IW log Z and ESS.
+    #[serde(default)]
+    pub dropped: usize,
+    /// What the numbers above cannot show: dropped samples, a truncated quadrature grid, a
+    /// log r floor that changes the target.
+    #[serde(default)]
+    pub warnings: Vec<String>,
     /// Mean training loss over the last iterations.
     pub loss: Option<f64>,
     pub grad_norm: Option<f64>,

@@ -9,8 +9,9 @@
 use burn::tensor::{Device, Tensor};
 
 use crate::constraint::Constraint;
+use crate::nn::{points_to_tensor, tensor_to_points};
 use crate::prior::Reference;
-use crate::sampler::trajectory::{Guide, tensor_to_points, to_device};
+use crate::sampler::trajectory::Guide;
 
 /// Classifier guidance at the current state.
 pub struct ClassifierGuidance<'a> {
@@ -27,7 +28,7 @@ impl Guide for ClassifierGuidance<'_> {
             .constraint
             .grad_log_r_batch(&tensor_to_points(x.clone()));
         let coef = (self.sigma * self.sigma * self.scale * self.beta) as f32;
-        to_device(&grad, &self.device) * coef
+        points_to_tensor(&grad, &self.device) * coef
     }
 }
 
@@ -52,14 +53,14 @@ impl Guide for PosteriorSamplingGuidance<'_> {
             let grad = self
                 .constraint
                 .grad_log_r_batch(&tensor_to_points(x.clone()));
-            return to_device(&grad, &self.device) * coef;
+            return points_to_tensor(&grad, &self.device) * coef;
         };
         // A vector-Jacobian product: ∇_x [x̂(x)·g] with g = ∇log r(x̂) held constant.
         let [_, width] = time.dims();
         let tracked = x.clone().autodiff().require_grad();
         let estimate = prior.denoise(tracked.clone(), time.clone().slice([k..k + 1, 0..width]));
         let at = tensor_to_points(estimate.clone().inner());
-        let g = to_device(&self.constraint.grad_log_r_batch(&at), &self.device);
+        let g = points_to_tensor(&self.constraint.grad_log_r_batch(&at), &self.device);
         let grads = (estimate * g).sum().backward();
         match tracked.grad(&grads) {
             Some(grad) => grad.inner() * coef,

@@ -13,6 +13,9 @@ pub struct Hmc {
     pub leapfrog: usize,
     pub target_acceptance: f64,
     pub last_acceptance: f64,
+    /// The step size adapts during the first this many transitions and is frozen after, so
+    /// that the chain is an exact HMC sampler from then on.
+    pub adapt_steps: usize,
 }
 
 fn kinetic(p: &[f32]) -> f64 {
@@ -27,12 +30,14 @@ fn axpy(v: &mut Points, scale: f64, g: &Points) {
 }
 
 impl Hmc {
-    pub fn new(step_size: f64, leapfrog: usize, target_acceptance: f64) -> Self {
+    /// Chains whose step size adapts during the first `burn_in` transitions, then is frozen.
+    pub fn new(step_size: f64, leapfrog: usize, target_acceptance: f64, burn_in: usize) -> Self {
         Self {
             step_size,
             leapfrog: leapfrog.max(1),
             target_acceptance,
             last_acceptance: f64::NAN,
+            adapt_steps: burn_in,
         }
     }
 
@@ -49,7 +54,7 @@ impl Hmc {
         let mut x = start.clone();
         let mut current = target.evaluate(&x)?;
         let (mut accepted, mut proposed) = (0usize, 0usize);
-        for _ in 0..transitions {
+        for transition in 0..transitions {
             let eps = self.step_size;
             let mut p = Points::new(dim, standard_normal(rng, n * dim)).ok()?;
             let start_energy: Vec<f64> = (0..n)
@@ -77,11 +82,13 @@ impl Hmc {
                     step_accepted += 1;
                 }
             }
-            self.step_size = adapt_step_size(
-                self.step_size,
-                step_accepted as f64 / n.max(1) as f64,
-                self.target_acceptance,
-            );
+            if transition < self.adapt_steps {
+                self.step_size = adapt_step_size(
+                    self.step_size,
+                    step_accepted as f64 / n.max(1) as f64,
+                    self.target_acceptance,
+                );
+            }
         }
         self.last_acceptance = accepted as f64 / proposed.max(1) as f64;
         Some((x, current.log_r))
@@ -112,8 +119,19 @@ mod tests {
             beta: 1.0,
         };
         let start = Points::new(2, vec![-3.0; 4000]).unwrap();
-        let mut hmc = Hmc::new(0.1, 10, 0.65);
+        let mut hmc = Hmc::new(0.1, 10, 0.65, 50);
         let (end, _) = hmc.run(&start, &target, 100, &mut seeded(5)).unwrap();
+        // The same chains stopped at the end of the burn-in have the same step size: it did
+        // not move during the last 50 transitions.
+        let mut burn_in_only = Hmc::new(0.1, 10, 0.65, 50);
+        burn_in_only
+            .run(&start, &target, 50, &mut seeded(5))
+            .unwrap();
+        assert_eq!(hmc.step_size, burn_in_only.step_size);
+        assert_ne!(
+            hmc.step_size, 0.1,
+            "the step size adapted during the burn-in"
+        );
         let mean = end.mean();
         let cov = end.covariance();
         assert!((mean[0] - 1.0).abs() < 0.06, "mean {mean:?}");

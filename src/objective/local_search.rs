@@ -82,15 +82,28 @@ pub struct LocalSearch {
     pub step_size: f64,
     pub target_acceptance: f64,
     pub last_acceptance: f64,
+    /// The step size adapts during the first this many steps of a run and is frozen after,
+    /// so that the chain is an exact MALA sampler from then on (adaptation that never stops
+    /// breaks detailed balance).
+    pub adapt_steps: usize,
 }
 
 impl LocalSearch {
+    /// A local search whose step size adapts throughout (it only finds states for the replay
+    /// buffer, it need not be exact).
     pub fn new(step_size: f64, target_acceptance: f64) -> Self {
         Self {
             step_size,
             target_acceptance,
             last_acceptance: f64::NAN,
+            adapt_steps: usize::MAX,
         }
+    }
+
+    /// A MALA sampler that adapts its step size during `burn_in` steps, then freezes it.
+    pub fn with_burn_in(mut self, burn_in: usize) -> Self {
+        self.adapt_steps = burn_in;
+        self
     }
 
     /// Runs `steps` MALA steps from each of `start`; returns the end states with their
@@ -108,7 +121,7 @@ impl LocalSearch {
         let mut current = target.evaluate(&x)?;
         let mut accepted = 0usize;
         let mut proposed = 0usize;
-        for _ in 0..steps {
+        for step in 0..steps {
             let h = self.step_size;
             let noise = standard_normal(rng, n * dim);
             // y = x + h∇log π(x) + √(2h)·ξ, all chains at once.
@@ -144,11 +157,13 @@ impl LocalSearch {
                     step_accepted += 1;
                 }
             }
-            self.step_size = adapt_step_size(
-                self.step_size,
-                step_accepted as f64 / n.max(1) as f64,
-                self.target_acceptance,
-            );
+            if step < self.adapt_steps {
+                self.step_size = adapt_step_size(
+                    self.step_size,
+                    step_accepted as f64 / n.max(1) as f64,
+                    self.target_acceptance,
+                );
+            }
         }
         self.last_acceptance = accepted as f64 / proposed.max(1) as f64;
         Some((x, current.log_r, current.log_pi))
@@ -177,8 +192,18 @@ mod tests {
             beta: 1.0,
         };
         let start = Points::new(1, vec![-3.0; 2000]).unwrap();
-        let mut search = LocalSearch::new(0.1, 0.574);
+        let mut search = LocalSearch::new(0.1, 0.574).with_burn_in(150);
         let (end, _, _) = search.run(&start, &target, 300, &mut seeded(2)).unwrap();
+        // Stopped at the end of the burn-in, the same chains have the same step size.
+        let mut burn_in_only = LocalSearch::new(0.1, 0.574).with_burn_in(150);
+        burn_in_only
+            .run(&start, &target, 150, &mut seeded(2))
+            .unwrap();
+        assert_eq!(search.step_size, burn_in_only.step_size);
+        assert_ne!(
+            search.step_size, 0.1,
+            "the step size adapted during the burn-in"
+        );
         let mean = end.mean()[0];
         let var = end.covariance()[0];
         assert!((mean - 1.0).abs() < 0.06, "mean {mean}");

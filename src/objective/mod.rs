@@ -1,6 +1,6 @@
 //! Objectives (DESIGN §3). All trained objectives share the trajectory log-ratio
 //! Δlog(τ) = Σ_k log q_θ(x_{k+1}|x_k) − log p_ref(x_{k+1}|x_k); the training-free baselines
-//! (guidance, DPS, SIR) and the off-policy machinery (exploration, replay, local search) live
+//! (guidance, DPS) and the off-policy machinery (exploration, replay, local search) live
 //! beside them.
 
 pub mod gradient_clipping;
@@ -12,7 +12,7 @@ pub mod policy_gradient;
 pub mod replay_buffer;
 pub mod rtb;
 pub mod schedules;
-pub mod sir;
+pub mod settings;
 
 pub use log_ratio::{LogRatio, log_ratio};
 pub use replay_buffer::ReplayBuffer;

@@ -1,8 +1,21 @@
 //! A replay buffer of terminal states, replayed through the backward process. Oldest states
 //! leave first; draws are rank-prioritised by score: P(rank i) ∝ 1/(k·N + i), i = 0 the best.
 
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
 use crate::math::Points;
 use crate::math::rng::{Rng, categorical};
+
+/// A replay buffer's contents as a checkpoint stores them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplayBufferRecord {
+    pub dim: usize,
+    pub states: Vec<f32>,
+    pub log_r: Vec<f64>,
+    pub score: Vec<f64>,
+    pub cursor: usize,
+}
 
 #[derive(Clone, Debug)]
 pub struct ReplayBuffer {
@@ -58,6 +71,43 @@ impl ReplayBuffer {
                 self.cursor = (self.cursor + 1) % self.capacity;
             }
         }
+    }
+
+    pub fn to_record(&self) -> ReplayBufferRecord {
+        ReplayBufferRecord {
+            dim: self.states.dim(),
+            states: self.states.as_slice().to_vec(),
+            log_r: self.log_r.clone(),
+            score: self.score.clone(),
+            cursor: self.cursor,
+        }
+    }
+
+    /// Refills the buffer from a record; `what` names the record in errors.
+    pub fn restore(&mut self, record: ReplayBufferRecord, what: &str) -> Result<()> {
+        let rows = record.log_r.len();
+        let consistent = record.dim == self.states.dim()
+            && record.states.len() == rows * record.dim
+            && record.score.len() == rows
+            && rows <= self.capacity
+            && (record.cursor < self.capacity.max(1));
+        if !consistent {
+            return Err(Error::bad_file(
+                what,
+                format!(
+                    "a replay buffer of {rows} states in {} dimensions does not fit this \
+                     experiment's buffer ({} dimensions, capacity {})",
+                    record.dim,
+                    self.states.dim(),
+                    self.capacity
+                ),
+            ));
+        }
+        self.states = Points::new(record.dim, record.states)?;
+        self.log_r = record.log_r;
+        self.score = record.score;
+        self.cursor = record.cursor;
+        Ok(())
     }
 
     /// Draws `n` states (with replacement) by rank priority; returns them with their log r.

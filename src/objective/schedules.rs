@@ -1,7 +1,8 @@
 //! Schedules over the course of training: off-policy exploration noise, β annealing and the
 //! learning-rate decay.
 
-use crate::experiment::config::{BetaAnnealConfig, ExplorationConfig};
+use super::settings::{BetaAnnealConfig, ExplorationConfig};
+use crate::math::schedule::cosine_factor;
 
 /// ε at `iteration`: linear decay from `std` to 0 over the first `decay_fraction` of training.
 pub fn exploration_std(config: &ExplorationConfig, iteration: usize, iterations: usize) -> f64 {
@@ -22,12 +23,6 @@ pub fn lr_factor(final_fraction: f64, iteration: usize, iterations: usize) -> f6
         return 1.0;
     }
     cosine_factor(final_fraction, iteration as f64 / iterations as f64)
-}
-
-/// A cosine from 1 at progress 0 down to `final_fraction` at progress 1 (and after).
-pub fn cosine_factor(final_fraction: f64, progress: f64) -> f64 {
-    let progress = progress.clamp(0.0, 1.0);
-    final_fraction + (1.0 - final_fraction) * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
 }
 
 /// β at `iteration`: linear from `start` to `beta` over the first `iterations`, then `beta`.

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::files;
 use crate::math::rng::seeded;
+use crate::nn::{DriftNet, DriftNetConfig, time_grid_features};
 use crate::records;
-use crate::sampler::network::{DriftNet, DriftNetConfig, time_grid_features};
 
 pub const META_FILE: &str = "prior.toml";
 pub const WEIGHTS_FILE: &str = "weights.bpk";

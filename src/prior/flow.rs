@@ -18,8 +18,8 @@ use super::marginal::MarginalLayer;
 use crate::error::{Error, Result};
 use crate::files;
 use crate::math::rng::{Rng, seeded};
+use crate::nn::{Activation, dense_layers};
 use crate::records;
-use crate::sampler::network::{Activation, dense_layers};
 
 pub const FLOW_GENERATOR: &str = "flow";
 
@@ -410,7 +410,7 @@ pub(crate) fn random_flow(device: &Device) -> FlowPrior {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sampler::trajectory::tensor_to_points;
+    use crate::nn::tensor_to_points;
     use burn::tensor::Distribution;
 
     #[test]

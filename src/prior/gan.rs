@@ -8,50 +8,18 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::softplus;
 use burn::tensor::{Tensor, TensorData};
-use serde::{Deserialize, Serialize};
 
 use super::datasets::DataSource;
 use super::network_generator::{
     GAN_GENERATOR, GeneratorNets, Mlp, NetworkGenerator, NetworkGeneratorMeta,
 };
+use super::settings::PriorConfig;
 use super::training::{
     PriorProgress, cosine_lr, run_training_loop, standardisation, standardised_batch,
 };
 use crate::backend::ComputeDevice;
 use crate::error::{Error, Result};
-use crate::experiment::config::PriorConfig;
 use crate::math::rng::{seeded, standard_normal};
-use crate::sampler::network::Activation;
-
-/// Settings of GAN training (the generator's architecture is `prior.generator`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GanConfig {
-    pub discriminator_hidden: usize,
-    /// Hidden-to-hidden layers of the discriminator.
-    pub discriminator_depth: usize,
-    /// Samples the discriminator judges together (1: a plain GAN).
-    pub pack: usize,
-    /// Learning rate of the discriminator (the generator uses prior.lr).
-    pub discriminator_lr: f64,
-    /// Discriminator updates per generator update.
-    pub discriminator_steps: usize,
-    /// The discriminator's nonlinearity (leaky ReLU keeps its units alive).
-    pub discriminator_activation: Activation,
-}
-
-impl Default for GanConfig {
-    fn default() -> Self {
-        Self {
-            discriminator_hidden: 128,
-            discriminator_depth: 2,
-            pack: 1,
-            discriminator_lr: 1e-3,
-            discriminator_steps: 2,
-            discriminator_activation: Activation::LeakyRelu,
-        }
-    }
-}
 
 /// Trains a GAN on `data`; its generator is f.
 pub fn train_gan_prior(

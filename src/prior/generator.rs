@@ -14,7 +14,7 @@ use super::flow::FlowPrior;
 use crate::error::Result;
 use crate::math::Points;
 use crate::math::rng::{Rng, standard_normal};
-use crate::sampler::trajectory::{tensor_to_points, to_device};
+use crate::nn::{points_to_tensor, tensor_to_points};
 
 /// Rows evaluated at once, so that a 600² quadrature grid does not make one huge tensor.
 const CHUNK: usize = 32_768;
@@ -135,9 +135,9 @@ pub(crate) fn autodiff_pullback(
     v: &dyn Fn(&Points) -> Points,
 ) -> Points {
     chunked(z, |z| {
-        let tracked = to_device(z, device).autodiff().require_grad();
+        let tracked = points_to_tensor(z, device).autodiff().require_grad();
         let x = forward(tracked.clone());
-        let v = to_device(&v(&tensor_to_points(x.clone().inner())), device);
+        let v = points_to_tensor(&v(&tensor_to_points(x.clone().inner())), device);
         let grads = (x * v).sum().backward();
         match tracked.grad(&grads) {
             Some(g) => tensor_to_points(g.inner()),
@@ -157,7 +157,7 @@ impl Generator for FlowGenerator {
 
     fn generate(&self, z: &Points) -> Points {
         chunked(z, |z| {
-            tensor_to_points(self.flow.generate(to_device(z, &self.device)))
+            tensor_to_points(self.flow.generate(points_to_tensor(z, &self.device)))
         })
     }
 
@@ -176,20 +176,20 @@ impl Generator for FlowGenerator {
 
     fn encode(&self, x: &Points) -> Option<Points> {
         Some(chunked(x, |x| {
-            tensor_to_points(self.flow.inverse(to_device(x, &self.device)).0)
+            tensor_to_points(self.flow.inverse(points_to_tensor(x, &self.device)).0)
         }))
     }
 
     fn log_density(&self, x: &Points) -> Option<Vec<f64>> {
         let column = chunked(x, |x| {
-            tensor_to_points(self.flow.log_density(to_device(x, &self.device)))
+            tensor_to_points(self.flow.log_density(points_to_tensor(x, &self.device)))
         });
         Some(column.as_slice().iter().map(|&v| v as f64).collect())
     }
 
     fn grad_log_density(&self, x: &Points) -> Option<Points> {
         Some(chunked(x, |x| {
-            let tracked = to_device(x, &self.device).autodiff().require_grad();
+            let tracked = points_to_tensor(x, &self.device).autodiff().require_grad();
             let grads = self.flow.log_density(tracked.clone()).sum().backward();
             match tracked.grad(&grads) {
                 Some(g) => tensor_to_points(g.inner()),

@@ -13,9 +13,9 @@ use burn::module::{Module, Param};
 use burn::tensor::activation::{log_sigmoid, log_softmax};
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::constraint::log_sigmoid as log_sigmoid_f64;
 use crate::math::gaussian::log_sum_exp;
-use crate::sampler::trajectory::tensor_to_vec;
+use crate::math::sigmoid::log_sigmoid as log_sigmoid_f64;
+use crate::nn::tensor_to_vec;
 
 /// Row-major values of a matrix, in f64.
 fn flat(t: Tensor<2>) -> Vec<f64> {

@@ -4,12 +4,14 @@
 pub mod csv_data;
 pub mod datasets;
 pub mod diffusion;
+pub mod factory;
 pub mod flow;
 pub mod gan;
 pub mod generator;
 pub mod marginal;
 pub mod network_generator;
 pub mod ode_generator;
+pub mod settings;
 pub mod training;
 pub mod vae;
 

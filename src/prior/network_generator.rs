@@ -17,9 +17,9 @@ use crate::error::{Error, Result};
 use crate::files;
 use crate::math::Points;
 use crate::math::rng::{Rng, seeded};
+use crate::nn::{Activation, dense_layers};
+use crate::nn::{points_to_tensor, tensor_to_points};
 use crate::records;
-use crate::sampler::network::{Activation, dense_layers};
-use crate::sampler::trajectory::{tensor_to_points, to_device};
 
 pub const VAE_GENERATOR: &str = "vae";
 pub const GAN_GENERATOR: &str = "gan";
@@ -250,7 +250,7 @@ impl Generator for NetworkGenerator {
 
     fn generate(&self, z: &Points) -> Points {
         chunked(z, |z| {
-            tensor_to_points(self.map(to_device(z, &self.device)))
+            tensor_to_points(self.map(points_to_tensor(z, &self.device)))
         })
     }
 
@@ -267,7 +267,7 @@ impl Generator for NetworkGenerator {
         let latent = self.meta.net.latent_dim;
         Some(chunked(x, |x| {
             let device = &self.device;
-            let y = (to_device(x, device) - row_constant(&self.meta.shift, device))
+            let y = (points_to_tensor(x, device) - row_constant(&self.meta.shift, device))
                 / row_constant(&self.meta.scale, device);
             let out = encoder.forward(y);
             let [n, _] = out.dims();

@@ -6,12 +6,17 @@
 //!     v(x, t) = D + (1 − 2t)/(2t(1 − t))·(x − t·D)
 //! (the mean velocity of the path, with E[ε | x_t] = (x − t·D)/(σ√(t(1−t))) by Tweedie). It
 //! starts at a small t₀, where x_{t₀} ≈ N(0, σ²t₀(1 − t₀)I) to O(t₀), so z ~ N(0, I) enters as
-//! x_{t₀} = σ√(t₀(1 − t₀))·z. Heun steps are uniform in u with t = sin²(πu/2): the step in t
-//! shrinks like √(t(1−t)) where the velocity's coefficient blows up, so each step stays
-//! bounded. The last step, from 1 − 1/T (the last time the network was trained at) to 1, is
-//! one Euler step, as the prior's own process takes it.
+//! x_{t₀} = σ√(t₀(1 − t₀))·z.
+//!
+//! The velocity's coefficient on x grows like 1/(2t) near t₀ and like 1/(2(1−t)) near 1, so a
+//! plain Runge–Kutta step is under-resolved there unless its steps are tiny. The linear part is
+//! integrated exactly instead: with y = x/√(t(1−t)) and φ = √(t/(1−t)) the ODE is
+//! dy/dφ = D(x, t), which is constant along the path of a fixed end point (the DDIM form of
+//! this bridge). Heun steps in φ, at times uniform in logit t (so that every step moves the
+//! log signal-to-noise ratio by the same amount), then carry only the change of D; the last
+//! step, from 1 − 1/T (the last time the network was trained at) to 1, where φ = ∞, lands on
+//! x = D.
 
-use std::f64::consts::PI;
 use std::path::Path;
 
 use burn::tensor::{Device, Tensor, TensorData};
@@ -22,13 +27,13 @@ use super::generator::{Generator, autodiff_pullback, chunked};
 use crate::error::Result;
 use crate::math::Points;
 use crate::math::time_embedding;
-use crate::sampler::trajectory::{tensor_to_points, to_device};
+use crate::nn::{points_to_tensor, tensor_to_points};
 
 /// The ODE solve's settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OdeConfig {
-    /// Heun steps from t₀ to 1 − 1/T (two network evaluations each).
+    /// Heun steps from t₀ to 1 − 1/T (two network evaluations each), uniform in logit t.
     pub steps: usize,
     /// Start time t₀ of the flow.
     pub t_start: f64,
@@ -52,7 +57,8 @@ pub struct OdeGenerator {
 }
 
 impl OdeGenerator {
-    fn velocity(&self, x: Tensor<2>, t: f64) -> Tensor<2> {
+    /// The denoised end point D(x, t).
+    fn denoise(&self, x: Tensor<2>, t: f64) -> Tensor<2> {
         let frequencies = self.prior.meta.net.time_frequencies;
         let features = Tensor::<2>::from_data(
             TensorData::new(
@@ -61,35 +67,44 @@ impl OdeGenerator {
             ),
             &x.device(),
         );
-        let denoised = self
-            .prior
+        self.prior
             .net
-            .forward(x.clone(), self.prior.net.embed_time(features));
-        let coefficient = (1.0 - 2.0 * t) / (2.0 * t * (1.0 - t));
-        denoised.clone() + (x - denoised.mul_scalar(t as f32)).mul_scalar(coefficient as f32)
+            .forward(x, self.prior.net.embed_time(features))
+    }
+
+    /// The solver's times t₀ < … < 1 − 1/T, uniform in logit t.
+    pub fn times(&self) -> Vec<f64> {
+        let t0 = self.config.t_start.clamp(1e-8, 0.5);
+        let t_end = (1.0 - 1.0 / self.prior.meta.steps.max(2) as f64).max(t0);
+        let logit = |t: f64| (t / (1.0 - t)).ln();
+        let (s0, s1) = (logit(t0), logit(t_end));
+        let steps = self.config.steps.max(1);
+        (0..=steps)
+            .map(|i| {
+                let s = s0 + (s1 - s0) * i as f64 / steps as f64;
+                1.0 / (1.0 + (-s).exp())
+            })
+            .collect()
     }
 
     /// x = f(z) for a batch.
     pub fn map(&self, z: Tensor<2>) -> Tensor<2> {
         let sigma = self.prior.meta.sigma;
-        let t0 = self.config.t_start.clamp(1e-8, 0.5);
-        let t_end = 1.0 - 1.0 / self.prior.meta.steps.max(2) as f64;
-        let to_u = |t: f64| 2.0 / PI * t.sqrt().asin();
-        let to_t = |u: f64| (PI * u / 2.0).sin().powi(2);
-        let (u0, u1) = (to_u(t0), to_u(t_end));
-        let steps = self.config.steps.max(1);
-        let mut x = z.mul_scalar((sigma * (t0 * (1.0 - t0)).sqrt()) as f32);
-        for i in 0..steps {
-            let ta = to_t(u0 + (u1 - u0) * i as f64 / steps as f64);
-            let tb = to_t(u0 + (u1 - u0) * (i + 1) as f64 / steps as f64);
-            let h = (tb - ta) as f32;
-            let va = self.velocity(x.clone(), ta);
-            let guess = x.clone() + va.clone().mul_scalar(h);
-            let vb = self.velocity(guess, tb);
-            x = x + (va + vb).mul_scalar(0.5 * h);
+        let times = self.times();
+        let scale = |t: f64| (t * (1.0 - t)).sqrt();
+        let phi = |t: f64| (t / (1.0 - t)).sqrt();
+        // y = x/√(t(1−t)), so y at t₀ is σ·z.
+        let mut y = z.mul_scalar(sigma as f32);
+        for pair in times.windows(2) {
+            let (ta, tb) = (pair[0], pair[1]);
+            let dphi = (phi(tb) - phi(ta)) as f32;
+            let da = self.denoise(y.clone().mul_scalar(scale(ta) as f32), ta);
+            let guess = y.clone() + da.clone().mul_scalar(dphi);
+            let db = self.denoise(guess.mul_scalar(scale(tb) as f32), tb);
+            y = y + (da + db).mul_scalar(0.5 * dphi);
         }
-        let v = self.velocity(x.clone(), t_end);
-        x + v.mul_scalar((1.0 - t_end) as f32)
+        let t_end = times.last().copied().unwrap_or(0.5);
+        self.denoise(y.mul_scalar(scale(t_end) as f32), t_end)
     }
 }
 
@@ -104,7 +119,7 @@ impl Generator for OdeGenerator {
 
     fn generate(&self, z: &Points) -> Points {
         chunked(z, |z| {
-            tensor_to_points(self.map(to_device(z, &self.device)))
+            tensor_to_points(self.map(points_to_tensor(z, &self.device)))
         })
     }
 
@@ -135,7 +150,7 @@ impl Generator for OdeGenerator {
 
     fn describe(&self) -> String {
         format!(
-            "probability-flow ODE of the diffusion prior on {} (σ = {}, {} Heun steps)",
+            "probability-flow ODE of the diffusion prior on {} (σ = {}, {} Heun steps in logit t)",
             self.prior.meta.dataset, self.prior.meta.sigma, self.config.steps
         )
     }

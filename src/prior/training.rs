@@ -11,12 +11,12 @@ use rand::Rng as _;
 use super::datasets::DataSource;
 use super::diffusion::{DiffusionPrior, DiffusionPriorMeta, PriorWeighting};
 use super::flow::{FLOW_GENERATOR, FlowNet, FlowPrior, FlowPriorMeta};
+use super::settings::PriorConfig;
 use crate::backend::ComputeDevice;
 use crate::error::{Error, Result};
-use crate::experiment::config::PriorConfig;
 use crate::math::rng::{Rng, seeded, standard_normal};
 use crate::math::time_embedding;
-use crate::sampler::network::DriftNet;
+use crate::nn::DriftNet;
 
 /// Reported while a prior trains.
 #[derive(Clone, Debug)]
@@ -111,7 +111,7 @@ pub fn train_diffusion_prior(
 
 /// Cosine decay to a tenth of the rate: the last iterations polish the fine structure.
 pub(crate) fn cosine_lr(lr: f64, progress: f64) -> f64 {
-    lr * crate::objective::schedules::cosine_factor(0.1, progress)
+    lr * crate::math::schedule::cosine_factor(0.1, progress)
 }
 
 /// Runs `step` (one optimiser step at training progress ∈ (0, 1], returning its loss) for the

@@ -8,49 +8,18 @@ use std::f64::consts::PI;
 use burn::module::{Module, Param};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Tensor, TensorData};
-use serde::{Deserialize, Serialize};
 
 use super::datasets::DataSource;
 use super::network_generator::{
     GeneratorNets, Mlp, NetworkGenerator, NetworkGeneratorMeta, VAE_GENERATOR,
 };
+use super::settings::PriorConfig;
 use super::training::{
     PriorProgress, cosine_lr, run_training_loop, standardisation, standardised_batch,
 };
 use crate::backend::ComputeDevice;
 use crate::error::{Error, Result};
-use crate::experiment::config::PriorConfig;
 use crate::math::rng::{seeded, standard_normal};
-
-/// Settings of VAE training.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct VaeConfig {
-    /// Weight of the KL term (1: the ELBO).
-    pub kl_weight: f64,
-    /// Fraction of the iterations over which the KL weight rises linearly from 0, so that the
-    /// decoder learns to use the latent before the KL term pulls the codes together.
-    pub kl_warmup: f64,
-    /// Observation noise of the Gaussian likelihood, in standardised units: fixed, or the
-    /// starting value when it is learned. A small fixed value makes the decoder carry the
-    /// spread within each mode through z (a learned one tends to grow and blur the modes).
-    pub observation_std: f64,
-    pub learn_observation_std: bool,
-    /// Floor of the learned observation noise, in standardised units.
-    pub min_observation_std: f64,
-}
-
-impl Default for VaeConfig {
-    fn default() -> Self {
-        Self {
-            kl_weight: 1.0,
-            kl_warmup: 0.3,
-            observation_std: 0.1,
-            learn_observation_std: false,
-            min_observation_std: 0.01,
-        }
-    }
-}
 
 #[derive(Module, Debug)]
 struct Vae {
@@ -160,7 +129,7 @@ pub fn train_vae_prior(
         elbo
     })?;
     let vae = vae.valid();
-    let observation_std = crate::sampler::trajectory::tensor_to_vec(
+    let observation_std = crate::nn::tensor_to_vec(
         vae.log_observation_std
             .val()
             .clamp_min(floor)

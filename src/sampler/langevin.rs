@@ -5,9 +5,9 @@ use burn::module::Module;
 use burn::nn::Linear;
 use burn::tensor::{Device, Tensor};
 
-use super::network::DriftNetConfig;
 use crate::math::rng::Rng;
 use crate::math::time_embedding;
+use crate::nn::DriftNetConfig;
 
 #[derive(Module, Debug)]
 pub struct LangevinScale {
@@ -15,14 +15,14 @@ pub struct LangevinScale {
     hidden: Linear,
     head: Linear,
     #[module(skip)]
-    activation: super::network::Activation,
+    activation: crate::nn::Activation,
 }
 
 impl LangevinScale {
     pub fn new(config: &DriftNetConfig, rng: &mut Rng, device: &Device) -> Self {
         let width = time_embedding::width(config.time_frequencies);
         let h = config.hidden;
-        let mut layers = super::network::dense_layers(
+        let mut layers = crate::nn::dense_layers(
             rng,
             &[(width, h, false), (h, h, false), (h, config.dim, true)],
             device,

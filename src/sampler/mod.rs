@@ -2,15 +2,15 @@
 //! simulation of its trajectories forwards (sampling) and backwards (Brownian bridge).
 
 pub mod langevin;
-pub mod network;
+pub mod settings;
 pub mod trajectory;
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
 use crate::math::rng::Rng;
+use crate::nn::{DriftNet, DriftNetConfig};
 use langevin::LangevinScale;
-use network::{DriftNet, DriftNetConfig};
 
 /// The learned control v_θ(x, t) = NN₁(x, t) [+ NN₂(t)·clip(∇ log r(x))].
 #[derive(Module, Debug)]
@@ -42,7 +42,7 @@ impl SamplerNet {
     }
 
     /// Time embeddings from Fourier features of the time grid (T × 2K, see
-    /// [`time_grid_features`](network::time_grid_features)).
+    /// [`time_grid_features`](crate::nn::time_grid_features)).
     pub fn time(&self, features: Tensor<2>) -> SamplerTime {
         SamplerTime {
             embedding: self.drift.embed_time(features.clone()),

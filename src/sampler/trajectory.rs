@@ -10,6 +10,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use super::{SamplerNet, SamplerTime};
 use crate::math::Points;
 use crate::math::rng::{Rng, standard_normal};
+use crate::nn::tensors::{points_to_tensor, tensor_to_points};
 use crate::prior::Reference;
 
 /// A training-free control added to the reference drift (guidance, DPS).
@@ -64,39 +65,6 @@ pub struct Trajectories {
     pub langevin_grad: Option<Tensor<2>>,
     /// Δlog(τ) = Σ_k log q(x_{k+1}|x_k) − log p_ref(x_{k+1}|x_k) under the control used (B).
     pub delta_log: Tensor<1>,
-}
-
-fn points_to_tensor(points: &Points, device: &Device) -> Tensor<2> {
-    Tensor::from_data(
-        TensorData::new(points.as_slice().to_vec(), [points.len(), points.dim()]),
-        device,
-    )
-}
-
-/// Reads a B × d tensor back to the host.
-pub fn tensor_to_points(tensor: Tensor<2>) -> Points {
-    let [_, d] = tensor.dims();
-    let data = tensor
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .unwrap_or_default();
-    Points::new(d, data).unwrap_or_else(|_| Points::zeros(0, d))
-}
-
-pub fn tensor_to_vec(tensor: Tensor<1>) -> Vec<f64> {
-    tensor
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .unwrap_or_default()
-        .into_iter()
-        .map(f64::from)
-        .collect()
-}
-
-pub fn to_device(points: &Points, device: &Device) -> Tensor<2> {
-    points_to_tensor(points, device)
 }
 
 impl ForwardSimulation<'_> {

@@ -106,7 +106,7 @@ fn dense(rng: &mut Rng, fan_in: usize, fan_out: usize, zero: bool, device: &Devi
 }
 
 /// Several host-initialised layers, each given as (fan_in, fan_out, zero).
-pub(crate) fn dense_layers(
+pub fn dense_layers(
     rng: &mut Rng,
     shapes: &[(usize, usize, bool)],
     device: &Device,

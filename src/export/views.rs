@@ -1,12 +1,13 @@
-//! The app's views as clean figures (PNG or SVG by extension) through the engine's plotters
-//! code: no UI chrome, shared axes, readable labels.
+//! The workbench's views as clean figures (PNG or SVG by extension) through the engine's
+//! plotters code: no UI chrome, shared axes, readable labels. The app exports its views with
+//! these; the CLI draws its log Z curves with the same function.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::experiment::History;
-use crate::experiment::worker::Snapshot;
+use crate::experiment::protocol::Snapshot;
 use crate::export::figure::{
     self, BarPlot, Curve, LinePlot, PRIOR_COLOR, PathPanel, REFERENCE_COLOR, SAMPLER_COLOR,
     ScatterPanel,
@@ -187,41 +188,7 @@ pub fn export_view(view: View, data: &ExportData, path: &Path) -> Result<()> {
                 points: loss,
                 color: SAMPLER_COLOR,
             }];
-            let evals = &data.history.evaluations;
-            let series = |f: &dyn Fn(&crate::metrics::Metrics) -> Option<f64>| -> Vec<(f64, f64)> {
-                evals
-                    .iter()
-                    .filter_map(|m| f(m).map(|v| (m.iterations as f64, v)))
-                    .collect()
-            };
-            let mut log_z = vec![
-                Curve {
-                    name: "learned log Z".into(),
-                    points: steps
-                        .iter()
-                        .map(|s| (s.iteration as f64, s.log_z))
-                        .collect(),
-                    color: PRIOR_COLOR,
-                },
-                Curve {
-                    name: "ELBO".into(),
-                    points: series(&|m| m.elbo),
-                    color: RGBColor(44, 160, 44),
-                },
-                Curve {
-                    name: "IW log Z".into(),
-                    points: series(&|m| m.log_z_iw),
-                    color: SAMPLER_COLOR,
-                },
-            ];
-            if let Some(reference) = evals.iter().rev().find_map(|m| m.log_z_ref) {
-                let x1 = steps.last().map(|s| s.iteration as f64).unwrap_or(1.0);
-                log_z.push(Curve {
-                    name: "reference log Z".into(),
-                    points: vec![(0.0, reference), (x1, reference)],
-                    color: REFERENCE_COLOR,
-                });
-            }
+            let log_z = log_z_curves(&data.history);
             let stem = path.with_extension("");
             let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("png");
             // One file with the loss (log scale), one beside it with the log Z estimates.
@@ -271,23 +238,89 @@ pub fn export_view(view: View, data: &ExportData, path: &Path) -> Result<()> {
                     y_label: "share of samples".into(),
                     categories: (0..last.mode_reference_share.len())
                         .map(|i| i.to_string())
+                        .chain(last.outside_share.map(|_| "outside".to_string()))
                         .collect(),
                     series: vec![
                         (
                             "sampler".into(),
                             SAMPLER_COLOR,
-                            last.mode_sampler_share.clone(),
+                            with_outside(&last.mode_sampler_share, last.outside_share),
                         ),
                         (
                             "reference".into(),
                             REFERENCE_COLOR,
-                            last.mode_reference_share.clone(),
+                            with_outside(&last.mode_reference_share, last.outside_share_ref),
                         ),
                     ],
                 },
             )
         }
     }
+}
+
+fn with_outside(shares: &[f64], outside: Option<f64>) -> Vec<f64> {
+    shares.iter().copied().chain(outside).collect()
+}
+
+/// The log Z estimates of a run against the iteration: learned log Z at every step, ELBO and
+/// IW log Z at every evaluation, and the reference log Z as a line.
+pub fn log_z_curves(history: &History) -> Vec<Curve> {
+    let steps = &history.steps;
+    let evals = &history.evaluations;
+    let series = |f: &dyn Fn(&crate::metrics::Metrics) -> Option<f64>| -> Vec<(f64, f64)> {
+        evals
+            .iter()
+            .filter_map(|m| f(m).map(|v| (m.iterations as f64, v)))
+            .collect()
+    };
+    let mut curves = vec![
+        Curve {
+            name: "learned log Z".into(),
+            points: steps
+                .iter()
+                .map(|s| (s.iteration as f64, s.log_z))
+                .collect(),
+            color: PRIOR_COLOR,
+        },
+        Curve {
+            name: "ELBO".into(),
+            points: series(&|m| m.elbo),
+            color: RGBColor(44, 160, 44),
+        },
+        Curve {
+            name: "IW log Z".into(),
+            points: series(&|m| m.log_z_iw),
+            color: SAMPLER_COLOR,
+        },
+    ];
+    if let Some(reference) = evals.iter().rev().find_map(|m| m.log_z_ref) {
+        let x1 = steps
+            .last()
+            .map(|s| s.iteration as f64)
+            .or_else(|| evals.last().map(|m| m.iterations as f64))
+            .unwrap_or(1.0);
+        curves.push(Curve {
+            name: "reference log Z".into(),
+            points: vec![(0.0, reference), (x1, reference)],
+            color: REFERENCE_COLOR,
+        });
+    }
+    curves.retain(|c| !c.points.is_empty());
+    curves
+}
+
+/// The log Z curves of a run as one figure.
+pub fn write_log_z_curves(path: &Path, title: &str, history: &History) -> Result<()> {
+    figure::write_lines(
+        path,
+        &LinePlot {
+            title: format!("{title}: log Z during training"),
+            x_label: "iteration".into(),
+            y_label: "log Z".into(),
+            curves: log_z_curves(history),
+            log_y: false,
+        },
+    )
 }
 
 /// Writes every view as PNG and SVG into `folder`; returns the files written.

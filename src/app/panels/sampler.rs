@@ -1,0 +1,193 @@
+//! The sampler panel: objective, network, optimisation and off-policy settings, then Apply.
+
+use eframe::egui;
+
+use crate::app::StudioApp;
+use crate::experiment::config::{ObjectiveKind, PriorKind};
+use crate::experiment::worker::Command;
+use crate::prior::SamplerSpace;
+
+pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
+    let applied = app.info.as_ref().map(|i| i.config.clone());
+    let config = &mut app.config;
+    let objectives = [
+        (ObjectiveKind::Rtb, "RTB (TB for an energy)"),
+        (ObjectiveKind::VarGrad, "VarGrad"),
+        (ObjectiveKind::Guidance, "classifier guidance"),
+        (ObjectiveKind::Dps, "DPS"),
+        (ObjectiveKind::KlPolicyGradient, "KL-regularised RL"),
+        (ObjectiveKind::Sir, "SIR"),
+        (ObjectiveKind::Mala, "MALA (non-amortised)"),
+        (ObjectiveKind::Hmc, "HMC (non-amortised)"),
+    ];
+    let combo = egui::ComboBox::from_id_salt("objective")
+        .selected_text(
+            objectives
+                .iter()
+                .find(|o| o.0 == config.train.objective)
+                .map_or("?", |o| o.1),
+        )
+        .show_ui(ui, |ui| {
+            for (kind, name) in objectives {
+                ui.selectable_value(&mut config.train.objective, kind, name);
+            }
+        });
+    let _ = combo.response.accessible_name("objective");
+    egui::Grid::new("sampler_grid")
+        .num_columns(2)
+        .show(ui, |ui| {
+            if config.prior.kind.is_generator() {
+                ui.label("sampler lives in");
+                ui.horizontal(|ui| {
+                    ui.selectable_value(&mut config.sampler.space, SamplerSpace::Noise, "noise z")
+                        .on_hover_text("z, against Brownian motion with σ = 1, reward r(f(z))");
+                    ui.add_enabled_ui(config.prior.kind.has_density(), |ui| {
+                        ui.selectable_value(&mut config.sampler.space, SamplerSpace::Data, "data x")
+                            .on_hover_text("x, with the prior's density in the target (flows only)")
+                    });
+                });
+                ui.end_row();
+            }
+            let label = ui.label("steps T");
+            ui.add(egui::DragValue::new(&mut config.sampler.steps).range(2..=1000))
+                .labelled_by(label.id);
+            ui.end_row();
+            if config.prior.kind == PriorKind::Brownian {
+                let label = ui.label("σ");
+                ui.add(
+                    egui::DragValue::new(&mut config.prior.sigma)
+                        .range(0.05..=50.0)
+                        .speed(0.05),
+                )
+                .labelled_by(label.id);
+                ui.end_row();
+            }
+            let label = ui.label("batch");
+            ui.add(egui::DragValue::new(&mut config.train.batch).range(1..=10_000))
+                .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("iterations");
+            ui.add(
+                egui::DragValue::new(&mut config.train.iterations)
+                    .range(1..=1_000_000)
+                    .speed(50),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("learning rate");
+            ui.add(
+                egui::DragValue::new(&mut config.train.lr)
+                    .range(1e-6..=1.0)
+                    .speed(1e-5),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("log Z learning rate");
+            ui.add(
+                egui::DragValue::new(&mut config.train.lr_log_z)
+                    .range(0.0..=10.0)
+                    .speed(1e-3),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("final lr fraction");
+            ui.add(
+                egui::DragValue::new(&mut config.train.lr_final_fraction)
+                    .range(0.01..=1.0)
+                    .speed(0.01),
+            )
+            .labelled_by(label.id)
+            .on_hover_text(
+                "both learning rates fall by a cosine to this fraction over the iterations",
+            );
+            ui.end_row();
+            let label = ui.label("hidden width");
+            ui.add(egui::DragValue::new(&mut config.sampler.net.hidden).range(4..=1024))
+                .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("depth");
+            ui.add(egui::DragValue::new(&mut config.sampler.net.depth).range(1..=8))
+                .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("exploration std");
+            ui.add(
+                egui::DragValue::new(&mut config.train.exploration.std)
+                    .range(0.0..=5.0)
+                    .speed(0.01),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("replay buffer");
+            ui.checkbox(&mut config.train.buffer.enabled, "")
+                .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("local search");
+            ui.checkbox(&mut config.train.local_search.enabled, "")
+                .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("β annealing");
+            ui.checkbox(&mut config.train.beta_anneal.enabled, "")
+                .labelled_by(label.id);
+            ui.end_row();
+            if config.train.beta_anneal.enabled {
+                let label = ui.label("  from β =");
+                ui.add(
+                    egui::DragValue::new(&mut config.train.beta_anneal.start)
+                        .range(0.0..=1.0)
+                        .speed(0.01),
+                )
+                .labelled_by(label.id);
+                ui.end_row();
+                let label = ui.label("  over iterations");
+                ui.add(
+                    egui::DragValue::new(&mut config.train.beta_anneal.iterations)
+                        .range(1..=1_000_000),
+                )
+                .labelled_by(label.id);
+                ui.end_row();
+            }
+            let label = ui.label("Langevin term");
+            ui.checkbox(&mut config.sampler.langevin, "")
+                .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("guidance scale");
+            ui.add(
+                egui::DragValue::new(&mut config.train.guidance_scale)
+                    .range(0.0..=100.0)
+                    .speed(0.05),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("KL weight");
+            ui.add(
+                egui::DragValue::new(&mut config.train.kl_weight)
+                    .range(0.0..=100.0)
+                    .speed(0.05),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("seed");
+            ui.add(egui::DragValue::new(&mut config.seed))
+                .labelled_by(label.id);
+            ui.end_row();
+        });
+    let pending = applied.as_ref().is_some_and(|a| {
+        let mut a = a.clone();
+        a.constraint = config.constraint.clone();
+        a != *config
+    });
+    ui.horizontal(|ui| {
+        let apply = egui::Button::new(if pending { "Apply ●" } else { "Apply" });
+        if ui.add_enabled(pending, apply).clicked() {
+            app.send(Command::Configure(Box::new(app.config.clone())));
+        }
+        if pending
+            && ui.button("Revert").clicked()
+            && let Some(a) = applied
+        {
+            let constraint = app.config.constraint.clone();
+            app.config = a;
+            app.config.constraint = constraint;
+        }
+    });
+}

@@ -1,0 +1,300 @@
+//! The data view: samples over a heatmap of log r, the prior or the reference posterior, the
+//! constraint's handles and outline, the sketch brush, and brushing linked to the noise view.
+
+use eframe::egui;
+use egui_plot::{Legend, Line, Plot, PlotImage, PlotPoint, Points};
+
+use super::handles::{handles, move_handle, nearest_handle, outline};
+use super::*;
+use crate::app::heatmap::HeatmapKind;
+use crate::app::selection::{Space, brushed_points};
+use crate::app::sketch::Sketch;
+use crate::app::{StudioApp, Tool};
+use crate::constraint::BuildContext;
+use crate::constraint::field::log_r_field;
+use crate::experiment::config::PriorKind;
+use crate::export::colour::to_rgba;
+use crate::math::field::density_field;
+
+/// Builds (or reuses) the heatmap texture for the current settings.
+fn heatmap_texture(app: &mut StudioApp, ctx: &egui::Context) -> Option<egui::TextureHandle> {
+    let kind = app.view.heatmap;
+    let dim = app.info.as_ref().map_or(2, |i| i.dim);
+    if kind == HeatmapKind::None || dim != 2 {
+        return None;
+    }
+    let key = match kind {
+        HeatmapKind::LogR => format!("{:?}{:?}", app.config.constraint, app.area),
+        _ => format!(
+            "{kind:?}{:?}{}",
+            app.area,
+            app.snapshot.as_ref().map_or(0, |s| s.iteration)
+        ),
+    };
+    if let Some((k, t)) = &app.textures.heatmap
+        && *k == key
+    {
+        return Some(t.clone());
+    }
+    let field = match kind {
+        HeatmapKind::LogR => {
+            let context = BuildContext {
+                dim,
+                reference_variance: (app.config.prior.kind == PriorKind::Brownian)
+                    .then(|| app.config.prior.sigma.powi(2)),
+                base_dir: None,
+            };
+            log_r_field(&app.config.constraint, &context, app.area, HEATMAP_CELLS).ok()?
+        }
+        HeatmapKind::Prior => density_field(&app.snapshot.as_ref()?.prior_samples, app.area, 64),
+        HeatmapKind::Posterior => density_field(
+            app.snapshot.as_ref()?.reference_samples.as_ref()?,
+            app.area,
+            64,
+        ),
+        HeatmapKind::None => return None,
+    };
+    let range = if kind == HeatmapKind::LogR { 12.0 } else { 6.0 };
+    let rgba = to_rgba(&field, range);
+    let image = egui::ColorImage::from_rgba_unmultiplied([field.n, field.n], &rgba);
+    let texture = ctx.load_texture("heatmap", image, egui::TextureOptions::LINEAR);
+    app.textures.heatmap = Some((key, texture.clone()));
+    Some(texture)
+}
+
+pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        ui.strong("Data space");
+        let combo = egui::ComboBox::from_id_salt("heatmap")
+            .selected_text(format!("heatmap: {}", app.view.heatmap.label()))
+            .show_ui(ui, |ui| {
+                for kind in HeatmapKind::ALL {
+                    ui.selectable_value(&mut app.view.heatmap, kind, kind.label());
+                }
+            });
+        let _ = combo.response.accessible_name("data view heatmap");
+        ui.checkbox(&mut app.view.show_reference, "reference samples");
+        ui.checkbox(&mut app.view.show_modes, "modes");
+        if app.snapshot.as_ref().is_some_and(|s| s.noise.is_some()) {
+            ui.checkbox(&mut app.view.show_warped_grid, "z grid through f")
+                .on_hover_text("lines of a regular grid in noise space, mapped by the generator");
+        }
+        if app.info.as_ref().is_some_and(|i| i.dim != 2) {
+            ui.label("(first two coordinates)");
+        }
+    });
+    let texture = heatmap_texture(app, ui.ctx());
+    let area = app.area;
+    let snapshot = app.snapshot.clone();
+    let data = app.info.as_ref().and_then(|i| i.data.clone());
+    let view = app.view.clone();
+    let handle_points = handles(app);
+    let outlines = outline(app);
+    let sketch_area = app.sketch.as_ref().map(|s| s.area);
+    let brushed = app.selection.rows().to_vec();
+    let selection = app.selection.outline(Space::Data);
+    let shift = ui.input(|i| i.modifiers.shift);
+    let warped_grid = snapshot
+        .as_ref()
+        .and_then(|s| s.noise.as_ref()?.landscape.clone())
+        .filter(|_| view.show_warped_grid);
+    // egui_plot tessellates each point every frame: beyond a few thousand, draw with our shader.
+    let gpu_reference = app.gpu_points
+        && view.show_reference
+        && app
+            .textures
+            .reference_points
+            .as_ref()
+            .is_some_and(|r| r.1.len() / 2 > GPU_POINTS_ABOVE);
+    let response = Plot::new("data_view")
+        .data_aspect(1.0)
+        .legend(Legend::default())
+        .link_axis(egui::Id::unique("space"), [true, true])
+        .allow_drag(app.tool == Tool::Navigate && !shift)
+        .allow_boxed_zoom(app.tool == Tool::Navigate)
+        .include_x(area.lower[0])
+        .include_x(area.upper[0])
+        .include_y(area.lower[1])
+        .include_y(area.upper[1])
+        .show(ui, |plot| {
+            if let Some(texture) = &texture {
+                let c = area.centre();
+                let s = area.size();
+                plot.image(PlotImage::new(
+                    "heatmap",
+                    texture.id(),
+                    PlotPoint::new(c[0], c[1]),
+                    egui::vec2(s[0] as f32, s[1] as f32),
+                ));
+            }
+            if let Some(a) = sketch_area
+                && a != area
+            {
+                plot.line(Line::new(
+                    "sketch area",
+                    vec![
+                        [a.lower[0], a.lower[1]],
+                        [a.upper[0], a.lower[1]],
+                        [a.upper[0], a.upper[1]],
+                        [a.lower[0], a.upper[1]],
+                        [a.lower[0], a.lower[1]],
+                    ],
+                ));
+            }
+            if let Some(landscape) = &warped_grid {
+                for (i, line) in landscape.warped_grid.iter().enumerate() {
+                    let pts: Vec<[f64; 2]> =
+                        line.rows().map(|p| [p[0] as f64, p[1] as f64]).collect();
+                    plot.line(
+                        Line::new(format!("z grid {i}"), pts)
+                            .color(WARPED_GRID)
+                            .width(0.7),
+                    );
+                }
+            }
+            if view.show_data
+                && let Some(d) = &data
+            {
+                plot.points(
+                    Points::new("data", plot_points(d, 5000))
+                        .color(DATA)
+                        .radius(1.2),
+                );
+            }
+            if let Some(s) = &snapshot {
+                if view.show_prior {
+                    plot.points(
+                        Points::new("prior", plot_points(&s.prior_samples, 5000))
+                            .color(PRIOR)
+                            .radius(1.5),
+                    );
+                }
+                if view.show_reference
+                    && !gpu_reference
+                    && let Some(r) = &s.reference_samples
+                {
+                    plot.points(
+                        Points::new("reference", plot_points(r, 5000))
+                            .color(REFERENCE)
+                            .radius(1.5),
+                    );
+                }
+                plot.points(
+                    Points::new("sampler", plot_points(&s.samples, 5000))
+                        .color(SAMPLER)
+                        .radius(1.8),
+                );
+                if !brushed.is_empty() {
+                    plot.points(
+                        Points::new("brushed", brushed_points(&s.samples, &brushed))
+                            .color(BRUSHED)
+                            .radius(3.0),
+                    );
+                }
+                if view.show_modes
+                    && let Some(m) = &s.modes
+                {
+                    plot.points(
+                        Points::new("modes", plot_points(m, 1000))
+                            .shape(egui_plot::MarkerShape::Cross)
+                            .color(egui::Color32::BLACK)
+                            .radius(4.0),
+                    );
+                }
+            }
+            if let Some(outline) = selection {
+                plot.line(Line::new("selection", outline).color(HANDLE).width(1.5));
+            }
+            for (i, o) in outlines.into_iter().enumerate() {
+                plot.line(
+                    Line::new(format!("constraint {i}"), o)
+                        .color(HANDLE)
+                        .width(1.5),
+                );
+            }
+            if !handle_points.is_empty() {
+                plot.points(
+                    Points::new("handles", handle_points.clone())
+                        .color(HANDLE)
+                        .radius(6.0)
+                        .filled(true),
+                );
+            }
+            let bounds = plot.plot_bounds();
+            (
+                plot.pointer_coordinate().map(|p| [p.x, p.y]),
+                (bounds.min(), bounds.max()),
+                *plot.transform().frame(),
+            )
+        });
+    let (pointer, bounds, frame) = response.inner;
+    brush_from_data_view(app, &response.response, pointer, bounds.1[0] - bounds.0[0]);
+    if gpu_reference && let Some((_, points)) = &app.textures.reference_points {
+        let pixels_per_point = ui.ctx().pixels_per_point();
+        let callback = crate::app::gpu_points::PointsCallback {
+            layer: "reference",
+            points: points.clone(),
+            bounds,
+            radius_px: 1.2 * pixels_per_point,
+            viewport_px: [
+                frame.width() * pixels_per_point,
+                frame.height() * pixels_per_point,
+            ],
+            color: egui::Rgba::from(REFERENCE).multiply(0.35),
+        };
+        ui.painter()
+            .with_clip_rect(frame)
+            .add(eframe::egui_wgpu::Callback::new_paint_callback(
+                frame, callback,
+            ));
+    }
+    let r = &response.response;
+    match (app.tool, pointer) {
+        (Tool::Edit, Some(p)) => {
+            if r.drag_started() || r.clicked() {
+                app.handle = nearest_handle(app, p);
+            }
+            if r.dragged() || r.clicked() {
+                move_handle(app, app.handle, p);
+            }
+        }
+        (Tool::Sketch, Some(p)) => {
+            if r.drag_started() || r.clicked() {
+                let sketch = app.sketch.get_or_insert_with(|| Sketch::new(area, 64));
+                sketch.begin_stroke();
+            }
+            if (r.dragged() || r.clicked())
+                && let Some(sketch) = app.sketch.as_mut()
+            {
+                sketch.dab(p, &app.view.brush);
+                app.apply_sketch();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Brushing in the data view of a noise-space sampler shows in the noise view where in z the
+/// chosen samples came from.
+fn brush_from_data_view(
+    app: &mut StudioApp,
+    response: &egui::Response,
+    pointer: Option<[f64; 2]>,
+    width: f64,
+) {
+    let Some(snapshot) = app.snapshot.clone() else {
+        return;
+    };
+    if snapshot.noise.is_none() {
+        return;
+    }
+    let enabled = app.tool == Tool::Navigate;
+    app.selection.update(
+        Space::Data,
+        response,
+        pointer,
+        &snapshot.samples,
+        width,
+        enabled,
+    );
+}

@@ -1,0 +1,289 @@
+//! The headless command line: `train`, `pretrain`, `sample`, `evaluate`, `session`. Every setting is a
+//! field of [`ExperimentConfig`]; `--set key=value` changes any of them.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::backend::{self, BackendChoice};
+use crate::error::{Error, Result};
+use crate::experiment::autosave::Autosave;
+use crate::experiment::config::PriorKind;
+use crate::experiment::{ExperimentConfig, Trainer};
+use crate::export::figure::{
+    PRIOR_COLOR, REFERENCE_COLOR, SAMPLER_COLOR, ScatterPanel, write_scatter,
+};
+use crate::export::samples_csv::write_csv;
+use crate::files;
+use crate::metrics::Metrics;
+use crate::prior::training::{PriorProgress, train_diffusion_prior};
+
+mod pretrain;
+mod session;
+mod train;
+
+pub use pretrain::pretrain;
+pub use session::{SessionArgs, session};
+pub use train::{noise_samples_path, train};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "posterior-studio",
+    version,
+    about = "Train amortized diffusion samplers of posteriors p(x)·r(x)^β and measure them \
+             against ground truth. Without a command, opens the desktop app."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// For the desktop app (no command): where it trains — auto (a hardware GPU if present),
+    /// gpu (also a software Vulkan adapter), or cpu. On a GPU the app draws on the device it
+    /// trains on.
+    #[arg(long)]
+    pub backend: Option<BackendChoice>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a sampler (or run a training-free baseline) and report its metrics.
+    Train(TrainArgs),
+    /// Train a prior on a dataset and save it: a diffusion prior, or with
+    /// `--set prior.kind="flow"` (or "vae", "gan") a generator prior x = f(z).
+    Pretrain(PretrainArgs),
+    /// Draw samples from a saved sampler.
+    Sample(SampleArgs),
+    /// Evaluate a saved sampler against the reference posterior.
+    Evaluate(EvaluateArgs),
+    /// Run the app's training session without a window: its worker, autosave and crash
+    /// recovery (`--restore` continues a session that was killed).
+    Session(SessionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// The experiment's TOML config.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Override one setting, e.g. `--set train.batch=500` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// auto (a hardware GPU if present), gpu, or cpu.
+    #[arg(long)]
+    pub backend: Option<BackendChoice>,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Print one JSON object of final metrics as the last line of stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Write sampler, reference and prior samples to this CSV.
+    #[arg(long)]
+    pub export_samples: Option<PathBuf>,
+    /// Save the experiment to this folder: at the end, at every evaluation, and every
+    /// `--checkpoint-every` seconds while training, so that a killed run loses at most that.
+    #[arg(long)]
+    pub save: Option<PathBuf>,
+    /// Continue a run saved with `--save` from its last checkpoint (its config and curves);
+    /// checkpoints go back to the same folder unless `--save` names another. `--set` may
+    /// change settings that keep the model, e.g. `train.iterations` to train longer.
+    #[arg(long, conflicts_with = "config")]
+    pub resume: Option<PathBuf>,
+    /// Seconds between checkpoints while training with `--save` or `--resume`.
+    #[arg(long, default_value_t = 60.0)]
+    pub checkpoint_every: f64,
+    /// Write a figure of reference vs sampler samples (.png or .svg).
+    #[arg(long)]
+    pub figure: Option<PathBuf>,
+    /// Write a figure of the training curves (.png or .svg).
+    #[arg(long)]
+    pub curves: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PretrainArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Dataset to train on (a built-in name or a CSV file); overrides `prior.dataset`.
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Folder to save the prior in.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Write a figure of data vs prior samples (.png or .svg).
+    #[arg(long)]
+    pub figure: Option<PathBuf>,
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// A folder written by `train --save`.
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// Number of samples.
+    #[arg(short, long, default_value_t = 1000)]
+    pub n: usize,
+    /// CSV file to write (`source,x0,x1,…`).
+    #[arg(long)]
+    pub output: PathBuf,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[arg(long)]
+    pub backend: Option<BackendChoice>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// A folder written by `train --save`.
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long)]
+    pub backend: Option<BackendChoice>,
+}
+
+/// The outcome of a command, for the exit code.
+pub enum Outcome {
+    Ok,
+    /// Training stopped on a non-finite value; the last good state was kept.
+    Stopped,
+}
+
+/// Reads the config named on the command line (defaults when none) with overrides applied.
+pub fn load_config(common: &CommonArgs) -> Result<(ExperimentConfig, Option<PathBuf>)> {
+    let (config, base_dir) = match &common.config {
+        Some(path) => {
+            let text = files::read_to_string(path)?;
+            let config = ExperimentConfig::from_toml(&text, &path.display().to_string())?;
+            (config, path.parent().map(Path::to_path_buf))
+        }
+        None => (ExperimentConfig::default(), None),
+    };
+    let mut config = config.with_overrides(&common.set)?;
+    if let Some(backend) = common.backend {
+        config.backend = backend;
+    }
+    Ok((config, base_dir))
+}
+
+fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {per_sec} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+fn prior_progress(bar: &ProgressBar) -> impl FnMut(&PriorProgress) -> bool + '_ {
+    move |p: &PriorProgress| {
+        bar.set_length(p.iterations as u64);
+        bar.set_position(p.iteration as u64);
+        bar.set_message(format!("loss {:.4}", p.loss));
+        true
+    }
+}
+
+fn fmt_opt(v: Option<f64>) -> String {
+    v.map_or("—".into(), |v| format!("{v:.4}"))
+}
+
+/// A human-readable summary of metrics, one line each.
+pub fn summary(m: &Metrics) -> String {
+    let modes = match (m.modes_covered, m.modes_total) {
+        (Some(c), Some(t)) => format!("{c}/{t}"),
+        _ => "—".into(),
+    };
+    format!(
+        "objective        {}\nbackend          {}\niterations       {} in {:.1} s ({} it/s)\n\
+         reference        {}\nlog Z reference  {}\nlog Z (IW)       {}\nELBO             {}\n\
+         log Z learned    {}\nESS              {}\nmodes covered    {}\nmode TV          {}\n\
+         energy distance  {}\nsliced W2        {}\nmean log r       {}",
+        m.objective,
+        m.backend,
+        m.iterations,
+        m.seconds,
+        fmt_opt(m.it_per_s),
+        m.reference_method,
+        fmt_opt(m.log_z_ref),
+        fmt_opt(m.log_z_iw),
+        fmt_opt(m.elbo),
+        fmt_opt(m.log_z_learned),
+        fmt_opt(m.ess),
+        modes,
+        fmt_opt(m.mode_tv),
+        fmt_opt(m.energy_distance),
+        fmt_opt(m.sliced_w2),
+        fmt_opt(m.mean_log_r),
+    )
+}
+
+pub fn sample(args: &SampleArgs) -> Result<Outcome> {
+    let mut overrides = Vec::new();
+    if let Some(backend) = args.backend {
+        overrides.push(format!("backend=\"{backend}\""));
+    }
+    let trainer = Trainer::load(&args.checkpoint, &overrides)?;
+    eprintln!("backend: {}", trainer.compute.describe());
+    let seed = args.seed.unwrap_or(trainer.config.seed.wrapping_add(23));
+    let draw = trainer.draw(args.n, &mut crate::math::rng::seeded(seed));
+    write_csv(
+        &args.output,
+        &[("sampler", &trainer.to_data_space(&draw.samples))],
+    )?;
+    if trainer.reference.noise_generator().is_some() {
+        let noise_path = noise_samples_path(&args.output);
+        write_csv(&noise_path, &[("sampler", &draw.samples)])?;
+        eprintln!("wrote noise-space samples z to {}", noise_path.display());
+    }
+    eprintln!(
+        "wrote {} samples to {}",
+        draw.samples.len(),
+        args.output.display()
+    );
+    Ok(Outcome::Ok)
+}
+
+pub fn evaluate(args: &EvaluateArgs) -> Result<Outcome> {
+    let mut overrides = args.set.clone();
+    if let Some(backend) = args.backend {
+        overrides.push(format!("backend=\"{backend}\""));
+    }
+    let mut trainer = Trainer::load(&args.checkpoint, &overrides)?;
+    eprintln!("backend: {}", trainer.compute.describe());
+    let metrics = trainer.evaluate()?;
+    eprintln!("{}", summary(&metrics));
+    if args.json {
+        let json = serde_json::to_string(&metrics)
+            .map_err(|e| Error::Unsupported(format!("cannot write JSON: {e}")))?;
+        println!("{json}");
+    }
+    Ok(Outcome::Ok)
+}
+
+/// Runs a parsed command.
+pub fn run(command: &Command) -> Result<Outcome> {
+    match command {
+        Command::Train(args) => train(args),
+        Command::Pretrain(args) => pretrain(args),
+        Command::Sample(args) => sample(args),
+        Command::Evaluate(args) => evaluate(args),
+        Command::Session(args) => session(args),
+    }
+}

@@ -1,0 +1,215 @@
+//! `posterior-studio train`: train a sampler (or run a baseline), checkpoint it, report it.
+
+use super::*;
+
+pub fn train(args: &TrainArgs) -> Result<Outcome> {
+    let mut trainer = match &args.resume {
+        Some(dir) => {
+            let mut overrides = args.common.set.clone();
+            if let Some(backend) = args.common.backend {
+                overrides.push(format!("backend=\"{backend}\""));
+            }
+            let trainer = Trainer::load(dir, &overrides)?;
+            eprintln!(
+                "resumed {} at iteration {} of {}",
+                dir.display(),
+                trainer.iteration(),
+                trainer.config.train.iterations
+            );
+            trainer
+        }
+        None => {
+            let (config, base_dir) = load_config(&args.common)?;
+            let prior_bar = progress_bar(config.prior.iterations as u64, args.quiet);
+            prior_bar.set_prefix("prior");
+            let mut on_prior = prior_progress(&prior_bar);
+            let trainer = Trainer::new(config, base_dir.as_deref(), &mut on_prior)?;
+            prior_bar.finish_and_clear();
+            trainer
+        }
+    };
+    let save_dir = args.save.clone().or_else(|| args.resume.clone());
+    if !(args.checkpoint_every.is_finite() && args.checkpoint_every > 0.0) {
+        return Err(Error::config(
+            "--checkpoint-every",
+            format!(
+                "must be a positive number of seconds, got {}",
+                args.checkpoint_every
+            ),
+        ));
+    }
+    let mut autosave = save_dir
+        .as_ref()
+        .map(|dir| Autosave::new(dir, Duration::from_secs_f64(args.checkpoint_every)));
+    if let Some(reason) = &trainer.compute.fallback_reason {
+        eprintln!("warning: {reason}");
+    }
+    eprintln!("backend: {}", trainer.compute.describe());
+    eprintln!("reference: {}", trainer.reference.describe());
+    eprintln!(
+        "constraint: {} (β = {})",
+        trainer.constraint.describe(),
+        trainer.config.constraint.beta
+    );
+
+    let iterations = trainer.config.train.iterations;
+    let eval_every = trainer.config.train.eval_every;
+    let bar = progress_bar(
+        iterations as u64,
+        args.quiet || !trainer.config.train.objective.is_trained(),
+    );
+    bar.set_prefix(trainer.config.train.objective.name());
+    let mut outcome = Outcome::Ok;
+    bar.set_position(trainer.iteration() as u64);
+    while !trainer.is_done() {
+        match trainer.step() {
+            Ok(record) => {
+                let mut evaluated = false;
+                bar.set_position(record.iteration as u64);
+                if record.iteration % 10 == 0 {
+                    bar.set_message(format!(
+                        "loss {:.3} log Z {:.3} |∇| {:.2}",
+                        record.loss, record.log_z, record.grad_norm
+                    ));
+                }
+                if eval_every > 0
+                    && record.iteration % eval_every == 0
+                    && record.iteration < iterations
+                {
+                    let m = trainer.evaluate()?;
+                    let line = format!(
+                        "[{}] modes {}/{} TV {} IW log Z {} (ref {}) ED {}",
+                        m.iterations,
+                        m.modes_covered.unwrap_or(0),
+                        m.modes_total.unwrap_or(0),
+                        fmt_opt(m.mode_tv),
+                        fmt_opt(m.log_z_iw),
+                        fmt_opt(m.log_z_ref),
+                        fmt_opt(m.energy_distance),
+                    );
+                    bar.suspend(|| eprintln!("{line}"));
+                    for warning in &m.warnings {
+                        bar.suspend(|| eprintln!("warning: {warning}"));
+                    }
+                    evaluated = true;
+                }
+                if let Some(autosave) = autosave.as_mut() {
+                    autosave.tick(&trainer, evaluated)?;
+                }
+            }
+            Err(e @ Error::NonFinite { .. }) => {
+                bar.abandon();
+                eprintln!("error: {e}");
+                outcome = Outcome::Stopped;
+                break;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    bar.finish_and_clear();
+    if let Some(autosave) = autosave.as_mut() {
+        autosave.tick(&trainer, true)?;
+        autosave.finish()?;
+        eprintln!("saved experiment to {}", autosave.dir.display());
+    }
+    let metrics = trainer.evaluate()?;
+    for warning in &metrics.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let needs_samples = args.export_samples.is_some() || args.figure.is_some();
+    if needs_samples {
+        let mut rng = crate::math::rng::seeded(trainer.config.seed.wrapping_add(17));
+        let n = trainer.config.eval.samples;
+        let draw = trainer.draw(n, &mut rng);
+        let truth = trainer.truth().clone();
+        let noise = trainer.reference.noise_generator().is_some().then(|| {
+            let prior = trainer.prior_samples(n, &mut rng);
+            (draw.samples.clone(), truth.posterior.samples.head(n), prior)
+        });
+        let samples = trainer.to_data_space(&draw.samples);
+        let reference = truth.data_space_samples().head(n);
+        let prior = trainer.data_space_prior_samples(n, &mut rng);
+        if let Some(path) = &args.export_samples {
+            write_csv(
+                path,
+                &[
+                    ("sampler", &samples),
+                    ("reference", &reference),
+                    ("prior", &prior),
+                ],
+            )?;
+            eprintln!("wrote samples to {}", path.display());
+            if let Some((sampler_z, reference_z, prior_z)) = &noise {
+                let noise_path = noise_samples_path(path);
+                write_csv(
+                    &noise_path,
+                    &[
+                        ("sampler", sampler_z),
+                        ("reference", reference_z),
+                        ("prior", prior_z),
+                    ],
+                )?;
+                eprintln!("wrote noise-space samples z to {}", noise_path.display());
+            }
+        }
+        if let Some(path) = &args.figure {
+            let centers = truth.modes.centers();
+            let panels = [
+                ScatterPanel {
+                    title: "prior".into(),
+                    points: &prior,
+                    color: PRIOR_COLOR,
+                    markers: None,
+                },
+                ScatterPanel {
+                    title: format!(
+                        "reference posterior ({})",
+                        short_method(&metrics.reference_method)
+                    ),
+                    points: &reference,
+                    color: REFERENCE_COLOR,
+                    markers: Some(&centers),
+                },
+                ScatterPanel {
+                    title: format!("{} sampler", metrics.objective),
+                    points: &samples,
+                    color: SAMPLER_COLOR,
+                    markers: Some(&centers),
+                },
+            ];
+            let title = format!(
+                "{}: TV {:.3}, modes {}/{}",
+                trainer.config.name,
+                metrics.mode_tv.unwrap_or(f64::NAN),
+                metrics.modes_covered.unwrap_or(0),
+                metrics.modes_total.unwrap_or(0)
+            );
+            write_scatter(path, &title, &panels)?;
+            eprintln!("wrote figure to {}", path.display());
+        }
+    }
+    if let Some(path) = &args.curves {
+        crate::export::views::write_log_z_curves(path, &trainer.config.name, &trainer.history)?;
+        eprintln!("wrote training curves to {}", path.display());
+    }
+    eprintln!("{}", summary(&metrics));
+    if args.json {
+        let json = serde_json::to_string(&metrics)
+            .map_err(|e| Error::Unsupported(format!("cannot write JSON: {e}")))?;
+        println!("{json}");
+    }
+    Ok(outcome)
+}
+
+/// `samples.csv` → `samples.noise.csv`: where a noise-space run writes its samples of z.
+pub fn noise_samples_path(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "samples".into());
+    path.with_file_name(format!("{stem}.noise.csv"))
+}
+
+fn short_method(method: &str) -> &str {
+    method.split(" (").next().unwrap_or(method)
+}

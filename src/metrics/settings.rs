@@ -1,0 +1,44 @@
+//! How a sampler is measured: sample counts, the mode threshold and the quadrature grid.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::validation::positive;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EvalConfig {
+    /// On-policy trajectories for ELBO, IW log Z, ESS and sampler samples.
+    pub samples: usize,
+    /// Prior samples behind the Monte Carlo reference log Z and the SIR reference posterior.
+    pub reference_samples: usize,
+    /// Samples of each side compared by the energy distance.
+    pub distance_samples: usize,
+    /// A mode counts towards `modes_total` when its reference share is at least this.
+    pub mode_min_share: f64,
+    /// Number of k-means modes when no known components exist.
+    pub kmeans_modes: usize,
+    /// Cells per side of the quadrature grid (Brownian reference, d ≤ 2).
+    pub grid_resolution: usize,
+}
+
+impl Default for EvalConfig {
+    fn default() -> Self {
+        Self {
+            samples: 2000,
+            reference_samples: 100_000,
+            distance_samples: 2000,
+            mode_min_share: 0.01,
+            kmeans_modes: 8,
+            grid_resolution: 600,
+        }
+    }
+}
+
+impl EvalConfig {
+    /// Checks the values serde cannot; field names are given with their `eval.` path.
+    pub fn validate(&self) -> Result<()> {
+        positive("eval.samples", self.samples)?;
+        positive("eval.grid_resolution", self.grid_resolution)
+    }
+}

@@ -1,0 +1,24 @@
+//! Range checks shared by every module's settings; each names the field it rejects.
+
+use crate::error::{Error, Result};
+
+/// A count that must be at least 1.
+pub fn positive(field: &str, v: usize) -> Result<()> {
+    if v == 0 {
+        Err(Error::config(field, "must be at least 1"))
+    } else {
+        Ok(())
+    }
+}
+
+/// A number that must be finite and > 0.
+pub fn finite_positive(field: &str, v: f64) -> Result<()> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::config(
+            field,
+            format!("must be a positive number, got {v}"),
+        ))
+    }
+}

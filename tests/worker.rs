@@ -1,0 +1,257 @@
+//! The training worker's state machine, driven headlessly through its protocol (no window):
+//! play, pause, step, reset, configure, swap constraint, swap prior, cancel prior training,
+//! save and open.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use posterior_studio::ExperimentConfig;
+use posterior_studio::constraint::ConstraintConfig;
+use posterior_studio::experiment::worker::{
+    Cadence, Command, Event, PriorChoice, ReadyInfo, WorkerHandle,
+};
+
+fn config() -> ExperimentConfig {
+    ExperimentConfig::from_toml(
+        r#"
+        name = "worker_test"
+        backend = "cpu"
+        [prior]
+        kind = "brownian"
+        dim = 2
+        sigma = 1.0
+        iterations = 100000
+        batch = 64
+        [prior.net]
+        hidden = 16
+        depth = 1
+        [constraint]
+        kind = "gaussian_obs"
+        [constraint.gaussian_obs]
+        y = [1.0, -0.5]
+        noise_std = 0.7
+        [sampler]
+        steps = 10
+        [sampler.net]
+        hidden = 16
+        depth = 1
+        [train]
+        iterations = 100000
+        batch = 32
+        [eval]
+        samples = 200
+        reference_samples = 2000
+        distance_samples = 200
+        grid_resolution = 100
+        "#,
+        "the worker test config",
+    )
+    .unwrap()
+}
+
+/// A worker and every event it sent so far.
+struct Session {
+    worker: WorkerHandle,
+    seen: Vec<Event>,
+}
+
+impl Session {
+    fn start() -> Self {
+        let worker = WorkerHandle::spawn(
+            config(),
+            None,
+            Cadence {
+                evaluate_every: 0,
+                snapshot_samples: 100,
+                snapshot_trajectories: 5,
+                ..Cadence::default()
+            },
+            Arc::new(|| {}),
+        );
+        let mut session = Self {
+            worker,
+            seen: Vec::new(),
+        };
+        session.ready();
+        session
+    }
+
+    /// Waits for the first event after now that `matches`, and returns it.
+    fn wait(&mut self, what: &str, matches: impl Fn(&Event) -> bool) -> Event {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            for event in self.worker.drain() {
+                self.seen.push(event.clone());
+                if matches(&event) {
+                    return event;
+                }
+                if let Event::Error(e) = &event {
+                    eprintln!("worker error while waiting for {what}: {e}");
+                }
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn ready(&mut self) -> Box<ReadyInfo> {
+        match self.wait("an experiment", |e| matches!(e, Event::Ready(_))) {
+            Event::Ready(info) => info,
+            _ => unreachable!(),
+        }
+    }
+
+    fn step_at_least(&mut self, iteration: usize) -> usize {
+        match self.wait(
+            "training steps",
+            |e| matches!(e, Event::Step(r) if r.iteration >= iteration),
+        ) {
+            Event::Step(record) => record.iteration,
+            _ => unreachable!(),
+        }
+    }
+
+    fn send(&self, command: Command) {
+        assert!(self.worker.send(command), "the worker is gone");
+    }
+}
+
+#[test]
+fn step_play_pause_and_reset() {
+    let mut s = Session::start();
+    s.send(Command::Step);
+    assert_eq!(s.step_at_least(1), 1);
+    s.wait("paused after a step", |e| {
+        matches!(e, Event::Playing(false))
+    });
+
+    s.send(Command::Play);
+    s.wait("playing", |e| matches!(e, Event::Playing(true)));
+    let reached = s.step_at_least(6);
+    s.send(Command::Pause);
+    s.wait("paused", |e| matches!(e, Event::Playing(false)));
+    // Nothing trains while paused.
+    std::thread::sleep(Duration::from_millis(300));
+    let stepped_after_pause = s.worker.drain().iter().any(|e| matches!(e, Event::Step(_)));
+    assert!(
+        !stepped_after_pause,
+        "a step arrived after the pause (reached {reached})"
+    );
+
+    s.send(Command::Reset);
+    let info = s.ready();
+    assert!(
+        info.history.steps.is_empty(),
+        "a reset sampler starts again"
+    );
+    s.send(Command::Step);
+    assert_eq!(s.step_at_least(1), 1);
+}
+
+#[test]
+fn configure_keeps_or_resets_the_sampler_as_the_settings_require() {
+    let mut s = Session::start();
+    s.send(Command::Step);
+    s.send(Command::Step);
+    s.step_at_least(2);
+    // A learning rate leaves the model's shape alone: applied in place.
+    let mut new = config();
+    new.train.lr = 5e-4;
+    s.send(Command::Configure(Box::new(new.clone())));
+    s.wait(
+        "settings applied",
+        |e| matches!(e, Event::Status(t) if t.contains("applied")),
+    );
+    s.send(Command::Step);
+    assert_eq!(s.step_at_least(3), 3, "training went on from where it was");
+    // A wider network is another sampler: a fresh one.
+    new.sampler.net.hidden = 24;
+    s.send(Command::Configure(Box::new(new)));
+    let info = s.ready();
+    assert_eq!(info.config.sampler.net.hidden, 24);
+    assert!(info.history.steps.is_empty());
+}
+
+#[test]
+fn a_new_constraint_re_targets_without_a_restart() {
+    let mut s = Session::start();
+    s.send(Command::Step);
+    s.step_at_least(1);
+    let mut constraint: ConstraintConfig = config().constraint;
+    constraint.gaussian_obs.y = vec![-2.0, 2.0];
+    s.send(Command::SetConstraint(Box::new(constraint)));
+    let info = s.ready();
+    assert_eq!(info.config.constraint.gaussian_obs.y, vec![-2.0, 2.0]);
+    assert_eq!(
+        info.history.steps.len(),
+        1,
+        "the sampler and its curve are kept"
+    );
+    // A constraint that cannot be built changes nothing and says why.
+    let mut bad = config().constraint;
+    bad.gaussian_obs.noise_std = -1.0;
+    s.send(Command::SetConstraint(Box::new(bad)));
+    match s.wait("an error", |e| matches!(e, Event::Error(_))) {
+        Event::Error(text) => assert!(text.contains("noise_std"), "{text}"),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn a_new_prior_and_a_cancelled_prior_training() {
+    let mut s = Session::start();
+    s.send(Command::SetPrior(PriorChoice::Brownian {
+        dim: 2,
+        sigma: 2.0,
+    }));
+    let info = s.ready();
+    assert!(info.reference.contains("σ = 2"), "{}", info.reference);
+    // Training a diffusion prior (100,000 iterations) reports progress and stops when asked.
+    s.send(Command::SetPrior(PriorChoice::Train {
+        dataset: "gmm25".into(),
+    }));
+    s.wait("prior progress", |e| matches!(e, Event::PriorProgress(_)));
+    s.send(Command::CancelPrior);
+    s.wait("the cancellation", |e| matches!(e, Event::PriorCancelled));
+    // The experiment in use is untouched and still trains.
+    s.send(Command::Step);
+    s.step_at_least(1);
+    let readies = s
+        .seen
+        .iter()
+        .filter(|e| matches!(e, Event::Ready(_)))
+        .count();
+    assert_eq!(readies, 2, "the cancelled prior replaced nothing");
+}
+
+#[test]
+fn save_then_open_restores_the_sampler_and_its_curve() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder: PathBuf = dir.path().join("saved");
+    let mut s = Session::start();
+    for _ in 0..3 {
+        s.send(Command::Step);
+    }
+    s.step_at_least(3);
+    s.send(Command::Save(folder.clone()));
+    s.wait("saved", |e| matches!(e, Event::Saved(p) if *p == folder));
+    s.send(Command::Step);
+    s.step_at_least(4);
+    s.send(Command::Open(folder.clone()));
+    let info = s.ready();
+    assert_eq!(info.opened_from.as_deref(), Some(folder.as_path()));
+    assert_eq!(info.history.steps.len(), 3);
+    s.send(Command::Step);
+    assert_eq!(
+        s.step_at_least(4),
+        4,
+        "training continues from the saved iteration"
+    );
+    // A folder that is not an experiment changes nothing and names the folder.
+    s.send(Command::Open(dir.path().join("nothing here")));
+    match s.wait("an error", |e| matches!(e, Event::Error(_))) {
+        Event::Error(text) => assert!(text.contains("nothing here"), "{text}"),
+        _ => unreachable!(),
+    }
+}
