@@ -38,6 +38,19 @@ pub fn read_to_string(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
 }
 
+/// Resolves a path from a config: as given when it exists or is absolute, else relative to the
+/// config file's folder.
+pub fn resolve_path(path: &str, base_dir: Option<&Path>) -> PathBuf {
+    let p = PathBuf::from(path);
+    if p.is_absolute() || p.exists() {
+        return p;
+    }
+    match base_dir {
+        Some(base) => base.join(p),
+        None => p,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,18 +63,5 @@ mod tests {
         write_atomic(&path, b"two").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-}
-
-/// Resolves a path from a config: as given when it exists or is absolute, else relative to the
-/// config file's folder.
-pub fn resolve_path(path: &str, base_dir: Option<&Path>) -> PathBuf {
-    let p = PathBuf::from(path);
-    if p.is_absolute() || p.exists() {
-        return p;
-    }
-    match base_dir {
-        Some(base) => base.join(p),
-        None => p,
     }
 }
