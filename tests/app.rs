@@ -335,3 +335,32 @@ fn training_on_the_gpu_draws_on_the_same_device() {
             .is_some()
     );
 }
+
+#[test]
+fn after_a_crash_the_app_offers_the_autosave_and_restores_it() {
+    use posterior_studio::experiment::Trainer;
+    use posterior_studio::experiment::autosave::{Autosave, unclean_session};
+    // A session that trained 7 iterations, autosaved, and never ended cleanly.
+    let dir = tempfile::tempdir().unwrap();
+    let autosave = dir.path().join("last_experiment");
+    let mut trainer = Trainer::new(config(), None, &mut |_| true).unwrap();
+    for _ in 0..7 {
+        trainer.step().unwrap();
+    }
+    Autosave::new(&autosave, Duration::from_secs(60))
+        .tick(&trainer, true)
+        .unwrap();
+    assert!(unclean_session(&autosave).is_some());
+
+    let mut harness = harness(config());
+    wait_for(&mut harness, "the experiment", |app| app.is_ready());
+    harness.state_mut().offer_autosave(autosave.clone());
+    harness.run_steps(2);
+    harness.get_by_label("Restore").click();
+    wait_for(&mut harness, "the restored experiment", |app| {
+        app.iteration() == 7
+    });
+    // Autosaving into the folder goes on; dropping the app ends the session cleanly.
+    drop(harness);
+    assert_eq!(unclean_session(&autosave), None);
+}

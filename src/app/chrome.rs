@@ -155,6 +155,8 @@ impl StudioApp {
         if let Some((dir, iteration)) = self.restore_offer.clone() {
             egui::Window::new("Restore the last session?")
                 .collapsible(false)
+                .resizable(false)
+                .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
                 .show(ctx, |ui| {
                     ui.label(format!(
                         "The last session did not end cleanly. Its experiment was autosaved at \
