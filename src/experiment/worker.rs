@@ -24,9 +24,9 @@ use crate::backend::{self, ComputeDevice};
 use crate::constraint::ConstraintConfig;
 use crate::error::{Error, Result};
 use crate::math::rng::seeded;
-use crate::prior::factory::reference_sigma;
-use crate::prior::training::{PriorProgress, train_diffusion_prior};
-use crate::prior::{DataSource, DiffusionPrior, GeneratedPrior, Reference, SamplerSpace};
+use crate::prior::factory::{self, reference_sigma};
+use crate::prior::training::PriorProgress;
+use crate::prior::{DataSource, GeneratedPrior, Reference, SamplerSpace};
 
 /// The front end's handle on the worker.
 pub struct WorkerHandle {
@@ -401,15 +401,27 @@ impl Worker {
                     self.build(config, None);
                     return;
                 }
+                config.prior.kind = PriorKind::Diffusion;
+                config.prior.path = Some(path.display().to_string());
                 let compute = self.compute(&config);
-                match DiffusionPrior::load(&path, &compute.device) {
-                    Ok(prior) => {
-                        config.prior.kind = PriorKind::Diffusion;
-                        config.prior.path = Some(path.display().to_string());
+                match factory::build_reference(
+                    &config.prior,
+                    config.sampler.space,
+                    config.seed,
+                    None,
+                    &compute,
+                    &mut |_| true,
+                ) {
+                    Ok(Reference::Diffusion(prior)) => {
                         config.prior.dataset = prior.meta.dataset.clone();
                         config.sampler.steps = prior.meta.steps;
                         self.rebuild_with(config, Reference::Diffusion(prior));
                     }
+                    Ok(other) => self.emit(Event::Error(format!(
+                        "{}: not a diffusion prior ({})",
+                        path.display(),
+                        other.describe()
+                    ))),
                     Err(e) => self.emit(Event::Error(e.to_string())),
                 }
             }
@@ -449,23 +461,26 @@ impl Worker {
                     notify();
                     !cancel.load(Ordering::SeqCst)
                 };
-                match train_diffusion_prior(
+                config.prior.kind = PriorKind::Diffusion;
+                config.prior.path = None;
+                config.prior.dataset = dataset;
+                match factory::build_reference(
                     &config.prior,
-                    &data,
-                    &compute,
+                    config.sampler.space,
                     config.seed,
+                    None,
+                    &compute,
                     &mut on_progress,
                 ) {
                     // Cancel means "keep what I had", not "use the half-trained prior".
                     Ok(_) if self.cancel_prior.load(Ordering::SeqCst) => {
                         self.emit(Event::PriorCancelled);
                     }
-                    Ok(prior) => {
-                        config.prior.kind = PriorKind::Diffusion;
-                        config.prior.path = None;
-                        config.prior.dataset = dataset;
-                        config.sampler.steps = prior.meta.steps;
-                        self.rebuild_with(config, Reference::Diffusion(prior));
+                    Ok(reference) => {
+                        if let Reference::Diffusion(prior) = &reference {
+                            config.sampler.steps = prior.meta.steps;
+                        }
+                        self.rebuild_with(config, reference);
                     }
                     Err(e) => self.emit(Event::Error(e.to_string())),
                 }
