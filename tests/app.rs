@@ -285,12 +285,10 @@ fn the_noise_space_lesson_links_the_two_views() {
         .expect("the noise-space curves are kept");
     assert_eq!(name, "noise space");
     assert!(!previous.evaluations.is_empty());
-    assert!(
-        harness
-            .state()
-            .snapshot()
-            .is_some_and(|s| s.noise.is_none())
-    );
+    // The data-space snapshot follows the Ready event; wait for it rather than race it.
+    wait_for(&mut harness, "a data-space snapshot", |app| {
+        app.snapshot().is_some_and(|s| s.noise.is_none())
+    });
 }
 
 /// With the GPU backend (Mesa's lavapipe in CI) the app hands burn's wgpu device to its
