@@ -3,8 +3,11 @@
 //! generator prior's noise space beside its data space.
 #![cfg(feature = "gui")]
 
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::small_config as config;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use posterior_studio::ExperimentConfig;
@@ -12,39 +15,6 @@ use posterior_studio::app::StudioApp;
 use posterior_studio::backend::{self, BackendChoice};
 use posterior_studio::experiment::worker::{Cadence, Command};
 use posterior_studio::prior::SamplerSpace;
-
-/// A small, fast experiment: Brownian reference, a Gaussian observation of both coordinates.
-fn config() -> ExperimentConfig {
-    ExperimentConfig::from_toml(
-        r#"
-        name = "ui_test"
-        backend = "cpu"
-        [prior]
-        kind = "brownian"
-        dim = 2
-        sigma = 1.0
-        [constraint]
-        kind = "gaussian_obs"
-        [constraint.gaussian_obs]
-        y = [1.0, -0.5]
-        noise_std = 0.7
-        [sampler]
-        steps = 10
-        [sampler.net]
-        hidden = 16
-        depth = 1
-        [train]
-        iterations = 100000
-        batch = 32
-        [eval]
-        samples = 200
-        reference_samples = 2000
-        distance_samples = 200
-        "#,
-        "the UI test config",
-    )
-    .unwrap()
-}
 
 fn cadence() -> Cadence {
     Cadence {

@@ -27,3 +27,43 @@ pub fn trainer(name: &str, overrides: &[&str]) -> Trainer {
     let (config, dir) = example_config(name, overrides);
     Trainer::new(config, Some(&dir), &mut |_| true).expect("trainer builds")
 }
+
+/// A small, fast experiment: Brownian reference, a Gaussian observation of both coordinates,
+/// tiny networks; a prior trained from it is tiny too.
+pub fn small_config() -> ExperimentConfig {
+    ExperimentConfig::from_toml(
+        r#"
+        name = "small"
+        backend = "cpu"
+        [prior]
+        kind = "brownian"
+        dim = 2
+        sigma = 1.0
+        iterations = 100000
+        batch = 64
+        [prior.net]
+        hidden = 16
+        depth = 1
+        [constraint]
+        kind = "gaussian_obs"
+        [constraint.gaussian_obs]
+        y = [1.0, -0.5]
+        noise_std = 0.7
+        [sampler]
+        steps = 10
+        [sampler.net]
+        hidden = 16
+        depth = 1
+        [train]
+        iterations = 100000
+        batch = 32
+        [eval]
+        samples = 200
+        reference_samples = 2000
+        distance_samples = 200
+        grid_resolution = 100
+        "#,
+        "the small test config",
+    )
+    .expect("the small test config parses")
+}

@@ -2,53 +2,18 @@
 //! play, pause, step, reset, configure, swap constraint, swap prior, cancel prior training,
 //! save and open.
 
+mod common;
+
+use common::small_config as config;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use posterior_studio::ExperimentConfig;
 use posterior_studio::constraint::ConstraintConfig;
 use posterior_studio::experiment::worker::{
     Cadence, Command, Event, PriorChoice, ReadyInfo, WorkerHandle,
 };
-
-fn config() -> ExperimentConfig {
-    ExperimentConfig::from_toml(
-        r#"
-        name = "worker_test"
-        backend = "cpu"
-        [prior]
-        kind = "brownian"
-        dim = 2
-        sigma = 1.0
-        iterations = 100000
-        batch = 64
-        [prior.net]
-        hidden = 16
-        depth = 1
-        [constraint]
-        kind = "gaussian_obs"
-        [constraint.gaussian_obs]
-        y = [1.0, -0.5]
-        noise_std = 0.7
-        [sampler]
-        steps = 10
-        [sampler.net]
-        hidden = 16
-        depth = 1
-        [train]
-        iterations = 100000
-        batch = 32
-        [eval]
-        samples = 200
-        reference_samples = 2000
-        distance_samples = 200
-        grid_resolution = 100
-        "#,
-        "the worker test config",
-    )
-    .unwrap()
-}
 
 /// A worker and every event it sent so far.
 struct Session {
