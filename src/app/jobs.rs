@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use super::StudioApp;
-use super::sketch::Sketch;
 use crate::constraint::ConstraintKind;
+use crate::constraint::sketch::Sketch;
 use crate::export::views::{self as exports, ExportData, View};
 
 impl StudioApp {

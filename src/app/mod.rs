@@ -17,7 +17,6 @@ pub mod noise_view;
 mod panels;
 mod recovery;
 pub mod selection;
-pub mod sketch;
 mod state;
 mod views;
 
@@ -27,10 +26,10 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
+use crate::constraint::sketch::Sketch;
 use background::Background;
 pub use launch::{install_fonts, render_on, run};
 use selection::Selection;
-use sketch::Sketch;
 use state::Persisted;
 pub use state::{FrameStats, Message, Tool, ViewSettings};
 use state::{Textures, Throughput, TimeScrubber};

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::heatmap::HeatmapKind;
 use super::noise_view::NoiseHeatmap;
-use super::sketch::Brush;
+use crate::constraint::sketch::Brush;
 
 /// What the data view's pointer does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

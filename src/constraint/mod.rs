@@ -9,6 +9,7 @@ pub mod grid;
 pub mod mixture_ratio;
 pub mod pushforward;
 pub mod shapes;
+pub mod sketch;
 
 use serde::{Deserialize, Serialize};
 
