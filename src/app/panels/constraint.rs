@@ -1,14 +1,17 @@
-//! The constraint panel: the family, its parameters, β, and the data view's tools.
+//! The constraint panel: the family, its parameters, β, and the data view's tools. One
+//! function per family's widgets; each returns whether anything changed.
 
 use eframe::egui;
 
 use crate::app::background::Purpose;
 use crate::app::{StudioApp, Tool};
-use crate::constraint::ConstraintKind;
+use crate::constraint::gaussian_obs::GaussianObsConfig;
+use crate::constraint::shapes::{AnnulusConfig, BoxConfig, HalfPlaneConfig};
+use crate::constraint::{ConstraintConfig, ConstraintKind};
 
 pub(super) fn constraint(app: &mut StudioApp, ui: &mut egui::Ui) {
-    let mut changed = false;
     let c = &mut app.config.constraint;
+    let mut changed = false;
     let combo = egui::ComboBox::from_id_salt("constraint_kind")
         .selected_text(c.kind.name())
         .show_ui(ui, |ui| {
@@ -19,145 +22,29 @@ pub(super) fn constraint(app: &mut StudioApp, ui: &mut egui::Ui) {
             }
         });
     let _ = combo.response.accessible_name("constraint family");
-    let beta = ui.add(egui::Slider::new(&mut c.beta, 0.0..=4.0).text("β"));
-    changed |= beta.changed();
+    changed |= ui
+        .add(egui::Slider::new(&mut c.beta, 0.0..=4.0).text("β"))
+        .changed();
+    changed |= family(c, ui);
+    if changed {
+        app.constraint_changed();
+    }
+    tools(app, ui);
+}
+
+/// The widgets of the chosen family.
+fn family(c: &mut ConstraintConfig, ui: &mut egui::Ui) -> bool {
     match c.kind {
-        ConstraintKind::GaussianObs => {
-            let o = &mut c.gaussian_obs;
-            if o.y.len() < 2 && o.a.is_none() {
-                o.y.resize(2, 0.0);
-            }
-            ui.horizontal(|ui| {
-                let label = ui.label("y");
-                for v in o.y.iter_mut() {
-                    changed |= ui
-                        .add(egui::DragValue::new(v).speed(0.1))
-                        .labelled_by(label.id)
-                        .changed();
-                }
-            });
-            changed |= ui
-                .add(
-                    egui::Slider::new(&mut o.noise_std, 0.05..=10.0)
-                        .logarithmic(true)
-                        .text("noise s"),
-                )
-                .changed();
-            let mut one = o.a.is_some();
-            if ui.checkbox(&mut one, "observe x₀ only").changed() {
-                changed = true;
-                if one {
-                    o.a = Some(vec![vec![1.0, 0.0]]);
-                    o.y.truncate(1);
-                } else {
-                    o.a = None;
-                    o.y.resize(2, 0.0);
-                }
-            }
-            ui.small("Edit tool: click the data view to place y.");
-        }
-        ConstraintKind::Box => {
-            let b = &mut c.box_;
-            b.lower.resize(2, -1.0);
-            b.upper.resize(2, 1.0);
-            for (name, v) in [("lower", &mut b.lower), ("upper", &mut b.upper)] {
-                ui.horizontal(|ui| {
-                    let label = ui.label(name);
-                    for x in v.iter_mut() {
-                        changed |= ui
-                            .add(egui::DragValue::new(x).speed(0.1))
-                            .labelled_by(label.id)
-                            .changed();
-                    }
-                });
-            }
-            changed |= ui
-                .add(
-                    egui::Slider::new(&mut b.softness, 0.01..=5.0)
-                        .logarithmic(true)
-                        .text("softness"),
-                )
-                .changed();
-            ui.small("Edit tool: drag a corner.");
-        }
-        ConstraintKind::Annulus => {
-            let a = &mut c.annulus;
-            a.center.resize(2, 0.0);
-            ui.horizontal(|ui| {
-                let label = ui.label("centre");
-                for x in a.center.iter_mut() {
-                    changed |= ui
-                        .add(egui::DragValue::new(x).speed(0.1))
-                        .labelled_by(label.id)
-                        .changed();
-                }
-            });
-            changed |= ui
-                .add(egui::Slider::new(&mut a.radius, 0.1..=20.0).text("radius"))
-                .changed();
-            changed |= ui
-                .add(
-                    egui::Slider::new(&mut a.width, 0.05..=10.0)
-                        .logarithmic(true)
-                        .text("width"),
-                )
-                .changed();
-            ui.small("Edit tool: drag the centre, or the rim to set the radius.");
-        }
-        ConstraintKind::HalfPlane => {
-            let h = &mut c.half_plane;
-            h.normal.resize(2, 0.0);
-            ui.horizontal(|ui| {
-                let label = ui.label("normal");
-                for x in h.normal.iter_mut() {
-                    changed |= ui
-                        .add(egui::DragValue::new(x).speed(0.02))
-                        .labelled_by(label.id)
-                        .changed();
-                }
-            });
-            changed |= ui
-                .add(
-                    egui::DragValue::new(&mut h.offset)
-                        .speed(0.1)
-                        .prefix("offset "),
-                )
-                .changed();
-            changed |= ui
-                .add(
-                    egui::Slider::new(&mut h.softness, 0.01..=5.0)
-                        .logarithmic(true)
-                        .text("softness"),
-                )
-                .changed();
-            ui.small("Edit tool: click to move the boundary through a point.");
-        }
+        ConstraintKind::GaussianObs => gaussian_obs(&mut c.gaussian_obs, ui),
+        ConstraintKind::Box => box_region(&mut c.box_, ui),
+        ConstraintKind::Annulus => annulus(&mut c.annulus, ui),
+        ConstraintKind::HalfPlane => half_plane(&mut c.half_plane, ui),
         ConstraintKind::MixtureRatio => {
             let m = &mut c.mixture_ratio;
-            ui.horizontal(|ui| {
-                let label = ui.label("numerator");
-                changed |= ui
-                    .text_edit_singleline(&mut m.numerator)
-                    .labelled_by(label.id)
-                    .lost_focus();
-            });
-            ui.horizontal(|ui| {
-                let label = ui.label("denominator");
-                changed |= ui
-                    .text_edit_singleline(&mut m.denominator)
-                    .labelled_by(label.id)
-                    .lost_focus();
-            });
+            text_row(ui, "numerator", &mut m.numerator)
+                | text_row(ui, "denominator", &mut m.denominator)
         }
-        ConstraintKind::Energy => {
-            ui.horizontal(|ui| {
-                let label = ui.label("target");
-                changed |= ui
-                    .text_edit_singleline(&mut c.energy.target)
-                    .labelled_by(label.id)
-                    .lost_focus();
-            });
-        }
+        ConstraintKind::Energy => text_row(ui, "target", &mut c.energy.target),
         ConstraintKind::Grid => {
             ui.label(match (&c.grid.path, &c.grid.values) {
                 (Some(p), _) => format!("grid from {p}"),
@@ -168,11 +55,107 @@ pub(super) fn constraint(app: &mut StudioApp, ui: &mut egui::Ui) {
                 ),
                 (None, None) => "empty grid: paint one with the Sketch tool".into(),
             });
+            false
         }
     }
-    if changed {
-        app.constraint_changed();
+}
+
+/// A labelled row of numbers (a vector).
+fn vector_row(ui: &mut egui::Ui, name: &str, values: &mut [f64], speed: f64) -> bool {
+    ui.horizontal(|ui| {
+        let label = ui.label(name);
+        let mut changed = false;
+        for v in values.iter_mut() {
+            changed |= ui
+                .add(egui::DragValue::new(v).speed(speed))
+                .labelled_by(label.id)
+                .changed();
+        }
+        changed
+    })
+    .inner
+}
+
+/// A labelled text field, applied when it loses focus.
+fn text_row(ui: &mut egui::Ui, name: &str, text: &mut String) -> bool {
+    ui.horizontal(|ui| {
+        let label = ui.label(name);
+        ui.text_edit_singleline(text)
+            .labelled_by(label.id)
+            .lost_focus()
+    })
+    .inner
+}
+
+fn log_slider(
+    ui: &mut egui::Ui,
+    value: &mut f64,
+    range: std::ops::RangeInclusive<f64>,
+    name: &str,
+) -> bool {
+    ui.add(egui::Slider::new(value, range).logarithmic(true).text(name))
+        .changed()
+}
+
+fn gaussian_obs(o: &mut GaussianObsConfig, ui: &mut egui::Ui) -> bool {
+    if o.y.len() < 2 && o.a.is_none() {
+        o.y.resize(2, 0.0);
     }
+    let mut changed = vector_row(ui, "y", &mut o.y, 0.1);
+    changed |= log_slider(ui, &mut o.noise_std, 0.05..=10.0, "noise s");
+    let mut one = o.a.is_some();
+    if ui.checkbox(&mut one, "observe x₀ only").changed() {
+        changed = true;
+        if one {
+            o.a = Some(vec![vec![1.0, 0.0]]);
+            o.y.truncate(1);
+        } else {
+            o.a = None;
+            o.y.resize(2, 0.0);
+        }
+    }
+    ui.small("Edit tool: click the data view to place y.");
+    changed
+}
+
+fn box_region(b: &mut BoxConfig, ui: &mut egui::Ui) -> bool {
+    b.lower.resize(2, -1.0);
+    b.upper.resize(2, 1.0);
+    let mut changed = vector_row(ui, "lower", &mut b.lower, 0.1);
+    changed |= vector_row(ui, "upper", &mut b.upper, 0.1);
+    changed |= log_slider(ui, &mut b.softness, 0.01..=5.0, "softness");
+    ui.small("Edit tool: drag a corner.");
+    changed
+}
+
+fn annulus(a: &mut AnnulusConfig, ui: &mut egui::Ui) -> bool {
+    a.center.resize(2, 0.0);
+    let mut changed = vector_row(ui, "centre", &mut a.center, 0.1);
+    changed |= ui
+        .add(egui::Slider::new(&mut a.radius, 0.1..=20.0).text("radius"))
+        .changed();
+    changed |= log_slider(ui, &mut a.width, 0.05..=10.0, "width");
+    ui.small("Edit tool: drag the centre, or the rim to set the radius.");
+    changed
+}
+
+fn half_plane(h: &mut HalfPlaneConfig, ui: &mut egui::Ui) -> bool {
+    h.normal.resize(2, 0.0);
+    let mut changed = vector_row(ui, "normal", &mut h.normal, 0.02);
+    changed |= ui
+        .add(
+            egui::DragValue::new(&mut h.offset)
+                .speed(0.1)
+                .prefix("offset "),
+        )
+        .changed();
+    changed |= log_slider(ui, &mut h.softness, 0.01..=5.0, "softness");
+    ui.small("Edit tool: click to move the boundary through a point.");
+    changed
+}
+
+/// The data view's pointer tool, and the sketch brush when sketching.
+fn tools(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.separator();
     ui.horizontal(|ui| {
         ui.label("tool");
