@@ -63,6 +63,38 @@ fn heatmap_texture(app: &mut StudioApp, ctx: &egui::Context) -> Option<egui::Tex
 }
 
 pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
+    toolbar(app, ui);
+    let layers = Layers::of(app, ui.ctx());
+    let area = app.area;
+    let response = Plot::new("data_view")
+        .data_aspect(1.0)
+        .legend(Legend::default())
+        .link_axis(egui::Id::unique("space"), [true, true])
+        .allow_drag(app.tool == Tool::Navigate && !layers.shift)
+        .allow_boxed_zoom(app.tool == Tool::Navigate)
+        .include_x(area.lower[0])
+        .include_x(area.upper[0])
+        .include_y(area.lower[1])
+        .include_y(area.upper[1])
+        .show(ui, |plot| {
+            layers.draw(plot, area);
+            let bounds = plot.plot_bounds();
+            (
+                plot.pointer_coordinate().map(|p| [p.x, p.y]),
+                (bounds.min(), bounds.max()),
+                *plot.transform().frame(),
+            )
+        });
+    let (pointer, bounds, frame) = response.inner;
+    brush_from_data_view(app, &response.response, pointer, bounds.1[0] - bounds.0[0]);
+    if layers.gpu_reference {
+        paint_gpu_reference(app, ui, bounds, frame);
+    }
+    pointer_tools(app, &response.response, pointer);
+}
+
+/// The view's heatmap choice and toggles.
+fn toolbar(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
         ui.strong("Data space");
         let combo = egui::ComboBox::from_id_salt("heatmap")
@@ -83,153 +115,192 @@ pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.label("(first two coordinates)");
         }
     });
-    let texture = heatmap_texture(app, ui.ctx());
-    let area = app.area;
-    let snapshot = app.snapshot.clone();
-    let data = app.info.as_ref().and_then(|i| i.data.clone());
-    let view = app.view.clone();
-    let handle_points = handles(app);
-    let outlines = outline(app);
-    let sketch_area = app.sketch.as_ref().map(|s| s.area);
-    let brushed = app.selection.rows().to_vec();
-    let selection = app.selection.outline(Space::Data);
-    let shift = ui.input(|i| i.modifiers.shift);
-    let warped_grid = snapshot
-        .as_ref()
-        .and_then(|s| s.noise.as_ref()?.landscape.clone())
-        .filter(|_| view.show_warped_grid);
-    // egui_plot tessellates each point every frame: beyond a few thousand, draw with our shader.
-    let gpu_reference = app.gpu_points
-        && view.show_reference
-        && app
-            .textures
-            .reference_points
+}
+
+/// Everything the plot draws, copied out of the app so that the plot's closure holds no
+/// borrow of it.
+struct Layers {
+    texture: Option<egui::TextureHandle>,
+    snapshot: Option<std::sync::Arc<crate::experiment::worker::Snapshot>>,
+    data: Option<PointSet>,
+    view: crate::app::ViewSettings,
+    handle_points: Vec<[f64; 2]>,
+    outlines: Vec<Vec<[f64; 2]>>,
+    sketch_area: Option<crate::math::field::Area>,
+    brushed: Vec<usize>,
+    selection: Option<Vec<[f64; 2]>>,
+    shift: bool,
+    warped_grid: Option<std::sync::Arc<crate::experiment::noise_view::NoiseLandscape>>,
+    /// egui_plot tessellates each point every frame: beyond a few thousand reference points,
+    /// our shader draws them.
+    gpu_reference: bool,
+}
+
+impl Layers {
+    fn of(app: &mut StudioApp, ctx: &egui::Context) -> Self {
+        let texture = heatmap_texture(app, ctx);
+        let snapshot = app.snapshot.clone();
+        let view = app.view.clone();
+        let warped_grid = snapshot
             .as_ref()
-            .is_some_and(|r| r.1.len() / 2 > GPU_POINTS_ABOVE);
-    let response = Plot::new("data_view")
-        .data_aspect(1.0)
-        .legend(Legend::default())
-        .link_axis(egui::Id::unique("space"), [true, true])
-        .allow_drag(app.tool == Tool::Navigate && !shift)
-        .allow_boxed_zoom(app.tool == Tool::Navigate)
-        .include_x(area.lower[0])
-        .include_x(area.upper[0])
-        .include_y(area.lower[1])
-        .include_y(area.upper[1])
-        .show(ui, |plot| {
-            if let Some(texture) = &texture {
-                let c = area.centre();
-                let s = area.size();
-                plot.image(PlotImage::new(
-                    "heatmap",
-                    texture.id(),
-                    PlotPoint::new(c[0], c[1]),
-                    egui::vec2(s[0] as f32, s[1] as f32),
-                ));
-            }
-            if let Some(a) = sketch_area
-                && a != area
-            {
-                plot.line(Line::new(
-                    "sketch area",
-                    vec![
-                        [a.lower[0], a.lower[1]],
-                        [a.upper[0], a.lower[1]],
-                        [a.upper[0], a.upper[1]],
-                        [a.lower[0], a.upper[1]],
-                        [a.lower[0], a.lower[1]],
-                    ],
-                ));
-            }
-            if let Some(landscape) = &warped_grid {
-                for (i, line) in landscape.warped_grid.iter().enumerate() {
-                    let pts: Vec<[f64; 2]> =
-                        line.rows().map(|p| [p[0] as f64, p[1] as f64]).collect();
-                    plot.line(
-                        Line::new(format!("z grid {i}"), pts)
-                            .color(WARPED_GRID)
-                            .width(0.7),
-                    );
-                }
-            }
-            if view.show_data
-                && let Some(d) = &data
-            {
-                plot.points(
-                    Points::new("data", plot_points(d, 5000))
-                        .color(DATA)
-                        .radius(1.2),
-                );
-            }
-            if let Some(s) = &snapshot {
-                if view.show_prior {
-                    plot.points(
-                        Points::new("prior", plot_points(&s.prior_samples, 5000))
-                            .color(PRIOR)
-                            .radius(1.5),
-                    );
-                }
-                if view.show_reference
-                    && !gpu_reference
-                    && let Some(r) = &s.reference_samples
-                {
-                    plot.points(
-                        Points::new("reference", plot_points(r, 5000))
-                            .color(REFERENCE)
-                            .radius(1.5),
-                    );
-                }
-                plot.points(
-                    Points::new("sampler", plot_points(&s.samples, 5000))
-                        .color(SAMPLER)
-                        .radius(1.8),
-                );
-                if !brushed.is_empty() {
-                    plot.points(
-                        Points::new("brushed", brushed_points(&s.samples, &brushed))
-                            .color(BRUSHED)
-                            .radius(3.0),
-                    );
-                }
-                if view.show_modes
-                    && let Some(m) = &s.modes
-                {
-                    plot.points(
-                        Points::new("modes", plot_points(m, 1000))
-                            .shape(egui_plot::MarkerShape::Cross)
-                            .color(egui::Color32::BLACK)
-                            .radius(4.0),
-                    );
-                }
-            }
-            if let Some(outline) = selection {
-                plot.line(Line::new("selection", outline).color(HANDLE).width(1.5));
-            }
-            for (i, o) in outlines.into_iter().enumerate() {
+            .and_then(|s| s.noise.as_ref()?.landscape.clone())
+            .filter(|_| view.show_warped_grid);
+        let gpu_reference = app.gpu_points
+            && view.show_reference
+            && app
+                .textures
+                .reference_points
+                .as_ref()
+                .is_some_and(|r| r.1.len() / 2 > GPU_POINTS_ABOVE);
+        Self {
+            texture,
+            snapshot,
+            data: app.info.as_ref().and_then(|i| i.data.clone()),
+            handle_points: handles(app),
+            outlines: outline(app),
+            sketch_area: app.sketch.as_ref().map(|s| s.area),
+            brushed: app.selection.rows().to_vec(),
+            selection: app.selection.outline(Space::Data),
+            shift: ctx.input(|i| i.modifiers.shift),
+            view,
+            warped_grid,
+            gpu_reference,
+        }
+    }
+
+    fn draw(&self, plot: &mut egui_plot::PlotUi<'_>, area: crate::math::field::Area) {
+        let Self {
+            texture,
+            snapshot,
+            data,
+            view,
+            handle_points,
+            outlines,
+            sketch_area,
+            brushed,
+            selection,
+            warped_grid,
+            gpu_reference,
+            ..
+        } = self;
+        let gpu_reference = *gpu_reference;
+        if let Some(texture) = &texture {
+            let c = area.centre();
+            let s = area.size();
+            plot.image(PlotImage::new(
+                "heatmap",
+                texture.id(),
+                PlotPoint::new(c[0], c[1]),
+                egui::vec2(s[0] as f32, s[1] as f32),
+            ));
+        }
+        if let Some(a) = *sketch_area
+            && a != area
+        {
+            plot.line(Line::new(
+                "sketch area",
+                vec![
+                    [a.lower[0], a.lower[1]],
+                    [a.upper[0], a.lower[1]],
+                    [a.upper[0], a.upper[1]],
+                    [a.lower[0], a.upper[1]],
+                    [a.lower[0], a.lower[1]],
+                ],
+            ));
+        }
+        if let Some(landscape) = &warped_grid {
+            for (i, line) in landscape.warped_grid.iter().enumerate() {
+                let pts: Vec<[f64; 2]> = line.rows().map(|p| [p[0] as f64, p[1] as f64]).collect();
                 plot.line(
-                    Line::new(format!("constraint {i}"), o)
-                        .color(HANDLE)
-                        .width(1.5),
+                    Line::new(format!("z grid {i}"), pts)
+                        .color(WARPED_GRID)
+                        .width(0.7),
                 );
             }
-            if !handle_points.is_empty() {
+        }
+        if view.show_data
+            && let Some(d) = &data
+        {
+            plot.points(
+                Points::new("data", plot_points(d, 5000))
+                    .color(DATA)
+                    .radius(1.2),
+            );
+        }
+        if let Some(s) = &snapshot {
+            if view.show_prior {
                 plot.points(
-                    Points::new("handles", handle_points.clone())
-                        .color(HANDLE)
-                        .radius(6.0)
-                        .filled(true),
+                    Points::new("prior", plot_points(&s.prior_samples, 5000))
+                        .color(PRIOR)
+                        .radius(1.5),
                 );
             }
-            let bounds = plot.plot_bounds();
-            (
-                plot.pointer_coordinate().map(|p| [p.x, p.y]),
-                (bounds.min(), bounds.max()),
-                *plot.transform().frame(),
-            )
-        });
-    let (pointer, bounds, frame) = response.inner;
-    brush_from_data_view(app, &response.response, pointer, bounds.1[0] - bounds.0[0]);
-    if gpu_reference && let Some((_, points)) = &app.textures.reference_points {
+            if view.show_reference
+                && !gpu_reference
+                && let Some(r) = &s.reference_samples
+            {
+                plot.points(
+                    Points::new("reference", plot_points(r, 5000))
+                        .color(REFERENCE)
+                        .radius(1.5),
+                );
+            }
+            plot.points(
+                Points::new("sampler", plot_points(&s.samples, 5000))
+                    .color(SAMPLER)
+                    .radius(1.8),
+            );
+            if !brushed.is_empty() {
+                plot.points(
+                    Points::new("brushed", brushed_points(&s.samples, &brushed))
+                        .color(BRUSHED)
+                        .radius(3.0),
+                );
+            }
+            if view.show_modes
+                && let Some(m) = &s.modes
+            {
+                plot.points(
+                    Points::new("modes", plot_points(m, 1000))
+                        .shape(egui_plot::MarkerShape::Cross)
+                        .color(egui::Color32::BLACK)
+                        .radius(4.0),
+                );
+            }
+        }
+        if let Some(outline) = selection {
+            plot.line(
+                Line::new("selection", outline.clone())
+                    .color(HANDLE)
+                    .width(1.5),
+            );
+        }
+        for (i, o) in outlines.iter().enumerate() {
+            plot.line(
+                Line::new(format!("constraint {i}"), o.clone())
+                    .color(HANDLE)
+                    .width(1.5),
+            );
+        }
+        if !handle_points.is_empty() {
+            plot.points(
+                Points::new("handles", handle_points.clone())
+                    .color(HANDLE)
+                    .radius(6.0)
+                    .filled(true),
+            );
+        }
+    }
+}
+
+/// The reference samples through our WGSL point shader, under the plot's frame.
+fn paint_gpu_reference(
+    app: &StudioApp,
+    ui: &mut egui::Ui,
+    bounds: ([f64; 2], [f64; 2]),
+    frame: egui::Rect,
+) {
+    if let Some((_, points)) = &app.textures.reference_points {
         let pixels_per_point = ui.ctx().pixels_per_point();
         let callback = crate::app::gpu_points::PointsCallback {
             layer: "reference",
@@ -248,7 +319,11 @@ pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
                 frame, callback,
             ));
     }
-    let r = &response.response;
+}
+
+/// What the Edit and Sketch tools do with the pointer.
+fn pointer_tools(app: &mut StudioApp, r: &egui::Response, pointer: Option<[f64; 2]>) {
+    let area = app.area;
     match (app.tool, pointer) {
         (Tool::Edit, Some(p)) => {
             if r.drag_started() || r.clicked() {
