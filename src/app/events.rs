@@ -24,7 +24,14 @@ impl StudioApp {
                     self.rate.record(record.iteration);
                     self.history.steps.push(record);
                 }
-                Event::Evaluated(metrics) => self.history.evaluations.push(*metrics),
+                Event::Evaluated(metrics) => {
+                    // What the numbers cannot show (dropped samples, a truncated grid, a floor
+                    // that changes the target) goes to the status bar.
+                    for warning in &metrics.warnings {
+                        self.say(format!("warning: {warning}"));
+                    }
+                    self.history.evaluations.push(*metrics);
+                }
                 Event::PriorProgress(p) => {
                     self.prior_losses.push([p.iteration as f64, p.loss]);
                     self.prior_progress = Some(p);
