@@ -13,7 +13,9 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::autosave::Autosave;
-use super::config::{ExperimentConfig, PriorKind};
+use super::config::ExperimentConfig;
+mod prior_choice;
+
 pub use super::protocol::{
     Cadence, Command, Event, Notify, PriorChoice, ReadyInfo, SharedPoints, Snapshot,
 };
@@ -24,9 +26,9 @@ use crate::backend::{self, ComputeDevice};
 use crate::constraint::ConstraintConfig;
 use crate::error::{Error, Result};
 use crate::math::rng::seeded;
-use crate::prior::factory::{self, reference_sigma};
+use crate::prior::factory::reference_sigma;
 use crate::prior::training::PriorProgress;
-use crate::prior::{DataSource, GeneratedPrior, Reference, SamplerSpace};
+use crate::prior::{DataSource, GeneratedPrior, Reference};
 
 /// The front end's handle on the worker.
 pub struct WorkerHandle {
@@ -376,115 +378,6 @@ impl Worker {
                 self.force_snapshot();
             }
             Err(e) => self.emit(Event::Error(e.to_string())),
-        }
-    }
-
-    fn set_prior(&mut self, choice: PriorChoice) {
-        let Some(config) = self.trainer.as_ref().map(|t| t.config.clone()) else {
-            return;
-        };
-        let mut config = config;
-        match choice {
-            PriorChoice::Brownian { dim, sigma } => {
-                config.prior.kind = PriorKind::Brownian;
-                config.prior.dim = dim;
-                config.prior.sigma = sigma;
-                config.prior.path = None;
-                self.build(config, None);
-            }
-            PriorChoice::Folder(path) => {
-                // A flow, VAE or GAN folder names its generator; its sampler starts in z.
-                if let Some(kind) = setup::saved_generator_kind(&path) {
-                    config.prior.kind = kind;
-                    config.prior.path = Some(path.display().to_string());
-                    config.sampler.space = SamplerSpace::Noise;
-                    self.build(config, None);
-                    return;
-                }
-                config.prior.kind = PriorKind::Diffusion;
-                config.prior.path = Some(path.display().to_string());
-                let compute = self.compute(&config);
-                match factory::build_reference(
-                    &config.prior,
-                    config.sampler.space,
-                    config.seed,
-                    None,
-                    &compute,
-                    &mut |_| true,
-                ) {
-                    Ok(Reference::Diffusion(prior)) => {
-                        config.prior.dataset = prior.meta.dataset.clone();
-                        config.sampler.steps = prior.meta.steps;
-                        self.rebuild_with(config, Reference::Diffusion(prior));
-                    }
-                    Ok(other) => self.emit(Event::Error(format!(
-                        "{}: not a diffusion prior ({})",
-                        path.display(),
-                        other.describe()
-                    ))),
-                    Err(e) => self.emit(Event::Error(e.to_string())),
-                }
-            }
-            PriorChoice::Train { dataset } => {
-                let compute = self.compute(&config);
-                let data = match DataSource::resolve(&dataset) {
-                    Ok(d) => d,
-                    Err(e) => {
-                        self.emit(Event::Error(e.to_string()));
-                        return;
-                    }
-                };
-                // A prior the constraint cannot act on would be trained for nothing.
-                let mut probe = config.clone();
-                probe.prior.kind = PriorKind::Brownian;
-                probe.prior.dim = data.dim();
-                let probe_reference = Reference::Brownian {
-                    dim: data.dim(),
-                    sigma: config.prior.sigma,
-                };
-                if let Err(e) =
-                    setup::build_constraint(&probe, &probe_reference, self.base_dir.as_deref())
-                {
-                    self.emit(Event::Error(format!(
-                        "{dataset}: {}-dimensional data does not fit the current constraint ({e})",
-                        data.dim()
-                    )));
-                    return;
-                }
-                self.set_playing(false);
-                self.cancel_prior.store(false, Ordering::SeqCst);
-                let events = self.events.clone();
-                let notify = self.notify.clone();
-                let cancel = self.cancel_prior.clone();
-                let mut on_progress = |p: &PriorProgress| {
-                    let _ = events.send(Event::PriorProgress(p.clone()));
-                    notify();
-                    !cancel.load(Ordering::SeqCst)
-                };
-                config.prior.kind = PriorKind::Diffusion;
-                config.prior.path = None;
-                config.prior.dataset = dataset;
-                match factory::build_reference(
-                    &config.prior,
-                    config.sampler.space,
-                    config.seed,
-                    None,
-                    &compute,
-                    &mut on_progress,
-                ) {
-                    // Cancel means "keep what I had", not "use the half-trained prior".
-                    Ok(_) if self.cancel_prior.load(Ordering::SeqCst) => {
-                        self.emit(Event::PriorCancelled);
-                    }
-                    Ok(reference) => {
-                        if let Reference::Diffusion(prior) = &reference {
-                            config.sampler.steps = prior.meta.steps;
-                        }
-                        self.rebuild_with(config, reference);
-                    }
-                    Err(e) => self.emit(Event::Error(e.to_string())),
-                }
-            }
         }
     }
 
