@@ -252,7 +252,7 @@ impl Layers {
             );
             if !brushed.is_empty() {
                 plot.points(
-                    Points::new("brushed", brushed_points(&s.samples, &brushed))
+                    Points::new("brushed", brushed_points(&s.samples, brushed))
                         .color(BRUSHED)
                         .radius(3.0),
                 );
