@@ -59,7 +59,7 @@ pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
             let (final_loss, steps) = (prior.meta.final_loss, prior.meta.steps);
             let samples = crate::sampler::trajectory::sample_reference(
                 &crate::prior::Reference::Diffusion(prior),
-                steps,
+                &crate::math::time_grid::TimeGrid::uniform(steps),
                 20_000,
                 &mut rng,
                 &compute.device,

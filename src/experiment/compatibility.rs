@@ -71,6 +71,16 @@ pub fn check_objective(config: &ExperimentConfig, reference: &Reference) -> Resu
             "local search needs the reference's density, which this prior does not give",
         ));
     }
+    if let Reference::Diffusion(_) = reference
+        && !config.sampler.time_grid().is_uniform()
+    {
+        return Err(Error::config(
+            "sampler.grid_power",
+            "the diffusion prior was trained on a uniform time grid, and its drift is only \
+             known at those times: keep grid_power = 1 with this prior (priors trained on \
+             other grids are not built yet)",
+        ));
+    }
     if config.prior.kind == PriorKind::Brownian && config.prior.dim != reference.dim() {
         return Err(Error::config("prior.dim", "does not match the reference"));
     }

@@ -13,31 +13,39 @@ use crate::objective::log_ratio;
 use crate::prior::Reference;
 use crate::sampler::trajectory::{Control, ForwardSimulation, LangevinGradient};
 
-fn trainer() -> Trainer {
+fn trainer(name: &str, overrides: &[&str]) -> Trainer {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/configs");
-    let path = dir.join("rtb_9of25.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let config = ExperimentConfig::from_toml(&text, "rtb_9of25.toml")
-        .and_then(|c| {
-            c.with_overrides(&[
-                "backend=\"cpu\"".into(),
-                "sampler.steps=20".into(),
-                "train.batch=64".into(),
-                "sampler.net.hidden=32".into(),
-            ])
-        })
+    let text = std::fs::read_to_string(dir.join(name)).unwrap();
+    let mut all = vec![
+        "backend=\"cpu\"".to_string(),
+        "sampler.steps=20".into(),
+        "train.batch=64".into(),
+        "sampler.net.hidden=32".into(),
+        "sampler.langevin=true".into(),
+    ];
+    all.extend(overrides.iter().map(|s| s.to_string()));
+    let config = ExperimentConfig::from_toml(&text, name)
+        .and_then(|c| c.with_overrides(&all))
         .unwrap();
-    assert!(
-        config.sampler.langevin,
-        "the config must use the Langevin term"
-    );
     Trainer::new(config, Some(&dir), &mut |_| true).unwrap()
 }
 
 #[test]
 fn training_and_evaluation_log_ratios_agree_with_exploration_drift_and_langevin() {
-    let mut trainer = trainer();
+    let mut trainer = trainer("rtb_9of25.toml", &[]);
     assert!(matches!(trainer.reference, Reference::Diffusion(_)));
+    agree(&mut trainer);
+}
+
+#[test]
+fn log_ratios_agree_on_a_grid_with_small_last_steps() {
+    let mut trainer = trainer("gaussian_exact.toml", &["sampler.grid_power=2"]);
+    assert!(!trainer.grid.is_uniform());
+    agree(&mut trainer);
+}
+
+/// Trains a few steps, then compares the three computations of Δlog on 16 trajectories.
+fn agree(trainer: &mut Trainer) {
     // A few steps make v_θ and the Langevin scale non-zero.
     for _ in 0..20 {
         trainer.step().unwrap();
@@ -56,7 +64,7 @@ fn training_and_evaluation_log_ratios_agree_with_exploration_drift_and_langevin(
         reference: &trainer.reference,
         reference_time: trainer.reference_time.as_ref(),
         control: Control::Sampler(&net, &time),
-        steps,
+        grid: &trainer.grid,
         batch,
         exploration_std: exploration,
         keep_states: true,
@@ -65,23 +73,27 @@ fn training_and_evaluation_log_ratios_agree_with_exploration_drift_and_langevin(
     };
     let trajectories = simulation.run(&mut crate::math::rng::seeded(3), &device);
     let simulated = tensor_to_vec(trajectories.delta_log.clone());
-    let trained = tensor_to_vec(log_ratio(&net, &time, &trajectories, sigma, None).delta_log);
+    let trained =
+        tensor_to_vec(log_ratio(&net, &time, &trajectories, &trainer.grid, sigma, None).delta_log);
 
     // Direct: Σ_k log N(x_{k+1}; x_k + (u + v)Δ, σ²Δ) − log N(x_{k+1}; x_k + uΔ, σ²Δ).
     let states = tensor_to_points(trajectories.states.clone().unwrap());
-    let u = tensor_to_points(trajectories.reference_drift.clone().unwrap());
+    let dim = states.dim();
+    let u = match trajectories.reference_drift.clone() {
+        Some(u) => tensor_to_points(u),
+        None => crate::math::Points::zeros(steps * batch, dim),
+    };
     let grads = trajectories.langevin_grad.clone().unwrap();
     let x_all = trajectories.states.clone().unwrap();
-    let dim = states.dim();
     let v = tensor_to_points(net.control_grid(
         x_all.slice([0..steps * batch, 0..dim]),
         &time,
         Some(grads),
     ));
-    let dt = 1.0 / steps as f64;
-    let variance = sigma * sigma * dt;
     let mut direct = vec![0.0f64; batch];
     for k in 0..steps {
+        let dt = trainer.grid.dt(k);
+        let variance = sigma * sigma * dt;
         for (b, total) in direct.iter_mut().enumerate() {
             let row = k * batch + b;
             let x = states.row(row);
@@ -117,4 +129,17 @@ fn training_and_evaluation_log_ratios_agree_with_exploration_drift_and_langevin(
             direct[b]
         );
     }
+}
+
+#[test]
+fn a_diffusion_prior_refuses_a_grid_it_was_not_trained_on() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/configs");
+    let text = std::fs::read_to_string(dir.join("rtb_9of25.toml")).unwrap();
+    let config = ExperimentConfig::from_toml(&text, "rtb_9of25.toml")
+        .and_then(|c| c.with_overrides(&["sampler.grid_power=2".into()]))
+        .unwrap();
+    let Err(error) = Trainer::new(config, Some(&dir), &mut |_| true) else {
+        panic!("a diffusion prior on another grid must be refused");
+    };
+    assert!(error.to_string().contains("sampler.grid_power"), "{error}");
 }

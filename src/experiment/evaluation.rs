@@ -63,7 +63,7 @@ impl Trainer {
     ) -> Vec<Trajectories> {
         let beta = self.beta();
         let device = self.compute.device.clone();
-        let steps = self.config.sampler.steps;
+        let grid = &self.grid;
         let net = self.sampler_snapshot();
         let time = net.time(self.time_features());
         let langevin = self.langevin_gradient(beta);
@@ -103,7 +103,7 @@ impl Trainer {
                     Control::Guide(g) => Control::Guide(*g),
                     Control::Sampler(n, t) => Control::Sampler(n, t),
                 },
-                steps,
+                grid,
                 batch,
                 exploration_std: 0.0,
                 keep_states,
@@ -117,13 +117,7 @@ impl Trainer {
 
     /// Samples of the reference process (the prior), `n` of them.
     pub fn prior_samples(&self, n: usize, rng: &mut Rng) -> Points {
-        sample_reference(
-            &self.reference,
-            self.config.sampler.steps,
-            n,
-            rng,
-            &self.compute.device,
-        )
+        sample_reference(&self.reference, &self.grid, n, rng, &self.compute.device)
     }
 
     /// Samples of the prior in data space: of the generator for a generator prior (whatever

@@ -17,6 +17,7 @@ use crate::backend::{self, ComputeDevice};
 use crate::constraint::Constraint;
 use crate::error::{Error, Result};
 use crate::math::rng::{Rng, seeded};
+use crate::math::time_grid::TimeGrid;
 use crate::math::{IsoGmm, Points};
 use crate::nn::{tensor_to_points, tensor_to_vec, time_grid_features};
 use crate::objective::gradient_clipping::{clip_global_norm, global_norm, parameters_finite};
@@ -58,6 +59,8 @@ pub struct Trainer {
     features_tracked: Tensor<2>,
     /// The reference's time embeddings on the grid (diffusion priors).
     pub(crate) reference_time: Option<Tensor<2>>,
+    /// The time grid of the sampler and of the reference it is measured against.
+    pub(crate) grid: TimeGrid,
     pub(crate) truth: Option<super::truth::Truth>,
 }
 
@@ -96,13 +99,11 @@ impl Trainer {
         let tracked = compute.autodiff();
         let sampler = SamplerNet::new(&net_config, config.sampler.langevin, &mut rng, &tracked);
         let optimizer = optimizer_for(&config);
-        let features = time_grid_features(
-            config.sampler.steps,
-            config.sampler.net.time_frequencies,
-            &compute.device,
-        );
+        let grid = config.sampler.time_grid();
+        let features =
+            time_grid_features(&grid, config.sampler.net.time_frequencies, &compute.device);
         let features_tracked = features.clone().autodiff();
-        let reference_time = reference.time_embedding(config.sampler.steps, &compute.device);
+        let reference_time = reference.time_embedding(&grid, &compute.device);
         let buffer = config.train.buffer.enabled.then(|| {
             ReplayBuffer::new(
                 reference.dim(),
@@ -135,6 +136,7 @@ impl Trainer {
             features,
             features_tracked,
             reference_time,
+            grid,
             truth: None,
         })
     }
@@ -225,7 +227,6 @@ impl Trainer {
         }
         let started = Instant::now();
         let beta = self.beta();
-        let steps = self.config.sampler.steps;
         let batch = self.config.train.batch;
         let sigma = self.reference.sigma();
         let device = self.compute.device.clone();
@@ -250,7 +251,7 @@ impl Trainer {
                 &terminal,
                 &self.reference,
                 self.reference_time.as_ref(),
-                steps,
+                &self.grid,
                 langevin_ref,
                 &mut self.rng,
                 &device,
@@ -263,7 +264,7 @@ impl Trainer {
                 reference: &self.reference,
                 reference_time: self.reference_time.as_ref(),
                 control: Control::Sampler(&net, &time),
-                steps,
+                grid: &self.grid,
                 batch,
                 exploration_std: exploration,
                 keep_states: true,
@@ -377,14 +378,14 @@ impl Trainer {
     ) -> (Tensor<1>, Tensor<1>, Vec<f64>) {
         let Some(steps) = self.gradient_step_subset() else {
             let time = self.sampler.time(self.features_tracked.clone());
-            let ratio = log_ratio(&self.sampler, &time, trajectories, sigma, None);
+            let ratio = log_ratio(&self.sampler, &time, trajectories, &self.grid, sigma, None);
             let values = tensor_to_vec(ratio.delta_log.clone().detach().inner());
             return (ratio.delta_log, ratio.kl, values);
         };
         let exact = exact.unwrap_or_else(|| {
             let net = self.sampler.valid();
             let time = net.time(self.features.clone());
-            tensor_to_vec(log_ratio(&net, &time, trajectories, sigma, None).delta_log)
+            tensor_to_vec(log_ratio(&net, &time, trajectories, &self.grid, sigma, None).delta_log)
         });
         let device = self.features_tracked.device();
         let indices: Vec<i32> = steps.iter().map(|&k| k as i32).collect();
@@ -394,7 +395,14 @@ impl Trainer {
         );
         let features = self.features_tracked.clone().select(0, indices);
         let time = self.sampler.time(features);
-        let partial = log_ratio(&self.sampler, &time, trajectories, sigma, Some(&steps));
+        let partial = log_ratio(
+            &self.sampler,
+            &time,
+            trajectories,
+            &self.grid,
+            sigma,
+            Some(&steps),
+        );
         let scale = self.config.sampler.steps as f32 / steps.len() as f32;
         let exact_tensor = Tensor::<1>::from_data(
             burn::tensor::TensorData::new(

@@ -10,6 +10,7 @@ pub mod schedule;
 pub mod shared_points;
 pub mod sigmoid;
 pub mod time_embedding;
+pub mod time_grid;
 
 pub use gaussian::{log_mean_exp, log_normal_iso, log_sum_exp};
 pub use gmm::IsoGmm;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::math::rng::Rng;
 use crate::math::time_embedding;
+use crate::math::time_grid::TimeGrid;
 
 /// The nonlinearity between layers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,9 +175,10 @@ impl DriftNet {
     }
 }
 
-/// Fourier features of the time grid t_k = k/T, k = 0…T−1, as a tensor (T × 2K).
-pub fn time_grid_features(steps: usize, frequencies: usize, device: &Device) -> Tensor<2> {
-    let times: Vec<f32> = (0..steps).map(|k| k as f32 / steps as f32).collect();
+/// Fourier features of the step start times t_0 … t_{T−1} of a grid, as a tensor (T × 2K).
+pub fn time_grid_features(grid: &TimeGrid, frequencies: usize, device: &Device) -> Tensor<2> {
+    let times: Vec<f32> = grid.step_starts().iter().map(|&t| t as f32).collect();
+    let steps = times.len();
     let data = time_embedding::features(&times, frequencies);
     Tensor::from_data(
         TensorData::new(data, [steps, time_embedding::width(frequencies)]),

@@ -1,8 +1,8 @@
 //! The trajectory log-ratio of sampler to reference, with gradients for θ.
 //!
-//! Both transitions are Gaussians with the same σ, so with e = x_{k+1} − x_k − u·Δ (the
+//! Both transitions are Gaussians with the same σ, so with e = x_{k+1} − x_k − u·Δ_k (the
 //! increment the reference does not explain) each step contributes
-//! δ_k = log q − log p_ref = (e·v − ½Δ‖v‖²)/σ²: the normalising constants cancel and no large
+//! δ_k = log q − log p_ref = (e·v − ½Δ_k‖v‖²)/σ²: the normalising constants cancel and no large
 //! terms are subtracted, which keeps float32 accurate.
 //!
 //! States are data here (no gradient flows through them), so the same function serves
@@ -14,6 +14,7 @@
 
 use burn::tensor::{Int, Tensor, TensorData};
 
+use crate::math::time_grid::TimeGrid;
 use crate::sampler::trajectory::Trajectories;
 use crate::sampler::{SamplerNet, SamplerTime};
 
@@ -48,6 +49,7 @@ pub fn log_ratio(
     net: &SamplerNet,
     time: &SamplerTime,
     trajectories: &Trajectories,
+    grid: &TimeGrid,
     sigma: f64,
     steps: Option<&[usize]>,
 ) -> LogRatio {
@@ -57,13 +59,14 @@ pub fn log_ratio(
         .expect("training needs trajectories with their states");
     let (total, batch) = (trajectories.steps, trajectories.batch);
     let [_, dim] = states.dims();
-    let dt = 1.0 / total as f32;
     let rows = total * batch;
     let mut x = states.clone().slice([0..rows, 0..dim]);
     let mut next = states.slice([batch..rows + batch, 0..dim]);
     let mut reference_drift = trajectories.reference_drift.clone();
     let mut langevin_grad = trajectories.langevin_grad.clone();
     let mut count = total;
+    let all: Vec<usize> = (0..total).collect();
+    let chosen = steps.unwrap_or(&all);
     if let Some(steps) = steps {
         let indices: Vec<i32> = steps.iter().map(|&k| k as i32).collect();
         let indices =
@@ -75,17 +78,25 @@ pub fn log_ratio(
         langevin_grad = langevin_grad.map(pick);
         count = steps.len();
     }
+    // Δ_k of each chosen step, broadcast over its B rows.
+    let dts: Vec<f32> = chosen.iter().map(|&k| grid.dt(k) as f32).collect();
+    let dt = Tensor::<2>::from_data(TensorData::new(dts, [count, 1]), &x.device());
+    let per_row = |t: Tensor<2>| -> Tensor<2> {
+        let [_, width] = t.dims();
+        (t.reshape([count, batch, width]) * dt.clone().unsqueeze_dim::<3>(2))
+            .reshape([count * batch, width])
+    };
     let mut increment = next - x.clone();
     if let Some(u) = reference_drift {
-        increment = increment - u * dt;
+        increment = increment - per_row(u);
     }
     let v = net.control_grid(x, time, langevin_grad);
     let inv_var = 1.0 / (sigma * sigma) as f32;
-    let squared = v.clone().powi_scalar(2).sum_dim(1);
-    let per_step = ((increment * v).sum_dim(1) - squared.clone() * (0.5 * dt)) * inv_var;
+    let half_dt_squared = per_row(v.clone().powi_scalar(2).sum_dim(1)) * 0.5;
+    let per_step = ((increment * v).sum_dim(1) - half_dt_squared.clone()) * inv_var;
     let per_trajectory = |t: Tensor<2>| t.reshape([count, batch]).sum_dim(0).reshape([batch]);
     LogRatio {
         delta_log: per_trajectory(per_step),
-        kl: per_trajectory(squared * (0.5 * dt * inv_var)),
+        kl: per_trajectory(half_dt_squared * inv_var),
     }
 }

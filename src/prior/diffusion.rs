@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::files;
 use crate::math::rng::seeded;
+use crate::math::time_grid::TimeGrid;
 use crate::nn::{DriftNet, DriftNetConfig, time_grid_features};
 use crate::records;
 
@@ -59,9 +60,9 @@ impl DiffusionPrior {
         Self { meta, net }
     }
 
-    /// Time embeddings on the grid t_k = k/T (T × H).
-    pub fn time_embedding(&self, steps: usize, device: &Device) -> Tensor<2> {
-        let features = time_grid_features(steps, self.meta.net.time_frequencies, device);
+    /// Time embeddings at the step start times of `grid` (T × H).
+    pub fn time_embedding(&self, grid: &TimeGrid, device: &Device) -> Tensor<2> {
+        let features = time_grid_features(grid, self.meta.net.time_frequencies, device);
         self.net.embed_time(features)
     }
 
@@ -76,14 +77,22 @@ impl DiffusionPrior {
         (denoised - x).div_scalar(1.0 - t)
     }
 
-    /// u at a time-major grid of states ((T·B) × d) with embeddings T × H.
-    pub fn drift_grid(&self, x: Tensor<2>, time_embedding: Tensor<2>) -> Tensor<2> {
+    /// u at a time-major grid of states ((T·B) × d) with embeddings T × H at the step start
+    /// times of `grid`.
+    pub fn drift_grid(
+        &self,
+        x: Tensor<2>,
+        time_embedding: Tensor<2>,
+        grid: &TimeGrid,
+    ) -> Tensor<2> {
         let [rows, dim] = x.dims();
         let [steps, _] = time_embedding.dims();
         let batch = rows / steps;
         let denoised = self.net.forward_grid(x.clone(), time_embedding);
-        let inv: Vec<f32> = (0..steps)
-            .map(|k| 1.0 / (1.0 - k as f32 / steps as f32))
+        let inv: Vec<f32> = grid
+            .step_starts()
+            .iter()
+            .map(|&t| (1.0 / (1.0 - t)) as f32)
             .collect();
         let inv = Tensor::<3>::from_data(TensorData::new(inv, [steps, 1, 1]), &x.device());
         ((denoised - x).reshape([steps, batch, dim]) * inv).reshape([rows, dim])

@@ -100,10 +100,14 @@ impl Reference {
 
     /// Per-step time embeddings of the drift network on the grid t_k = k/T (T × H), if the
     /// reference has a drift.
-    pub fn time_embedding(&self, steps: usize, device: &Device) -> Option<Tensor<2>> {
+    pub fn time_embedding(
+        &self,
+        grid: &crate::math::time_grid::TimeGrid,
+        device: &Device,
+    ) -> Option<Tensor<2>> {
         match self {
             Self::Brownian { .. } | Self::Generated(_) => None,
-            Self::Diffusion(prior) => Some(prior.time_embedding(steps, device)),
+            Self::Diffusion(prior) => Some(prior.time_embedding(grid, device)),
         }
     }
 

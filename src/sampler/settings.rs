@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::math::time_grid::TimeGrid;
 use crate::nn::DriftNetConfig;
 use crate::prior::SamplerSpace;
 use crate::validation::{finite_positive, positive};
@@ -14,6 +15,10 @@ pub struct SamplerConfig {
     pub space: SamplerSpace,
     /// Number of Euler–Maruyama steps T.
     pub steps: usize,
+    /// The time grid t_k = 1 − (1 − k/T)^p: 1 is uniform, 2 makes the last step 1/T², so
+    /// that the last transition's noise no longer blurs what the sampler produces. A diffusion
+    /// prior must have been trained on the same grid.
+    pub grid_power: f64,
     pub net: DriftNetConfig,
     /// Add the Langevin term NN₂(t)·clip(∇ log r(x)) to the learned drift.
     pub langevin: bool,
@@ -26,6 +31,7 @@ impl Default for SamplerConfig {
         Self {
             space: SamplerSpace::Data,
             steps: 100,
+            grid_power: 1.0,
             net: DriftNetConfig::default(),
             langevin: false,
             langevin_clip: 100.0,
@@ -37,7 +43,20 @@ impl SamplerConfig {
     /// Checks the values serde cannot; field names are given with their `sampler.` path.
     pub fn validate(&self) -> Result<()> {
         positive("sampler.steps", self.steps)?;
+        if !(self.grid_power.is_finite() && (1.0..=4.0).contains(&self.grid_power)) {
+            return Err(crate::error::Error::config(
+                "sampler.grid_power",
+                format!("must be in [1, 4], got {}", self.grid_power),
+            ));
+        }
         positive("sampler.net.hidden", self.net.hidden)?;
         finite_positive("sampler.langevin_clip", self.langevin_clip)
+    }
+}
+
+impl SamplerConfig {
+    /// The sampler's time grid.
+    pub fn time_grid(&self) -> TimeGrid {
+        TimeGrid::new(self.steps, self.grid_power)
     }
 }

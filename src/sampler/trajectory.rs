@@ -10,6 +10,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use super::{SamplerNet, SamplerTime};
 use crate::math::Points;
 use crate::math::rng::{Rng, standard_normal};
+use crate::math::time_grid::TimeGrid;
 use crate::nn::tensors::{points_to_tensor, tensor_to_points};
 use crate::prior::Reference;
 
@@ -38,7 +39,8 @@ pub struct ForwardSimulation<'a> {
     /// Reference time embeddings on this grid (T × H), when the reference has a drift.
     pub reference_time: Option<&'a Tensor<2>>,
     pub control: Control<'a>,
-    pub steps: usize,
+    /// The time grid t_0 = 0 < … < t_T = 1.
+    pub grid: &'a TimeGrid,
     pub batch: usize,
     /// Extra exploration noise ε per step: the behaviour process's step noise has standard
     /// deviation √(σ²Δ + ε²) instead of σ√Δ.
@@ -70,11 +72,8 @@ pub struct Trajectories {
 impl ForwardSimulation<'_> {
     pub fn run(&self, rng: &mut Rng, device: &Device) -> Trajectories {
         let dim = self.reference.dim();
-        let (steps, batch) = (self.steps, self.batch);
-        let dt = 1.0 / steps as f32;
+        let (steps, batch) = (self.grid.steps(), self.batch);
         let sigma = self.reference.sigma();
-        let step_std =
-            (sigma * sigma * dt as f64 + self.exploration_std * self.exploration_std).sqrt() as f32;
         let noise = Tensor::<2>::from_data(
             TensorData::new(
                 standard_normal(rng, steps * batch * dim),
@@ -89,7 +88,10 @@ impl ForwardSimulation<'_> {
         let mut langevin_grads = Vec::new();
         let inv_var = 1.0 / (sigma * sigma) as f32;
         for k in 0..steps {
-            let t = k as f32 * dt;
+            let t = self.grid.t(k) as f32;
+            let dt = self.grid.dt(k) as f32;
+            let step_std = (sigma * sigma * dt as f64 + self.exploration_std * self.exploration_std)
+                .sqrt() as f32;
             if self.keep_states {
                 states.push(x.clone());
             }
@@ -164,13 +166,13 @@ impl ForwardSimulation<'_> {
 /// `n` terminal states of the reference process itself, simulated in chunks to bound memory.
 pub fn sample_reference(
     reference: &Reference,
-    steps: usize,
+    grid: &TimeGrid,
     n: usize,
     rng: &mut Rng,
     device: &Device,
 ) -> Points {
     const CHUNK: usize = 10_000;
-    let reference_time = reference.time_embedding(steps, device);
+    let reference_time = reference.time_embedding(grid, device);
     let mut points = Points::with_capacity(n, reference.dim());
     let mut remaining = n;
     while remaining > 0 {
@@ -180,7 +182,7 @@ pub fn sample_reference(
             reference,
             reference_time: reference_time.as_ref(),
             control: Control::Reference,
-            steps,
+            grid,
             batch,
             exploration_std: 0.0,
             keep_states: false,
@@ -193,15 +195,16 @@ pub fn sample_reference(
 }
 
 /// Samples Brownian-bridge trajectories from 0 to the given terminal states, on the host:
-/// x_k | x_{k+1} ~ N(x_{k+1}·t_k/t_{k+1}, σ²·Δ·t_k/t_{k+1}). Returns x_0 … x_T time-major.
-pub fn bridge_states(terminal: &Points, steps: usize, sigma: f64, rng: &mut Rng) -> Points {
+/// x_k | x_{k+1} ~ N(x_{k+1}·t_k/t_{k+1}, σ²·Δ_k·t_k/t_{k+1}) on any grid. Returns x_0 … x_T
+/// time-major.
+pub fn bridge_states(terminal: &Points, grid: &TimeGrid, sigma: f64, rng: &mut Rng) -> Points {
     let (batch, dim) = (terminal.len(), terminal.dim());
-    let dt = 1.0 / steps as f64;
+    let steps = grid.steps();
     let mut states = vec![0.0f32; (steps + 1) * batch * dim];
     states[steps * batch * dim..].copy_from_slice(terminal.as_slice());
     for k in (1..steps).rev() {
-        let ratio = k as f64 / (k + 1) as f64;
-        let std = (sigma * sigma * dt * ratio).sqrt();
+        let ratio = grid.t(k) / grid.t(k + 1);
+        let std = (sigma * sigma * grid.dt(k) * ratio).sqrt();
         let noise = standard_normal(rng, batch * dim);
         let (lower, upper) = states.split_at_mut((k + 1) * batch * dim);
         let current = &mut lower[k * batch * dim..];
@@ -219,19 +222,20 @@ pub fn backward_trajectories(
     terminal: &Points,
     reference: &Reference,
     reference_time: Option<&Tensor<2>>,
-    steps: usize,
+    grid: &TimeGrid,
     langevin_gradient: Option<LangevinGradient<'_>>,
     rng: &mut Rng,
     device: &Device,
 ) -> Trajectories {
     let batch = terminal.len();
     let dim = terminal.dim();
-    let host_states = bridge_states(terminal, steps, reference.sigma(), rng);
+    let steps = grid.steps();
+    let host_states = bridge_states(terminal, grid, reference.sigma(), rng);
     let states = points_to_tensor(&host_states, device);
     let before_end = || states.clone().slice([0..steps * batch, 0..dim]);
     let reference_drift = match (reference, reference_time) {
         (Reference::Diffusion(prior), Some(time)) => {
-            Some(prior.drift_grid(before_end(), time.clone()))
+            Some(prior.drift_grid(before_end(), time.clone(), grid))
         }
         _ => None,
     };
@@ -259,7 +263,7 @@ mod tests {
     fn bridge_ends_at_terminal_and_starts_at_zero() {
         let mut rng = seeded(0);
         let terminal = Points::new(2, vec![3.0, -1.0, 0.5, 2.0]).unwrap();
-        let states = bridge_states(&terminal, 10, 1.0, &mut rng);
+        let states = bridge_states(&terminal, &TimeGrid::uniform(10), 1.0, &mut rng);
         assert_eq!(states.len(), 11 * 2);
         assert_eq!(states.row(0), &[0.0, 0.0]);
         assert_eq!(states.row(20), &[3.0, -1.0]);
@@ -271,11 +275,33 @@ mod tests {
         let mut rng = seeded(1);
         let n = 20_000;
         let terminal = Points::new(1, vec![4.0; n]).unwrap();
-        let states = bridge_states(&terminal, 10, 2.0, &mut rng);
+        let states = bridge_states(&terminal, &TimeGrid::uniform(10), 2.0, &mut rng);
         let mid: Vec<f64> = (0..n).map(|b| states.row(5 * n + b)[0] as f64).collect();
         let mean = mid.iter().sum::<f64>() / n as f64;
         let var = mid.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
         assert!((mean - 2.0).abs() < 0.03, "{mean}");
         assert!((var - 1.0).abs() < 0.04, "{var}");
+    }
+
+    #[test]
+    fn bridge_marginal_matches_its_law_on_a_power_grid() {
+        // At any t the bridge from 0 to y has mean t·y and variance σ²·t(1 − t).
+        let mut rng = seeded(2);
+        let n = 20_000;
+        let grid = TimeGrid::new(10, 2.0);
+        let terminal = Points::new(1, vec![4.0; n]).unwrap();
+        let states = bridge_states(&terminal, &grid, 2.0, &mut rng);
+        for k in [3, 8, 9] {
+            let t = grid.t(k);
+            let at: Vec<f64> = (0..n).map(|b| states.row(k * n + b)[0] as f64).collect();
+            let mean = at.iter().sum::<f64>() / n as f64;
+            let var = at.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64;
+            let want = 4.0 * t * (1.0 - t);
+            assert!((mean - 4.0 * t).abs() < 0.03, "t = {t}: mean {mean}");
+            assert!(
+                (var - want).abs() < 0.04 * want.max(0.1),
+                "t = {t}: {var} vs {want}"
+            );
+        }
     }
 }
