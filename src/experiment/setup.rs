@@ -11,9 +11,6 @@ use crate::constraint::{BuildContext, Constraint, ConstraintKind, mixture_ratio:
 use crate::error::Result;
 use crate::math::IsoGmm;
 use crate::prior::factory;
-pub use crate::prior::factory::{
-    TrainedGenerator, load_generator, resolve_data, saved_generator_kind, train_generator,
-};
 use crate::prior::training::PriorProgress;
 use crate::prior::{BuiltinDataset, Reference, SamplerSpace};
 

@@ -27,7 +27,7 @@ impl Worker {
             }
             PriorChoice::Folder(path) => {
                 // A flow, VAE or GAN folder names its generator; its sampler starts in z.
-                if let Some(kind) = setup::saved_generator_kind(&path) {
+                if let Some(kind) = factory::saved_generator_kind(&path) {
                     config.prior.kind = kind;
                     config.prior.path = Some(path.display().to_string());
                     config.sampler.space = SamplerSpace::Noise;
