@@ -1,6 +1,7 @@
 //! `posterior-studio pretrain`: train a prior on a dataset, save it, and check it against the data.
 
 use super::*;
+use crate::metrics::sharpness;
 
 pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
     let (mut config, base_dir) = load_config(&args.common)?;
@@ -93,9 +94,27 @@ pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
             100.0 * components.share_within(&samples, 3.0),
             100.0 * components.share_within(&data_samples, 3.0)
         );
+        // Sharpness: a blurred prior has the right mode shares but wider modes.
+        eprintln!(
+            "per-axis variance around the nearest mode: {:.3} (data: {:.3})",
+            sharpness::variance_around_modes(&samples, &components),
+            sharpness::variance_around_modes(&data_samples, &components)
+        );
     }
     let distance = crate::metrics::energy_distance(&samples.head(2000), &data_samples.head(2000));
     eprintln!("energy distance between prior samples and data: {distance:.4}");
+    let near = sharpness::distance_against_floor(
+        &samples.head(2000),
+        &data_samples.head(2000),
+        &data_samples.tail(2000),
+    );
+    eprintln!(
+        "nearest-neighbour distance to the data: {:.4} (split-half floor {:.4}, ratio {:.2}; \
+         1 is as sharp as the data)",
+        near.distance,
+        near.floor,
+        near.ratio()
+    );
     if let Some(path) = &args.figure {
         let panels = [
             ScatterPanel {

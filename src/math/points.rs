@@ -111,6 +111,15 @@ impl Points {
         }
     }
 
+    /// The last `n` rows (or all of them when there are fewer).
+    pub fn tail(&self, n: usize) -> Self {
+        let n = n.min(self.len());
+        Self {
+            dim: self.dim,
+            data: self.data[(self.len() - n) * self.dim..].to_vec(),
+        }
+    }
+
     pub fn all_finite(&self) -> bool {
         self.data.iter().all(|v| v.is_finite())
     }

@@ -8,6 +8,7 @@ pub mod log_weights;
 pub mod mode_coverage;
 pub mod reference;
 pub mod settings;
+pub mod sharpness;
 pub mod sir;
 
 use serde::{Deserialize, Serialize};
