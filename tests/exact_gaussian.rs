@@ -110,3 +110,43 @@ fn an_untrained_sampler_is_its_reference_on_any_grid() {
         "{cov:?}"
     );
 }
+
+#[test]
+fn a_learned_variance_reaches_a_sharp_closed_form_posterior() {
+    // Observing x₀ with noise 0.05: the posterior's std along x₀ is 0.0499. The shipped
+    // config uses a grid with a small last step and learns the sampler's step variance.
+    let mut trainer = common::trainer("sharp_gaussian.toml", &[]);
+    let exact = exact(&trainer.config);
+    while !trainer.is_done() {
+        trainer.step().unwrap();
+    }
+    let metrics = trainer.evaluate().unwrap();
+    let draw = trainer.draw(8000, &mut seeded(12));
+    let (mean, cov) = (draw.samples.mean(), draw.samples.covariance());
+    let (std, exact_std) = (cov[0].sqrt(), exact.covariance[0].sqrt());
+    let iw = metrics.log_z_iw.unwrap();
+    eprintln!(
+        "x₀: mean {:.4} (exact {:.4}), std {std:.4} (exact {exact_std:.4}); IW log Z {iw:.4} \
+         (exact {:.4}); ESS {:?}; mean log r {:?} (reference {:?})",
+        mean[0],
+        exact.mean[0],
+        exact.log_z,
+        metrics.ess,
+        metrics.mean_log_r,
+        metrics.mean_log_r_ref
+    );
+    assert!(
+        (mean[0] - exact.mean[0]).abs() < 0.1 * exact.mean[0].abs(),
+        "mean {mean:?}"
+    );
+    assert!(
+        (std - exact_std).abs() < 0.1 * exact_std,
+        "std {std} vs {exact_std}"
+    );
+    assert!(
+        (iw - exact.log_z).abs() <= 0.05,
+        "IW log Z {iw} vs {}",
+        exact.log_z
+    );
+    assert!(metrics.ess.unwrap() >= 0.5, "ESS {:?}", metrics.ess);
+}

@@ -108,6 +108,7 @@ impl Trainer {
         let fresh = SamplerNet::new(
             &net_config,
             trainer.config.sampler.langevin,
+            trainer.config.sampler.log_variance_range(),
             &mut seeded(0),
             &trainer.compute.autodiff(),
         );

@@ -44,6 +44,13 @@ pub fn check_objective(config: &ExperimentConfig, reference: &Reference) -> Resu
                 "the policy gradient is on-policy: replayed states would bias it",
             ));
         }
+        if config.sampler.learned_variance {
+            return Err(Error::config(
+                "sampler.learned_variance",
+                "the policy gradient's KL term assumes the reference's variance; use RTB or \
+                 VarGrad with a learned variance",
+            ));
+        }
         if train.exploration.std > 0.0 {
             return Err(Error::config(
                 "train.exploration.std",

@@ -38,6 +38,23 @@ fn training_and_evaluation_log_ratios_agree_with_exploration_drift_and_langevin(
 }
 
 #[test]
+fn log_ratios_agree_with_a_learned_variance() {
+    let mut trainer = trainer(
+        "gaussian_exact.toml",
+        &["sampler.grid_power=2", "sampler.learned_variance=true"],
+    );
+    agree(&mut trainer);
+    let net = trainer.sampler_snapshot();
+    let time = net.time(trainer.time_features());
+    let x = burn::tensor::Tensor::<2>::zeros([4, 2], &trainer.compute.device);
+    let h = tensor_to_points(net.log_variance_step(x, &time, 19).unwrap());
+    assert!(
+        h.as_slice().iter().any(|v| v.abs() > 1e-3),
+        "the variance must have moved: {h:?}"
+    );
+}
+
+#[test]
 fn log_ratios_agree_on_a_grid_with_small_last_steps() {
     let mut trainer = trainer("gaussian_exact.toml", &["sampler.grid_power=2"]);
     assert!(!trainer.grid.is_uniform());
@@ -53,7 +70,6 @@ fn agree(trainer: &mut Trainer) {
     let device = trainer.compute.device.clone();
     let beta = trainer.beta();
     let sigma = trainer.reference.sigma();
-    let steps = trainer.config.sampler.steps;
     let batch = 16;
     let exploration = 0.3;
     let net = trainer.sampler_snapshot();
@@ -76,38 +92,7 @@ fn agree(trainer: &mut Trainer) {
     let trained =
         tensor_to_vec(log_ratio(&net, &time, &trajectories, &trainer.grid, sigma, None).delta_log);
 
-    // Direct: Σ_k log N(x_{k+1}; x_k + (u + v)Δ, σ²Δ) − log N(x_{k+1}; x_k + uΔ, σ²Δ).
-    let states = tensor_to_points(trajectories.states.clone().unwrap());
-    let dim = states.dim();
-    let u = match trajectories.reference_drift.clone() {
-        Some(u) => tensor_to_points(u),
-        None => crate::math::Points::zeros(steps * batch, dim),
-    };
-    let grads = trajectories.langevin_grad.clone().unwrap();
-    let x_all = trajectories.states.clone().unwrap();
-    let v = tensor_to_points(net.control_grid(
-        x_all.slice([0..steps * batch, 0..dim]),
-        &time,
-        Some(grads),
-    ));
-    let mut direct = vec![0.0f64; batch];
-    for k in 0..steps {
-        let dt = trainer.grid.dt(k);
-        let variance = sigma * sigma * dt;
-        for (b, total) in direct.iter_mut().enumerate() {
-            let row = k * batch + b;
-            let x = states.row(row);
-            let next = states.row(row + batch);
-            let mean_ref: Vec<f64> = (0..dim)
-                .map(|j| x[j] as f64 + u.row(row)[j] as f64 * dt)
-                .collect();
-            let mean_q: Vec<f64> = (0..dim)
-                .map(|j| mean_ref[j] + v.row(row)[j] as f64 * dt)
-                .collect();
-            *total +=
-                log_normal_iso(next, &mean_q, variance) - log_normal_iso(next, &mean_ref, variance);
-        }
-    }
+    let direct = direct_delta_log(trainer, &net, &time, &trajectories);
     let spread = direct.iter().map(|d| d.abs()).fold(0.0, f64::max);
     assert!(
         spread > 0.02,
@@ -129,6 +114,72 @@ fn agree(trainer: &mut Trainer) {
             direct[b]
         );
     }
+    // Replay: Brownian-bridge trajectories to the same terminal states.
+    let terminal = tensor_to_points(trajectories.terminal.clone());
+    let replayed = crate::sampler::trajectory::backward_trajectories(
+        &terminal,
+        &trainer.reference,
+        trainer.reference_time.as_ref(),
+        &trainer.grid,
+        langevin_ref,
+        &mut crate::math::rng::seeded(4),
+        &device,
+    );
+    let trained =
+        tensor_to_vec(log_ratio(&net, &time, &replayed, &trainer.grid, sigma, None).delta_log);
+    let direct = direct_delta_log(trainer, &net, &time, &replayed);
+    for b in 0..batch {
+        let tolerance = 1e-3 * (1.0 + direct[b].abs());
+        assert!(
+            (trained[b] - direct[b]).abs() < tolerance,
+            "replayed trajectory {b}: training {} vs direct {}",
+            trained[b],
+            direct[b]
+        );
+    }
+}
+
+/// Σ_k log N(x_{k+1}; x_k + (u + v)Δ_k, s²Δ_k) − log N(x_{k+1}; x_k + uΔ_k, σ²Δ_k), in f64
+/// from the states, with s² = σ²e^h when the variance is learned.
+fn direct_delta_log(
+    trainer: &Trainer,
+    net: &crate::sampler::SamplerNet,
+    time: &crate::sampler::SamplerTime,
+    trajectories: &crate::sampler::trajectory::Trajectories,
+) -> Vec<f64> {
+    let (steps, batch) = (trajectories.steps, trajectories.batch);
+    let sigma = trainer.reference.sigma();
+    let states = tensor_to_points(trajectories.states.clone().unwrap());
+    let dim = states.dim();
+    let u = match trajectories.reference_drift.clone() {
+        Some(u) => tensor_to_points(u),
+        None => crate::math::Points::zeros(steps * batch, dim),
+    };
+    let x_all = trajectories.states.clone().unwrap();
+    let before_end = || x_all.clone().slice([0..steps * batch, 0..dim]);
+    let v =
+        tensor_to_points(net.control_grid(before_end(), time, trajectories.langevin_grad.clone()));
+    let h = net
+        .log_variance_grid(before_end(), time)
+        .map(tensor_to_points);
+    let mut direct = vec![0.0f64; batch];
+    for k in 0..steps {
+        let dt = trainer.grid.dt(k);
+        for (b, total) in direct.iter_mut().enumerate() {
+            let row = k * batch + b;
+            let (x, next) = (states.row(row), states.row(row + batch));
+            for j in 0..dim {
+                let mean_ref = x[j] as f64 + u.row(row)[j] as f64 * dt;
+                let mean_q = mean_ref + v.row(row)[j] as f64 * dt;
+                let var_ref = sigma * sigma * dt;
+                let var_q = var_ref * h.as_ref().map_or(1.0, |h| (h.row(row)[j] as f64).exp());
+                let y = next[j] as f64;
+                *total += log_normal_iso(&[y as f32], &[mean_q], var_q)
+                    - log_normal_iso(&[y as f32], &[mean_ref], var_ref);
+            }
+        }
+    }
+    direct
 }
 
 #[test]

@@ -97,7 +97,13 @@ impl Trainer {
         net_config.dim = reference.dim();
         let mut rng = seeded(config.seed);
         let tracked = compute.autodiff();
-        let sampler = SamplerNet::new(&net_config, config.sampler.langevin, &mut rng, &tracked);
+        let sampler = SamplerNet::new(
+            &net_config,
+            config.sampler.langevin,
+            config.sampler.log_variance_range(),
+            &mut rng,
+            &tracked,
+        );
         let optimizer = optimizer_for(&config);
         let grid = config.sampler.time_grid();
         let features =

@@ -22,7 +22,8 @@ use crate::sampler::{SamplerNet, SamplerTime};
 pub struct LogRatio {
     /// Δlog(τ).
     pub delta_log: Tensor<1>,
-    /// Σ_k KL(q(·|x_k) ‖ p_ref(·|x_k)) = Σ_k ½Δ‖v_k‖²/σ², DPOK's regulariser.
+    /// Σ_k KL(q(·|x_k) ‖ p_ref(·|x_k)) = Σ_k ½Δ‖v_k‖²/σ², DPOK's regulariser (with equal
+    /// variances; the policy gradient refuses a learned variance).
     pub kl: Tensor<1>,
 }
 
@@ -90,10 +91,27 @@ pub fn log_ratio(
     if let Some(u) = reference_drift {
         increment = increment - per_row(u);
     }
+    let log_variance = net.log_variance_grid(x.clone(), time);
     let v = net.control_grid(x, time, langevin_grad);
     let inv_var = 1.0 / (sigma * sigma) as f32;
     let half_dt_squared = per_row(v.clone().powi_scalar(2).sum_dim(1)) * 0.5;
-    let per_step = ((increment * v).sum_dim(1) - half_dt_squared.clone()) * inv_var;
+    let per_step = match log_variance {
+        None => ((increment * v).sum_dim(1) - half_dt_squared.clone()) * inv_var,
+        // With s² = σ²e^h: −½[Σ (e − vΔ)²e^{−h}/(σ²Δ) − Σ e²/(σ²Δ) + Σ h].
+        Some(h) => {
+            let inv_dts: Vec<f32> = chosen.iter().map(|&k| (1.0 / grid.dt(k)) as f32).collect();
+            let inv_dt = Tensor::<2>::from_data(TensorData::new(inv_dts, [count, 1]), &dt.device());
+            let per_row_inv = |t: Tensor<2>| -> Tensor<2> {
+                let [_, width] = t.dims();
+                (t.reshape([count, batch, width]) * inv_dt.clone().unsqueeze_dim::<3>(2))
+                    .reshape([count * batch, width])
+            };
+            let unexplained = increment.clone() - per_row(v);
+            let q = (unexplained.powi_scalar(2) * h.clone().neg().exp()).sum_dim(1);
+            let p = increment.powi_scalar(2).sum_dim(1);
+            (per_row_inv(q - p) * inv_var + h.sum_dim(1)) * (-0.5)
+        }
+    };
     let per_trajectory = |t: Tensor<2>| t.reshape([count, batch]).sum_dim(0).reshape([batch]);
     LogRatio {
         delta_log: per_trajectory(per_step),

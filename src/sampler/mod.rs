@@ -12,11 +12,16 @@ use crate::math::rng::Rng;
 use crate::nn::{DriftNet, DriftNetConfig};
 use langevin::LangevinScale;
 
-/// The learned control v_θ(x, t) = NN₁(x, t) [+ NN₂(t)·clip(∇ log r(x))].
+/// The learned control v_θ(x, t) = NN₁(x, t) [+ NN₂(t)·clip(∇ log r(x))], and optionally a
+/// learned step variance s² = σ²·exp(h_θ(x, t)) with h = range·tanh(NN₃(x, t)), zero until
+/// trained (zero-initialised head), so bounded to σ²·e^{±range}.
 #[derive(Module, Debug)]
 pub struct SamplerNet {
     drift: DriftNet,
     langevin: Option<LangevinScale>,
+    variance: Option<DriftNet>,
+    #[module(skip)]
+    log_variance_range: f32,
 }
 
 /// Per-time quantities of the sampler on a time grid, computed once per simulation.
@@ -26,15 +31,53 @@ pub struct SamplerTime {
     pub embedding: Tensor<2>,
     /// T × d Langevin scales NN₂(t_k).
     pub langevin_scale: Option<Tensor<2>>,
+    /// T × H time embeddings of the log-variance network NN₃.
+    pub variance_embedding: Option<Tensor<2>>,
 }
 
 impl SamplerNet {
-    /// A new sampler whose control is exactly zero: untrained, it is its reference process.
-    pub fn new(config: &DriftNetConfig, langevin: bool, rng: &mut Rng, device: &Device) -> Self {
+    /// A new sampler whose control is exactly zero (and whose learned log-variance, with
+    /// `log_variance_range` set, is exactly zero): untrained, it is its reference process.
+    pub fn new(
+        config: &DriftNetConfig,
+        langevin: bool,
+        log_variance_range: Option<f64>,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Self {
         Self {
             drift: DriftNet::new(config, true, rng, device),
             langevin: langevin.then(|| LangevinScale::new(config, rng, device)),
+            variance: log_variance_range.map(|_| DriftNet::new(config, true, rng, device)),
+            log_variance_range: log_variance_range.unwrap_or(0.0) as f32,
         }
+    }
+
+    pub fn learns_variance(&self) -> bool {
+        self.variance.is_some()
+    }
+
+    fn bounded(&self, raw: Tensor<2>) -> Tensor<2> {
+        raw.tanh().mul_scalar(self.log_variance_range)
+    }
+
+    /// h = log(s²/σ²) at states of one time step k (B × d), when the variance is learned.
+    pub fn log_variance_step(
+        &self,
+        x: Tensor<2>,
+        time: &SamplerTime,
+        k: usize,
+    ) -> Option<Tensor<2>> {
+        let (net, embedding) = (self.variance.as_ref()?, time.variance_embedding.as_ref()?);
+        let [_, width] = embedding.dims();
+        let row = embedding.clone().slice([k..k + 1, 0..width]);
+        Some(self.bounded(net.forward(x, row)))
+    }
+
+    /// h at a time-major grid of states ((T·B) × d), when the variance is learned.
+    pub fn log_variance_grid(&self, x: Tensor<2>, time: &SamplerTime) -> Option<Tensor<2>> {
+        let (net, embedding) = (self.variance.as_ref()?, time.variance_embedding.as_ref()?);
+        Some(self.bounded(net.forward_grid(x, embedding.clone())))
     }
 
     pub fn uses_langevin(&self) -> bool {
@@ -46,6 +89,10 @@ impl SamplerNet {
     pub fn time(&self, features: Tensor<2>) -> SamplerTime {
         SamplerTime {
             embedding: self.drift.embed_time(features.clone()),
+            variance_embedding: self
+                .variance
+                .as_ref()
+                .map(|v| v.embed_time(features.clone())),
             langevin_scale: self.langevin.as_ref().map(|l| l.forward(features)),
         }
     }

@@ -24,6 +24,11 @@ pub struct SamplerConfig {
     pub langevin: bool,
     /// Each coordinate of ∇ log r is clipped to ±this in the Langevin term.
     pub langevin_clip: f64,
+    /// Learn the step variance: s² = σ²·exp(h_θ(x, t)) per coordinate, h bounded to
+    /// ±`log_variance_range` and zero until trained. Lets a sampler take smaller steps than
+    /// its reference where the posterior is sharp.
+    pub learned_variance: bool,
+    pub log_variance_range: f64,
 }
 
 impl Default for SamplerConfig {
@@ -35,6 +40,8 @@ impl Default for SamplerConfig {
             net: DriftNetConfig::default(),
             langevin: false,
             langevin_clip: 100.0,
+            learned_variance: false,
+            log_variance_range: 4.0,
         }
     }
 }
@@ -50,11 +57,17 @@ impl SamplerConfig {
             ));
         }
         positive("sampler.net.hidden", self.net.hidden)?;
+        finite_positive("sampler.log_variance_range", self.log_variance_range)?;
         finite_positive("sampler.langevin_clip", self.langevin_clip)
     }
 }
 
 impl SamplerConfig {
+    /// The bound of the learned log-variance, when the variance is learned.
+    pub fn log_variance_range(&self) -> Option<f64> {
+        self.learned_variance.then_some(self.log_variance_range)
+    }
+
     /// The sampler's time grid.
     pub fn time_grid(&self) -> TimeGrid {
         TimeGrid::new(self.steps, self.grid_power)

@@ -103,6 +103,10 @@ impl ForwardSimulation<'_> {
                 }
                 _ => None,
             };
+            let log_variance = match &self.control {
+                Control::Sampler(net, time) => net.log_variance_step(x.clone(), time, k),
+                _ => None,
+            };
             let control = match &self.control {
                 Control::Reference => None,
                 Control::Sampler(net, time) => {
@@ -128,20 +132,43 @@ impl ForwardSimulation<'_> {
                     None => v.clone(),
                 });
             }
-            if let (Some(v), true) = (&control, self.track_log_ratio) {
-                // log q − log p_ref of this step, from e = vΔ + s·ε (s the step's noise):
-                // (e·v − ½Δ‖v‖²)/σ² = (½Δ‖v‖² + s·ε·v)/σ².
-                let step = (v.clone().powi_scalar(2).sum_dim(1) * (0.5 * dt)
-                    + (eps.clone() * v.clone()).sum_dim(1) * step_std)
-                    * inv_var;
-                delta_log = delta_log + step;
+            // The step's random part a: s·ε with s the behaviour's noise (the learned
+            // variance σ²e^h, or σ², plus exploration).
+            let random = match &log_variance {
+                Some(h) => {
+                    let variance = h.clone().exp().mul_scalar((sigma * sigma) as f32 * dt)
+                        + (self.exploration_std * self.exploration_std) as f32;
+                    eps * variance.sqrt()
+                }
+                None => eps * step_std,
+            };
+            match (&control, &log_variance, self.track_log_ratio) {
+                (Some(v), None, true) => {
+                    // log q − log p_ref with equal variances, from e = vΔ + a:
+                    // (e·v − ½Δ‖v‖²)/σ² = (½Δ‖v‖² + a·v)/σ².
+                    let step = (v.clone().powi_scalar(2).sum_dim(1) * (0.5 * dt)
+                        + (random.clone() * v.clone()).sum_dim(1))
+                        * inv_var;
+                    delta_log = delta_log + step;
+                }
+                (Some(v), Some(h), true) => {
+                    // The full difference of the two Gaussian log densities, with e = vΔ + a:
+                    // −½[Σ a²e^{−h}/(σ²Δ) − Σ e²/(σ²Δ) + Σ h].
+                    let e = v.clone().mul_scalar(dt) + random.clone();
+                    let q = (random.clone().powi_scalar(2) * h.clone().neg().exp()).sum_dim(1);
+                    let p = e.powi_scalar(2).sum_dim(1);
+                    let step =
+                        ((q - p).mul_scalar(inv_var / dt) + h.clone().sum_dim(1)).mul_scalar(-0.5);
+                    delta_log = delta_log + step;
+                }
+                _ => {}
             }
             if self.keep_states
                 && let Some(u) = reference_drift
             {
                 reference_drifts.push(u);
             }
-            let mut next = x + eps * step_std;
+            let mut next = x + random;
             if let Some(drift) = drift {
                 next = next + drift * dt;
             }

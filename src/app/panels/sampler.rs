@@ -150,6 +150,20 @@ pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.checkbox(&mut config.sampler.langevin, "")
                 .labelled_by(label.id);
             ui.end_row();
+            let label = ui.label("learned variance");
+            ui.checkbox(&mut config.sampler.learned_variance, "")
+                .labelled_by(label.id)
+                .on_hover_text("the sampler learns its step variance σ²·e^h, |h| ≤ 4");
+            ui.end_row();
+            let label = ui.label("grid power");
+            ui.add(
+                egui::DragValue::new(&mut config.sampler.grid_power)
+                    .range(1.0..=4.0)
+                    .speed(0.05),
+            )
+            .labelled_by(label.id)
+            .on_hover_text("time grid t_k = 1 − (1 − k/T)^p: 2 makes the last step 1/T²");
+            ui.end_row();
             let label = ui.label("guidance scale");
             ui.add(
                 egui::DragValue::new(&mut config.train.guidance_scale)
