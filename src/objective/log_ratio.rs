@@ -79,14 +79,15 @@ pub fn log_ratio(
         langevin_grad = langevin_grad.map(pick);
         count = steps.len();
     }
-    // Δ_k of each chosen step, broadcast over its B rows.
-    let dts: Vec<f32> = chosen.iter().map(|&k| grid.dt(k) as f32).collect();
-    let dt = Tensor::<2>::from_data(TensorData::new(dts, [count, 1]), &x.device());
-    let per_row = |t: Tensor<2>| -> Tensor<2> {
+    // Multiplies the B rows of each chosen step k by f(Δ_k).
+    let device = x.device();
+    let scale_rows = |t: Tensor<2>, f: &dyn Fn(f64) -> f64| -> Tensor<2> {
         let [_, width] = t.dims();
-        (t.reshape([count, batch, width]) * dt.clone().unsqueeze_dim::<3>(2))
-            .reshape([count * batch, width])
+        let factors: Vec<f32> = chosen.iter().map(|&k| f(grid.dt(k)) as f32).collect();
+        let factors = Tensor::<3>::from_data(TensorData::new(factors, [count, 1, 1]), &device);
+        (t.reshape([count, batch, width]) * factors).reshape([count * batch, width])
     };
+    let per_row = |t: Tensor<2>| scale_rows(t, &|dt| dt);
     let mut increment = next - x.clone();
     if let Some(u) = reference_drift {
         increment = increment - per_row(u);
@@ -99,17 +100,10 @@ pub fn log_ratio(
         None => ((increment * v).sum_dim(1) - half_dt_squared.clone()) * inv_var,
         // With s² = σ²e^h: −½[Σ (e − vΔ)²e^{−h}/(σ²Δ) − Σ e²/(σ²Δ) + Σ h].
         Some(h) => {
-            let inv_dts: Vec<f32> = chosen.iter().map(|&k| (1.0 / grid.dt(k)) as f32).collect();
-            let inv_dt = Tensor::<2>::from_data(TensorData::new(inv_dts, [count, 1]), &dt.device());
-            let per_row_inv = |t: Tensor<2>| -> Tensor<2> {
-                let [_, width] = t.dims();
-                (t.reshape([count, batch, width]) * inv_dt.clone().unsqueeze_dim::<3>(2))
-                    .reshape([count * batch, width])
-            };
             let unexplained = increment.clone() - per_row(v);
             let q = (unexplained.powi_scalar(2) * h.clone().neg().exp()).sum_dim(1);
             let p = increment.powi_scalar(2).sum_dim(1);
-            (per_row_inv(q - p) * inv_var + h.sum_dim(1)) * (-0.5)
+            (scale_rows(q - p, &|dt| 1.0 / dt) * inv_var + h.sum_dim(1)) * (-0.5)
         }
     };
     let per_trajectory = |t: Tensor<2>| t.reshape([count, batch]).sum_dim(0).reshape([batch]);
