@@ -15,8 +15,9 @@ const TINY: [&str; 5] = [
     "sampler.net.hidden=16",
 ];
 
-fn run(backend: &str) -> (Vec<f64>, Vec<f32>, Vec<f64>) {
+fn run(backend: &str, extra: &[&str]) -> (Vec<f64>, Vec<f32>, Vec<f64>) {
     let mut overrides: Vec<&str> = TINY.to_vec();
+    overrides.extend_from_slice(extra);
     let backend = format!("backend=\"{backend}\"");
     overrides.push(&backend);
     let (config, dir) = common::example_config("gaussian_exact.toml", &overrides);
@@ -46,8 +47,19 @@ fn gpu_backend_matches_cpu_backend() {
         gpu.fallback_reason
     );
     eprintln!("GPU backend: {}", gpu.describe());
-    let (cpu_losses, cpu_samples, cpu_log_w) = run("cpu");
-    let (gpu_losses, gpu_samples, gpu_log_w) = run("gpu");
+    // The plain process, and a power-2 time grid with a learned variance (exp, tanh and the
+    // full Gaussian log-ratio on the device).
+    for extra in [
+        &[][..],
+        &["sampler.grid_power=2", "sampler.learned_variance=true"][..],
+    ] {
+        compare(extra);
+    }
+}
+
+fn compare(extra: &[&str]) {
+    let (cpu_losses, cpu_samples, cpu_log_w) = run("cpu", extra);
+    let (gpu_losses, gpu_samples, gpu_log_w) = run("gpu", extra);
     // zip stops at the shorter side: an empty or short result must fail, not pass.
     assert_eq!(cpu_losses.len(), 4, "CPU losses {cpu_losses:?}");
     assert_eq!(
@@ -62,19 +74,19 @@ fn gpu_backend_matches_cpu_backend() {
     for (a, b) in cpu_losses.iter().zip(&gpu_losses) {
         assert!(
             (a - b).abs() <= 1e-3 * (1.0 + a.abs()),
-            "loss {a} (cpu) vs {b} (gpu)"
+            "{extra:?}: loss {a} (cpu) vs {b} (gpu)"
         );
     }
     for (a, b) in cpu_samples.iter().zip(&gpu_samples) {
         assert!(
             (a - b).abs() <= 1e-3 * (1.0 + a.abs()),
-            "sample {a} (cpu) vs {b} (gpu)"
+            "{extra:?}: sample {a} (cpu) vs {b} (gpu)"
         );
     }
     for (a, b) in cpu_log_w.iter().zip(&gpu_log_w) {
         assert!(
             (a - b).abs() <= 1e-3 * (1.0 + a.abs()),
-            "log w {a} (cpu) vs {b} (gpu)"
+            "{extra:?}: log w {a} (cpu) vs {b} (gpu)"
         );
     }
 }
