@@ -5,6 +5,7 @@
 mod common;
 
 use posterior_studio::experiment::ExperimentConfig;
+use posterior_studio::experiment::presets::apply_sketch_settings;
 
 #[test]
 fn every_shipped_config_parses_validates_and_round_trips() {
@@ -31,6 +32,27 @@ fn every_shipped_config_parses_validates_and_round_trips() {
         let again = ExperimentConfig::from_toml(&config.to_toml(), &origin).unwrap();
         assert_eq!(again, config, "{origin} does not round-trip");
     }
+}
+
+/// The app's Sketch tool starts from the settings of the shipped sketch config, so that what it
+/// recommends is what was measured (README, issue notes).
+#[test]
+fn the_sketch_tool_uses_the_settings_of_the_shipped_sketch_config() {
+    let path = common::repo_path("examples/configs/sketch_region.toml");
+    let shipped =
+        ExperimentConfig::from_toml(&std::fs::read_to_string(&path).unwrap(), "sketch_region")
+            .unwrap();
+    let mut preset = shipped.clone();
+    preset.train = ExperimentConfig::default().train;
+    preset.train.iterations = shipped.train.iterations;
+    preset.train.batch = shipped.train.batch;
+    preset.train.lr_log_z = shipped.train.lr_log_z;
+    preset.train.grad_clip = shipped.train.grad_clip;
+    preset.sampler.langevin = false;
+    apply_sketch_settings(&mut preset);
+    assert_eq!(preset.train, shipped.train);
+    assert_eq!(preset.sampler, shipped.sampler);
+    assert_ne!(shipped.train, ExperimentConfig::default().train);
 }
 
 /// An experiment saved before checkpoints carried the optimiser and the buffer, and before the

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::StudioApp;
 use crate::constraint::ConstraintKind;
 use crate::constraint::sketch::Sketch;
+use crate::experiment::presets::apply_sketch_settings;
 use crate::export::views::{self as exports, ExportData, View};
 
 impl StudioApp {
@@ -22,9 +23,16 @@ impl StudioApp {
     }
 
     pub(super) fn apply_sketch(&mut self) {
-        if let Some(sketch) = &self.sketch {
+        if let Some(grid) = self.sketch.as_ref().map(Sketch::to_grid_config) {
+            if self.config.constraint.kind != ConstraintKind::Grid {
+                apply_sketch_settings(&mut self.config);
+                self.say(
+                    "sketch: training with the sketch settings (exploration, replay buffer, β \
+                     annealed from 0.1); change them in the Training panel",
+                );
+            }
             self.config.constraint.kind = ConstraintKind::Grid;
-            self.config.constraint.grid = sketch.to_grid_config();
+            self.config.constraint.grid = grid;
             self.constraint_changed();
         }
     }

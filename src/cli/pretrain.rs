@@ -57,10 +57,10 @@ pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
                 &mut prior_progress(&bar),
             )?;
             prior.save(&args.output)?;
-            let (final_loss, steps) = (prior.meta.final_loss, prior.meta.steps);
+            let (final_loss, grid) = (prior.meta.final_loss, prior.meta.grid());
             let samples = crate::sampler::trajectory::sample_reference(
                 &crate::prior::Reference::Diffusion(prior),
-                &crate::math::time_grid::TimeGrid::uniform(steps),
+                &grid,
                 20_000,
                 &mut rng,
                 &compute.device,

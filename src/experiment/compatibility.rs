@@ -78,15 +78,24 @@ pub fn check_objective(config: &ExperimentConfig, reference: &Reference) -> Resu
             "local search needs the reference's density, which this prior does not give",
         ));
     }
-    if let Reference::Diffusion(_) = reference
-        && !config.sampler.time_grid().is_uniform()
-    {
-        return Err(Error::config(
-            "sampler.grid_power",
-            "the diffusion prior was trained on a uniform time grid, and its drift is only \
-             known at those times: keep grid_power = 1 with this prior (priors trained on \
-             other grids are not built yet)",
-        ));
+    if let Reference::Diffusion(prior) = reference {
+        let grid = config.sampler.time_grid();
+        let last_start = grid.t(grid.steps() - 1);
+        let trained = prior.meta.last_trained_time();
+        if last_start > trained + 1e-9 {
+            return Err(Error::config(
+                "sampler.grid_power",
+                format!(
+                    "the sampler's last step starts at t = {last_start:.6}, but the diffusion prior \
+                     was trained up to t = {trained:.6} only (its grid: T = {}, grid_power = {}); \
+                     use the prior's grid (sampler.steps = {}, sampler.grid_power = {})",
+                    prior.meta.steps,
+                    prior.meta.grid_power,
+                    prior.meta.steps,
+                    prior.meta.grid_power
+                ),
+            ));
+        }
     }
     if config.prior.kind == PriorKind::Brownian && config.prior.dim != reference.dim() {
         return Err(Error::config("prior.dim", "does not match the reference"));

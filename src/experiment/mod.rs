@@ -8,6 +8,7 @@ pub mod config;
 pub mod evaluation;
 pub mod history;
 pub mod noise_view;
+pub mod presets;
 pub mod protocol;
 pub mod setup;
 pub mod snapshot;

@@ -31,12 +31,15 @@ pub fn build_reference(
         on_progress,
     )?;
     if let Reference::Diffusion(prior) = &reference
-        && prior.meta.steps != config.sampler.steps
+        && prior.meta.grid() != config.sampler.time_grid()
     {
         log::warn!(
-            "the prior was trained for T = {} steps, the sampler uses T = {}",
+            "the prior was trained for T = {} steps with grid_power {}, the sampler uses T = {} \
+             with grid_power {}: its steps are not the prior's",
             prior.meta.steps,
-            config.sampler.steps
+            prior.meta.grid_power,
+            config.sampler.steps,
+            config.sampler.grid_power
         );
     }
     Ok(reference)

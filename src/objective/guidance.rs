@@ -44,7 +44,7 @@ pub struct PosteriorSamplingGuidance<'a> {
 }
 
 impl Guide for PosteriorSamplingGuidance<'_> {
-    fn control(&self, x: &Tensor<2>, k: usize, _t: f32) -> Tensor<2> {
+    fn control(&self, x: &Tensor<2>, k: usize, t: f32) -> Tensor<2> {
         let sigma = self.reference.sigma();
         let coef = (sigma * sigma * self.scale * self.beta) as f32;
         let (Reference::Diffusion(prior), Some(time)) = (self.reference, self.reference_time)
@@ -58,7 +58,11 @@ impl Guide for PosteriorSamplingGuidance<'_> {
         // A vector-Jacobian product: ∇_x [x̂(x)·g] with g = ∇log r(x̂) held constant.
         let [_, width] = time.dims();
         let tracked = x.clone().autodiff().require_grad();
-        let estimate = prior.denoise(tracked.clone(), time.clone().slice([k..k + 1, 0..width]));
+        let estimate = prior.denoise(
+            tracked.clone(),
+            time.clone().slice([k..k + 1, 0..width]),
+            t as f64,
+        );
         let at = tensor_to_points(estimate.clone().inner());
         let g = points_to_tensor(&self.constraint.grad_log_r_batch(&at), &self.device);
         let grads = (estimate * g).sum().backward();

@@ -14,26 +14,26 @@
 //! dy/dφ = D(x, t), which is constant along the path of a fixed end point (the DDIM form of
 //! this bridge). Heun steps in φ, at times uniform in logit t (so that every step moves the
 //! log signal-to-noise ratio by the same amount), then carry only the change of D; the last
-//! step, from 1 − 1/T (the last time the network was trained at) to 1, where φ = ∞, lands on
-//! x = D.
+//! step, from t_{T−1} (the last step start of the prior's grid, the latest time its network was
+//! trained at) to 1, where φ = ∞, lands on x = D.
 
 use std::path::Path;
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::diffusion::DiffusionPrior;
 use super::generator::{Generator, autodiff_pullback, chunked};
 use crate::error::Result;
 use crate::math::Points;
-use crate::math::time_embedding;
 use crate::nn::{points_to_tensor, tensor_to_points};
 
 /// The ODE solve's settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OdeConfig {
-    /// Heun steps from t₀ to 1 − 1/T (two network evaluations each), uniform in logit t.
+    /// Heun steps from t₀ to the prior's t_{T−1} (two network evaluations each), uniform in
+    /// logit t.
     pub steps: usize,
     /// Start time t₀ of the flow.
     pub t_start: f64,
@@ -59,23 +59,13 @@ pub struct OdeGenerator {
 impl OdeGenerator {
     /// The denoised end point D(x, t).
     fn denoise(&self, x: Tensor<2>, t: f64) -> Tensor<2> {
-        let frequencies = self.prior.meta.net.time_frequencies;
-        let features = Tensor::<2>::from_data(
-            TensorData::new(
-                time_embedding::features(&[t as f32], frequencies),
-                [1, time_embedding::width(frequencies)],
-            ),
-            &x.device(),
-        );
-        self.prior
-            .net
-            .forward(x, self.prior.net.embed_time(features))
+        self.prior.denoise_at(x, t)
     }
 
-    /// The solver's times t₀ < … < 1 − 1/T, uniform in logit t.
+    /// The solver's times t₀ < … < t_{T−1}, uniform in logit t.
     pub fn times(&self) -> Vec<f64> {
         let t0 = self.config.t_start.clamp(1e-8, 0.5);
-        let t_end = (1.0 - 1.0 / self.prior.meta.steps.max(2) as f64).max(t0);
+        let t_end = self.prior.meta.last_trained_time().max(t0);
         let logit = |t: f64| (t / (1.0 - t)).ln();
         let (s0, s1) = (logit(t0), logit(t_end));
         let steps = self.config.steps.max(1);

@@ -72,6 +72,9 @@ pub struct PriorConfig {
     pub sigma: f64,
     /// Time steps T of the prior process.
     pub steps: usize,
+    /// Power p of the diffusion prior's time grid t_k = 1 − (1 − k/T)^p: 2 makes the last
+    /// step 1/T², so that the last step's noise σ/T is below the data's detail.
+    pub grid_power: f64,
     pub net: DriftNetConfig,
     /// Architecture of a flow prior being trained (a saved flow keeps its own).
     pub flow: FlowConfig,
@@ -102,6 +105,7 @@ impl Default for PriorConfig {
             dataset: "gmm25".into(),
             sigma: 5.0,
             steps: 100,
+            grid_power: 2.0,
             net: DriftNetConfig {
                 dim: 2,
                 hidden: 128,
@@ -130,6 +134,12 @@ impl PriorConfig {
         positive("prior.dim", self.dim)?;
         positive("prior.steps", self.steps)?;
         finite_positive("prior.sigma", self.sigma)?;
+        if !(self.grid_power.is_finite() && (1.0..=4.0).contains(&self.grid_power)) {
+            return Err(Error::config(
+                "prior.grid_power",
+                format!("must be in [1, 4], got {}", self.grid_power),
+            ));
+        }
         if self.black_box && !self.kind.is_generator() {
             return Err(Error::config(
                 "prior.black_box",

@@ -1,7 +1,7 @@
 //! Training a diffusion prior by maximum likelihood on noised data: for data x_T, states x_t of
-//! the Brownian bridge from 0 to x_T are drawn exactly (x_t ~ N(t·x_T, σ²t(1−t)I)), and the
-//! denoiser D(x_t, t) is fitted to x_T with the per-step likelihood weights of the discretised
-//! process (see [`PriorWeighting`]).
+//! the Brownian bridge from 0 to x_T are drawn exactly (x_t ~ N(t·x_T, σ²t(1−t)I)) at times
+//! spread like the steps of the prior's grid, and the preconditioned denoiser is fitted to x_T
+//! with the per-step likelihood weights of the discretised process (see [`PriorWeighting`]).
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
@@ -9,7 +9,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use rand::Rng as _;
 
 use super::datasets::DataSource;
-use super::diffusion::{DiffusionPrior, DiffusionPriorMeta, PriorWeighting};
+use super::diffusion::{DiffusionPrior, DiffusionPriorMeta, Preconditioning, PriorWeighting};
 use super::flow::{FLOW_GENERATOR, FlowNet, FlowPrior, FlowPriorMeta};
 use super::settings::PriorConfig;
 use crate::backend::ComputeDevice;
@@ -39,7 +39,6 @@ pub fn train_diffusion_prior(
     seed: u64,
     on_progress: &mut dyn FnMut(&PriorProgress) -> bool,
 ) -> Result<DiffusionPrior> {
-    let weighting = config.weighting;
     let mut net_config = config.net.clone();
     net_config.dim = data.dim();
     if config.steps < 2 {
@@ -50,63 +49,82 @@ pub fn train_diffusion_prior(
     }
     let device = compute.autodiff();
     let mut rng = seeded(seed);
+    let mut meta = DiffusionPriorMeta {
+        format_version: 1,
+        dataset: data.name().to_string(),
+        sigma: config.sigma,
+        steps: config.steps,
+        net: net_config.clone(),
+        grid_power: config.grid_power,
+        preconditioning: Some(Preconditioning {
+            data_std: root_mean_square(data, &mut rng),
+        }),
+        weighting: config.weighting,
+        iterations: config.iterations,
+        seed,
+        final_loss: f64::NAN,
+    };
     let mut net = DriftNet::new(&net_config, false, &mut rng, &device);
-    let optimizer = AdamConfig::new().init();
-    let sigma = config.sigma;
-    let t_max = 1.0 - 1.0 / config.steps as f64;
-    let dim = net_config.dim;
-    let batch = config.batch;
-    let mut optimizer = optimizer;
+    let mut optimizer = AdamConfig::new().init();
+    let (dim, batch) = (net_config.dim, config.batch);
+    let (sigma, power, steps) = (config.sigma, config.grid_power, config.steps as f64);
+    let last_start = 1.0 - 1.0 / steps;
+    let frequencies = net_config.time_frequencies;
+    let width = time_embedding::width(frequencies);
     let last_loss = run_training_loop(config, on_progress, |progress| {
         let x_end = data.sample(&mut rng, batch);
         let noise = standard_normal(&mut rng, batch * dim);
-        let times: Vec<f32> = (0..batch)
-            .map(|_| (rng.random::<f64>() * t_max) as f32)
-            .collect();
         let mut x_t = Vec::with_capacity(batch * dim);
+        let mut target = Vec::with_capacity(batch * dim);
         let mut weights = Vec::with_capacity(batch);
-        for (i, &t) in times.iter().enumerate() {
-            let t = t as f64;
+        let mut inputs = Vec::with_capacity(batch);
+        for i in 0..batch {
+            // Grid-uniform time u: the grid's steps in their continuous form, t = 1 − (1 − u)^p.
+            let u = rng.random::<f64>() * last_start;
+            let t = 1.0 - (1.0 - u).powf(power);
+            let c = meta.coefficients(t);
             let std = sigma * (t * (1.0 - t)).sqrt();
             for j in 0..dim {
                 let end = x_end.row(i)[j] as f64;
-                x_t.push((t * end + std * noise[i * dim + j] as f64) as f32);
+                let noisy = t * end + std * noise[i * dim + j] as f64;
+                x_t.push(noisy as f32);
+                target.push(((end - c.skip * noisy) / c.out) as f32);
             }
-            weights.push(match weighting {
-                PriorWeighting::Likelihood => (1.0 / ((1.0 - t) * (1.0 - t))) as f32,
+            weights.push(match meta.weighting {
+                // The step's NLL weight Δ/(2σ²(1 − t)²) on D, i.e. Δ·c_out²/(1 − t)² on F.
+                PriorWeighting::Likelihood => {
+                    let dt = power * (1.0 - u).powf(power - 1.0) / steps;
+                    (dt * c.out * c.out / ((1.0 - t) * (1.0 - t))) as f32
+                }
                 PriorWeighting::Uniform => 1.0,
             });
+            inputs.push(meta.time_input(t));
         }
         let mean_weight = weights.iter().sum::<f32>() / batch as f32;
         weights.iter_mut().for_each(|w| *w /= mean_weight);
 
-        let features = time_embedding::features(&times, net_config.time_frequencies);
-        let width = time_embedding::width(net_config.time_frequencies);
+        let features = time_embedding::features(&inputs, frequencies);
         let x_t = Tensor::<2>::from_data(TensorData::new(x_t, [batch, dim]), &device);
-        let target =
-            Tensor::<2>::from_data(TensorData::new(x_end.into_vec(), [batch, dim]), &device);
+        let target = Tensor::<2>::from_data(TensorData::new(target, [batch, dim]), &device);
         let features = Tensor::<2>::from_data(TensorData::new(features, [batch, width]), &device);
         let weights = Tensor::<2>::from_data(TensorData::new(weights, [batch, 1]), &device);
 
-        let denoised = net.forward(x_t, net.embed_time(features));
-        let per_row = (denoised - target).powi_scalar(2).sum_dim(1) * weights;
+        let output = net.forward(x_t, net.embed_time(features));
+        let per_row = (output - target).powi_scalar(2).sum_dim(1) * weights;
         let loss = per_row.mean();
         let grads = GradientsParams::from_grads(loss.backward(), &net);
         net = optimizer.step(cosine_lr(config.lr, progress), net.clone(), grads);
         loss.detach()
     })?;
-    let meta = DiffusionPriorMeta {
-        format_version: 1,
-        dataset: data.name().to_string(),
-        sigma,
-        steps: config.steps,
-        net: net_config,
-        weighting,
-        iterations: config.iterations,
-        seed,
-        final_loss: last_loss,
-    };
+    meta.final_loss = last_loss;
     Ok(DiffusionPrior::new(meta, net.valid()))
+}
+
+/// √(mean of x²) over the data's coordinates: the scale of the preconditioning.
+fn root_mean_square(data: &DataSource, rng: &mut Rng) -> f64 {
+    let probe = data.sample(rng, 20_000).into_vec();
+    let mean_square = probe.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / probe.len() as f64;
+    mean_square.sqrt().max(1e-6)
 }
 
 /// Cosine decay to a tenth of the rate: the last iterations polish the fine structure.

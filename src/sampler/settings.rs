@@ -15,9 +15,9 @@ pub struct SamplerConfig {
     pub space: SamplerSpace,
     /// Number of Euler–Maruyama steps T.
     pub steps: usize,
-    /// The time grid t_k = 1 − (1 − k/T)^p: 1 is uniform, 2 makes the last step 1/T², so
-    /// that the last transition's noise no longer blurs what the sampler produces. A diffusion
-    /// prior must have been trained on the same grid.
+    /// The time grid t_k = 1 − (1 − k/T)^p: 1 is uniform, 2 (the default) makes the last step
+    /// 1/T², so that the last transition's noise (σ/T instead of σ/√T) no longer blurs what the
+    /// sampler produces. With a diffusion prior, the prior's own grid.
     pub grid_power: f64,
     pub net: DriftNetConfig,
     /// Add the Langevin term NN₂(t)·clip(∇ log r(x)) to the learned drift.
@@ -36,7 +36,7 @@ impl Default for SamplerConfig {
         Self {
             space: SamplerSpace::Data,
             steps: 100,
-            grid_power: 1.0,
+            grid_power: 2.0,
             net: DriftNetConfig::default(),
             langevin: false,
             langevin_clip: 100.0,

@@ -99,7 +99,11 @@ impl ForwardSimulation<'_> {
             let reference_drift = match (self.reference, self.reference_time) {
                 (Reference::Diffusion(prior), Some(time)) => {
                     let [_, width] = time.dims();
-                    Some(prior.drift(x.clone(), time.clone().slice([k..k + 1, 0..width]), t))
+                    Some(prior.drift(
+                        x.clone(),
+                        time.clone().slice([k..k + 1, 0..width]),
+                        self.grid.t(k),
+                    ))
                 }
                 _ => None,
             };

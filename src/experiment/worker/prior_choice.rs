@@ -48,6 +48,7 @@ impl Worker {
                     Ok(Reference::Diffusion(prior)) => {
                         config.prior.dataset = prior.meta.dataset.clone();
                         config.sampler.steps = prior.meta.steps;
+                        config.sampler.grid_power = prior.meta.grid_power;
                         self.rebuild_with(config, Reference::Diffusion(prior));
                     }
                     Ok(other) => self.emit(Event::Error(format!(
@@ -112,6 +113,7 @@ impl Worker {
                     Ok(reference) => {
                         if let Reference::Diffusion(prior) = &reference {
                             config.sampler.steps = prior.meta.steps;
+                            config.sampler.grid_power = prior.meta.grid_power;
                         }
                         self.rebuild_with(config, reference);
                     }
