@@ -120,10 +120,10 @@ impl Default for PriorConfig {
             gan: GanConfig::default(),
             ode: OdeConfig::default(),
             black_box: false,
-            weighting: PriorWeighting::Likelihood,
-            iterations: 20_000,
+            weighting: PriorWeighting::Uniform,
+            iterations: 40_000,
             batch: 1024,
-            lr: 1e-3,
+            lr: 2e-3,
         }
     }
 }
