@@ -53,7 +53,7 @@ pub struct Lesson {
     pub config: fn() -> ExperimentConfig,
 }
 
-pub const LESSONS: [Lesson; 4] = [
+pub const LESSONS: [Lesson; 5] = [
     Lesson {
         title: "Guidance is biased",
         text: "The prior is a diffusion model of the 25-Gaussian grid and the constraint keeps 9 of \
@@ -90,6 +90,16 @@ pub const LESSONS: [Lesson; 4] = [
                pick 'data x' under 'sampler lives in', Apply, and Play again: in x it misses modes \
                (measured at 3,000 iterations: 9/9 modes in z, 5/9 in x).",
         config: lesson_noise_space,
+    },
+    Lesson {
+        title: "Sharp posteriors need small last steps",
+        text: "Brownian motion as the prior and one coordinate observed with noise 0.05: the true \
+               posterior is a slice 0.05 wide. On a uniform time grid the last step alone adds \
+               noise σ/√T = 0.22, so the sampler cannot be that sharp: Play and watch its samples \
+               stay wide and the IW estimate of log Z stay off. Then in the sampler panel set the \
+               grid power to 2 (the last step becomes 1/T², its noise σ/T = 0.05) and tick \
+               'learned variance', Apply, Reset and Play: the slice narrows to the reference's.",
+        config: lesson_sharp,
     },
 ];
 
@@ -162,4 +172,17 @@ impl super::StudioApp {
         self.send(Command::Reset);
         self.say(format!("lesson: {}", lesson.title));
     }
+}
+
+fn lesson_sharp() -> ExperimentConfig {
+    let mut config = ExperimentConfig::from_toml(
+        include_str!("../../examples/configs/sharp_gaussian.toml"),
+        "the built-in sharp-posterior lesson",
+    )
+    .unwrap_or_default();
+    config.name = "lesson_sharp".into();
+    // The lesson starts from the process that cannot reach the target.
+    config.sampler.grid_power = 1.0;
+    config.sampler.learned_variance = false;
+    config
 }
