@@ -18,7 +18,7 @@ use posterior_studio::experiment::{ExperimentConfig, Trainer};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const VARIANTS: [(&str, &[&str]); 4] = [
+const VARIANTS: [(&str, &[&str]); 6] = [
     (
         "plain RTB",
         &[
@@ -26,6 +26,26 @@ const VARIANTS: [(&str, &[&str]); 4] = [
             "train.buffer.enabled=false",
             "train.local_search.enabled=false",
             "sampler.langevin=false",
+        ],
+    ),
+    (
+        "plain RTB, uniform time grid (grid_power 1)",
+        &[
+            "train.exploration.std=0.0",
+            "train.buffer.enabled=false",
+            "train.local_search.enabled=false",
+            "sampler.langevin=false",
+            "sampler.grid_power=1.0",
+        ],
+    ),
+    (
+        "plain RTB, learned variance",
+        &[
+            "train.exploration.std=0.0",
+            "train.buffer.enabled=false",
+            "train.local_search.enabled=false",
+            "sampler.langevin=false",
+            "sampler.learned_variance=true",
         ],
     ),
     (
