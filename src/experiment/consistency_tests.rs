@@ -183,14 +183,22 @@ fn direct_delta_log(
 }
 
 #[test]
-fn a_diffusion_prior_refuses_a_grid_it_was_not_trained_on() {
+fn a_diffusion_prior_refuses_a_grid_that_reaches_later_than_it_was_trained() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/configs");
     let text = std::fs::read_to_string(dir.join("rtb_9of25.toml")).unwrap();
-    let config = ExperimentConfig::from_toml(&text, "rtb_9of25.toml")
-        .and_then(|c| c.with_overrides(&["sampler.grid_power=2".into()]))
-        .unwrap();
-    let Err(error) = Trainer::new(config, Some(&dir), &mut |_| true) else {
-        panic!("a diffusion prior on another grid must be refused");
+    let config = |power: &str| {
+        ExperimentConfig::from_toml(&text, "rtb_9of25.toml")
+            .and_then(|c| c.with_overrides(&[format!("sampler.grid_power={power}")]))
+            .unwrap()
     };
-    assert!(error.to_string().contains("sampler.grid_power"), "{error}");
+    // The shipped prior was trained on the power-2 grid, up to t = 1 − 1/T²; power 3 starts
+    // its last step at 1 − 1/T³, where the network never saw data.
+    let Err(error) = Trainer::new(config("3"), Some(&dir), &mut |_| true) else {
+        panic!("a grid beyond the prior's trained times must be refused");
+    };
+    let message = error.to_string();
+    assert!(message.contains("sampler.grid_power"), "{message}");
+    assert!(message.contains("grid_power = 2"), "{message}");
+    // A coarser grid only evaluates the prior at times it was trained at.
+    assert!(Trainer::new(config("1"), Some(&dir), &mut |_| true).is_ok());
 }
