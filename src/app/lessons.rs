@@ -131,6 +131,8 @@ fn lesson_beta() -> ExperimentConfig {
     let mut config = default_config();
     config.name = "lesson_beta".into();
     config.constraint.beta = 2.0;
+    // The slider sets the target's β directly; an annealing schedule would hide its effect.
+    config.train.beta_anneal.enabled = false;
     config
 }
 
