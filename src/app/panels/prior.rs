@@ -40,7 +40,11 @@ pub(super) fn prior(app: &mut StudioApp, ui: &mut egui::Ui) {
                 .range(0.1..=50.0)
                 .speed(0.05),
         )
-        .labelled_by(label.id);
+        .labelled_by(label.id)
+        .on_hover_text(
+            "σ of the next prior trained here and of Brownian motion; a loaded diffusion prior \
+             keeps its own σ (shown above)",
+        );
     });
     ui.horizontal_wrapped(|ui| {
         if ui.button("Train prior").clicked() {
