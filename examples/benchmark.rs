@@ -18,49 +18,36 @@ use posterior_studio::experiment::{ExperimentConfig, Trainer};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const VARIANTS: [(&str, &[&str]); 6] = [
-    (
-        "plain RTB",
-        &[
-            "train.exploration.std=0.0",
-            "train.buffer.enabled=false",
-            "train.local_search.enabled=false",
-            "sampler.langevin=false",
-        ],
-    ),
+/// Overrides that turn the config's sampler into plain on-policy RTB.
+const PLAIN: [&str; 4] = [
+    "train.exploration.std=0.0",
+    "train.buffer.enabled=false",
+    "train.local_search.enabled=false",
+    "sampler.langevin=false",
+];
+
+/// (name, whether it starts from `PLAIN`, further overrides).
+const VARIANTS: [(&str, bool, &[&str]); 6] = [
+    ("plain RTB", true, &[]),
     (
         "plain RTB, uniform time grid (grid_power 1)",
-        &[
-            "train.exploration.std=0.0",
-            "train.buffer.enabled=false",
-            "train.local_search.enabled=false",
-            "sampler.langevin=false",
-            "sampler.grid_power=1.0",
-        ],
+        true,
+        &["sampler.grid_power=1.0"],
     ),
     (
         "plain RTB, learned variance",
-        &[
-            "train.exploration.std=0.0",
-            "train.buffer.enabled=false",
-            "train.local_search.enabled=false",
-            "sampler.langevin=false",
-            "sampler.learned_variance=true",
-        ],
+        true,
+        &["sampler.learned_variance=true"],
     ),
     (
         "plain RTB, gradient through 25 of 100 steps",
-        &[
-            "train.exploration.std=0.0",
-            "train.buffer.enabled=false",
-            "train.local_search.enabled=false",
-            "sampler.langevin=false",
-            "train.gradient_steps=25",
-        ],
+        true,
+        &["train.gradient_steps=25"],
     ),
-    ("RTB + Langevin + expl. + buffer + LS", &[]),
+    ("RTB + Langevin + expl. + buffer + LS", false, &[]),
     (
         "the same, gradient through 25 of 100 steps",
+        false,
         &["train.gradient_steps=25"],
     ),
 ];
@@ -72,7 +59,9 @@ fn config_path() -> PathBuf {
 /// Runs in a child: trains for about `seconds` after a warm-up and prints it/s.
 fn child(backend: &str, variant: usize, seconds: f64) -> Result<(), String> {
     let text = std::fs::read_to_string(config_path()).map_err(|e| e.to_string())?;
-    let mut overrides: Vec<String> = VARIANTS[variant].1.iter().map(|s| s.to_string()).collect();
+    let (_, plain, extra) = VARIANTS[variant];
+    let base: &[&str] = if plain { &PLAIN } else { &[] };
+    let mut overrides: Vec<String> = base.iter().chain(extra).map(|s| s.to_string()).collect();
     overrides.push(format!("backend=\"{backend}\""));
     overrides.push("train.iterations=1000000".into());
     let config = ExperimentConfig::from_toml(&text, "gmm25_energy.toml")
@@ -135,7 +124,7 @@ fn main() -> ExitCode {
     let has_gpu = backend::select(BackendChoice::Auto).is_gpu();
     println!("25GMM energy, batch 300, T = 100, hidden 64; {seconds:.0} s per measurement\n");
     println!("{:<44} {:<34} {:>8}", "variant", "backend", "it/s");
-    for (variant, (name, _)) in VARIANTS.iter().enumerate() {
+    for (variant, (name, _, _)) in VARIANTS.iter().enumerate() {
         let mut runs: Vec<(&str, Option<usize>)> = vec![("cpu", Some(1)), ("cpu", Some(2))];
         if has_gpu {
             runs.push(("gpu", None));

@@ -11,6 +11,15 @@ pub fn positive(field: &str, v: usize) -> Result<()> {
     }
 }
 
+/// The power p of a time grid t_k = 1 − (1 − k/T)^p: 1 (uniform) to 4.
+pub fn grid_power(field: &str, p: f64) -> Result<()> {
+    if p.is_finite() && (1.0..=4.0).contains(&p) {
+        Ok(())
+    } else {
+        Err(Error::config(field, format!("must be in [1, 4], got {p}")))
+    }
+}
+
 /// A number that must be finite and > 0.
 pub fn finite_positive(field: &str, v: f64) -> Result<()> {
     if v.is_finite() && v > 0.0 {

@@ -111,12 +111,11 @@ fn lesson_guidance() -> ExperimentConfig {
 }
 
 fn lesson_exploration() -> ExperimentConfig {
-    let mut config = ExperimentConfig::from_toml(
+    let mut config = shipped_lesson(
         include_str!("../../examples/configs/gmm25_energy.toml"),
         "the built-in exploration lesson",
-    )
-    .unwrap_or_default();
-    config.name = "lesson_exploration".into();
+        "lesson_exploration",
+    );
     config.prior.kind = PriorKind::Brownian;
     config.constraint.kind = ConstraintKind::Energy;
     config.constraint.energy = EnergyConfig::default();
@@ -137,12 +136,11 @@ fn lesson_beta() -> ExperimentConfig {
 }
 
 fn lesson_noise_space() -> ExperimentConfig {
-    let mut config = ExperimentConfig::from_toml(
+    let mut config = shipped_lesson(
         include_str!("../../examples/configs/outsourced_flow_9of25.toml"),
         "the built-in noise-space lesson",
-    )
-    .unwrap_or_default();
-    config.name = "lesson_noise_space".into();
+        "lesson_noise_space",
+    );
     match shipped_prior("gmm25_flow") {
         Some(path) => config.prior.path = Some(path.display().to_string()),
         None => {
@@ -177,14 +175,20 @@ impl super::StudioApp {
 }
 
 fn lesson_sharp() -> ExperimentConfig {
-    let mut config = ExperimentConfig::from_toml(
+    let mut config = shipped_lesson(
         include_str!("../../examples/configs/sharp_gaussian.toml"),
         "the built-in sharp-posterior lesson",
-    )
-    .unwrap_or_default();
-    config.name = "lesson_sharp".into();
+        "lesson_sharp",
+    );
     // The lesson starts from the process that cannot reach the target.
     config.sampler.grid_power = 1.0;
     config.sampler.learned_variance = false;
+    config
+}
+
+/// A lesson built on a shipped config (compiled in, so a lesson never depends on files).
+fn shipped_lesson(toml: &str, origin: &str, name: &str) -> ExperimentConfig {
+    let mut config = ExperimentConfig::from_toml(toml, origin).unwrap_or_default();
+    config.name = name.into();
     config
 }

@@ -87,12 +87,11 @@ pub fn check_objective(config: &ExperimentConfig, reference: &Reference) -> Resu
                 "sampler.grid_power",
                 format!(
                     "the sampler's last step starts at t = {last_start:.6}, but the diffusion prior \
-                     was trained up to t = {trained:.6} only (its grid: T = {}, grid_power = {}); \
-                     use the prior's grid (sampler.steps = {}, sampler.grid_power = {})",
-                    prior.meta.steps,
-                    prior.meta.grid_power,
-                    prior.meta.steps,
-                    prior.meta.grid_power
+                     was trained up to t = {trained:.6} only (its grid: T = {steps}, grid_power = \
+                     {power}); use the prior's grid (sampler.steps = {steps}, sampler.grid_power = \
+                     {power})",
+                    steps = prior.meta.steps,
+                    power = prior.meta.grid_power,
                 ),
             ));
         }

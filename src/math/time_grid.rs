@@ -20,11 +20,22 @@ impl TimeGrid {
                 if k == steps {
                     1.0
                 } else {
-                    1.0 - (1.0 - k as f64 / steps as f64).powf(power)
+                    Self::warp(power, k as f64 / steps as f64)
                 }
             })
             .collect();
         Self { times }
+    }
+
+    /// The grid's time at grid-uniform time u ∈ [0, 1]: t = 1 − (1 − u)^power, so that
+    /// t_k = warp(k/T). Continuous, for training at times spread like the steps.
+    pub fn warp(power: f64, u: f64) -> f64 {
+        1.0 - (1.0 - u).powf(power)
+    }
+
+    /// dt/du at u: T times the step length of a grid of T steps around that time.
+    pub fn warp_rate(power: f64, u: f64) -> f64 {
+        power * (1.0 - u).powf(power - 1.0)
     }
 
     pub fn uniform(steps: usize) -> Self {

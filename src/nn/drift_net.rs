@@ -178,10 +178,14 @@ impl DriftNet {
 /// Fourier features of the step start times t_0 … t_{T−1} of a grid, as a tensor (T × 2K).
 pub fn time_grid_features(grid: &TimeGrid, frequencies: usize, device: &Device) -> Tensor<2> {
     let times: Vec<f32> = grid.step_starts().iter().map(|&t| t as f32).collect();
-    let steps = times.len();
-    let data = time_embedding::features(&times, frequencies);
+    time_features(&times, frequencies, device)
+}
+
+/// Fourier features of arbitrary time inputs, as a tensor (len × 2K).
+pub fn time_features(times: &[f32], frequencies: usize, device: &Device) -> Tensor<2> {
+    let data = time_embedding::features(times, frequencies);
     Tensor::from_data(
-        TensorData::new(data, [steps, time_embedding::width(frequencies)]),
+        TensorData::new(data, [times.len(), time_embedding::width(frequencies)]),
         device,
     )
 }

@@ -5,5 +5,7 @@
 pub mod drift_net;
 pub mod tensors;
 
-pub use drift_net::{Activation, DriftNet, DriftNetConfig, dense_layers, time_grid_features};
+pub use drift_net::{
+    Activation, DriftNet, DriftNetConfig, dense_layers, time_features, time_grid_features,
+};
 pub use tensors::{points_to_tensor, tensor_to_points, tensor_to_vec};

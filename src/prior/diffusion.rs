@@ -20,9 +20,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::files;
 use crate::math::rng::seeded;
-use crate::math::time_embedding;
 use crate::math::time_grid::TimeGrid;
-use crate::nn::{DriftNet, DriftNetConfig};
+use crate::nn::{DriftNet, DriftNetConfig, time_features};
 use crate::records;
 
 pub const META_FILE: &str = "prior.toml";
@@ -162,15 +161,8 @@ impl DiffusionPrior {
 
     /// Time embeddings at arbitrary times (len × H).
     pub fn time_embedding_at(&self, times: &[f64], device: &Device) -> Tensor<2> {
-        let frequencies = self.meta.net.time_frequencies;
         let inputs: Vec<f32> = times.iter().map(|&t| self.meta.time_input(t)).collect();
-        let features = Tensor::from_data(
-            TensorData::new(
-                time_embedding::features(&inputs, frequencies),
-                [times.len(), time_embedding::width(frequencies)],
-            ),
-            device,
-        );
+        let features = time_features(&inputs, self.meta.net.time_frequencies, device);
         self.net.embed_time(features)
     }
 
@@ -179,9 +171,6 @@ impl DiffusionPrior {
     pub fn denoise(&self, x: Tensor<2>, time_embedding_row: Tensor<2>, t: f64) -> Tensor<2> {
         let c = self.meta.coefficients(t);
         let f = self.net.forward(x.clone(), time_embedding_row);
-        if c.skip == 0.0 {
-            return f.mul_scalar(c.out as f32);
-        }
         x.mul_scalar(c.skip as f32) + f.mul_scalar(c.out as f32)
     }
 

@@ -134,12 +134,7 @@ impl PriorConfig {
         positive("prior.dim", self.dim)?;
         positive("prior.steps", self.steps)?;
         finite_positive("prior.sigma", self.sigma)?;
-        if !(self.grid_power.is_finite() && (1.0..=4.0).contains(&self.grid_power)) {
-            return Err(Error::config(
-                "prior.grid_power",
-                format!("must be in [1, 4], got {}", self.grid_power),
-            ));
-        }
+        crate::validation::grid_power("prior.grid_power", self.grid_power)?;
         if self.black_box && !self.kind.is_generator() {
             return Err(Error::config(
                 "prior.black_box",

@@ -16,6 +16,7 @@ use crate::backend::ComputeDevice;
 use crate::error::{Error, Result};
 use crate::math::rng::{Rng, seeded, standard_normal};
 use crate::math::time_embedding;
+use crate::math::time_grid::TimeGrid;
 use crate::nn::DriftNet;
 
 /// Reported while a prior trains.
@@ -81,7 +82,7 @@ pub fn train_diffusion_prior(
         for i in 0..batch {
             // Grid-uniform time u: the grid's steps in their continuous form, t = 1 − (1 − u)^p.
             let u = rng.random::<f64>() * last_start;
-            let t = 1.0 - (1.0 - u).powf(power);
+            let t = TimeGrid::warp(power, u);
             let c = meta.coefficients(t);
             let std = sigma * (t * (1.0 - t)).sqrt();
             for j in 0..dim {
@@ -93,7 +94,7 @@ pub fn train_diffusion_prior(
             weights.push(match meta.weighting {
                 // The step's NLL weight Δ/(2σ²(1 − t)²) on D, i.e. Δ·c_out²/(1 − t)² on F.
                 PriorWeighting::Likelihood => {
-                    let dt = power * (1.0 - u).powf(power - 1.0) / steps;
+                    let dt = TimeGrid::warp_rate(power, u) / steps;
                     (dt * c.out * c.out / ((1.0 - t) * (1.0 - t))) as f32
                 }
                 PriorWeighting::Uniform => 1.0,

@@ -50,12 +50,7 @@ impl SamplerConfig {
     /// Checks the values serde cannot; field names are given with their `sampler.` path.
     pub fn validate(&self) -> Result<()> {
         positive("sampler.steps", self.steps)?;
-        if !(self.grid_power.is_finite() && (1.0..=4.0).contains(&self.grid_power)) {
-            return Err(crate::error::Error::config(
-                "sampler.grid_power",
-                format!("must be in [1, 4], got {}", self.grid_power),
-            ));
-        }
+        crate::validation::grid_power("sampler.grid_power", self.grid_power)?;
         positive("sampler.net.hidden", self.net.hidden)?;
         finite_positive("sampler.log_variance_range", self.log_variance_range)?;
         finite_positive("sampler.langevin_clip", self.langevin_clip)

@@ -4,12 +4,12 @@
 use std::sync::atomic::Ordering;
 
 use super::Worker;
-use crate::experiment::config::PriorKind;
+use crate::experiment::config::{ExperimentConfig, PriorKind};
 use crate::experiment::protocol::{Event, PriorChoice};
 use crate::experiment::setup;
 use crate::prior::factory;
 use crate::prior::training::PriorProgress;
-use crate::prior::{DataSource, Reference, SamplerSpace};
+use crate::prior::{DataSource, DiffusionPrior, Reference, SamplerSpace};
 
 impl Worker {
     pub(super) fn set_prior(&mut self, choice: PriorChoice) {
@@ -47,8 +47,7 @@ impl Worker {
                 ) {
                     Ok(Reference::Diffusion(prior)) => {
                         config.prior.dataset = prior.meta.dataset.clone();
-                        config.sampler.steps = prior.meta.steps;
-                        config.sampler.grid_power = prior.meta.grid_power;
+                        adopt_grid(&mut config, &prior);
                         self.rebuild_with(config, Reference::Diffusion(prior));
                     }
                     Ok(other) => self.emit(Event::Error(format!(
@@ -112,8 +111,7 @@ impl Worker {
                     }
                     Ok(reference) => {
                         if let Reference::Diffusion(prior) = &reference {
-                            config.sampler.steps = prior.meta.steps;
-                            config.sampler.grid_power = prior.meta.grid_power;
+                            adopt_grid(&mut config, prior);
                         }
                         self.rebuild_with(config, reference);
                     }
@@ -122,4 +120,10 @@ impl Worker {
             }
         }
     }
+}
+
+/// The sampler runs on the diffusion prior's own grid: its drift is known at those times.
+fn adopt_grid(config: &mut ExperimentConfig, prior: &DiffusionPrior) {
+    config.sampler.steps = prior.meta.steps;
+    config.sampler.grid_power = prior.meta.grid_power;
 }
