@@ -1,11 +1,12 @@
-//! Training throughput on the 25GMM energy benchmark (batch 300, T = 100, hidden 64):
+//! Training throughput on the energy benchmarks (batch 300, T = 100, hidden 64): 25GMM
+//! (d = 2), Funnel (d = 10) and Many Well (d = 32):
 //!
-//!     cargo run --release --example benchmark [-- SECONDS]
+//!     cargo run --release --example benchmark [-- SECONDS [FILTER]]
 //!
 //! Prints iterations/s on the CPU backend with 1 and 2 threads and on the GPU backend when a
 //! hardware adapter exists, for plain RTB (on-policy) and for RTB with exploration, replay
-//! buffer and local search. Each measurement runs in a child process so that its thread count
-//! is its own.
+//! buffer and local search; FILTER keeps the variants whose name contains it. Each measurement
+//! runs in a child process so that its thread count is its own.
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -26,45 +27,85 @@ const PLAIN: [&str; 4] = [
     "sampler.langevin=false",
 ];
 
-/// (name, whether it starts from `PLAIN`, further overrides).
-const VARIANTS: [(&str, bool, &[&str]); 6] = [
-    ("plain RTB", true, &[]),
-    (
-        "plain RTB, uniform time grid (grid_power 1)",
+/// A measured setting: its name, the shipped config it starts from, whether `PLAIN` applies,
+/// and further overrides.
+struct Variant {
+    name: &'static str,
+    config: &'static str,
+    plain: bool,
+    overrides: &'static [&'static str],
+}
+
+const fn variant(
+    name: &'static str,
+    config: &'static str,
+    plain: bool,
+    overrides: &'static [&'static str],
+) -> Variant {
+    Variant {
+        name,
+        config,
+        plain,
+        overrides,
+    }
+}
+
+const GMM25: &str = "gmm25_energy.toml";
+const FUNNEL: &str = "funnel.toml";
+const MANYWELL: &str = "manywell.toml";
+
+const VARIANTS: [Variant; 10] = [
+    variant("25GMM plain RTB", GMM25, true, &[]),
+    variant(
+        "25GMM plain RTB, uniform grid (power 1)",
+        GMM25,
         true,
         &["sampler.grid_power=1.0"],
     ),
-    (
-        "plain RTB, learned variance",
+    variant(
+        "25GMM plain RTB, learned variance",
+        GMM25,
         true,
         &["sampler.learned_variance=true"],
     ),
-    (
-        "plain RTB, gradient through 25 of 100 steps",
+    variant(
+        "25GMM plain RTB, gradient via 25 of 100",
+        GMM25,
         true,
         &["train.gradient_steps=25"],
     ),
-    ("RTB + Langevin + expl. + buffer + LS", false, &[]),
-    (
-        "the same, gradient through 25 of 100 steps",
+    variant("25GMM RTB + Lgv + expl. + buffer + LS", GMM25, false, &[]),
+    variant(
+        "25GMM the same, gradient via 25 of 100",
+        GMM25,
         false,
         &["train.gradient_steps=25"],
     ),
+    variant("Funnel plain RTB", FUNNEL, true, &[]),
+    variant("Funnel RTB + Lgv + expl. + buffer + LS", FUNNEL, false, &[]),
+    variant("Manywell plain RTB", MANYWELL, true, &[]),
+    variant("Manywell RTB + Lgv + expl. + buffer + LS", MANYWELL, false, &[]),
 ];
 
-fn config_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/configs/gmm25_energy.toml")
+fn config_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/configs")
+        .join(name)
 }
 
 /// Runs in a child: trains for about `seconds` after a warm-up and prints it/s.
 fn child(backend: &str, variant: usize, seconds: f64) -> Result<(), String> {
-    let text = std::fs::read_to_string(config_path()).map_err(|e| e.to_string())?;
-    let (_, plain, extra) = VARIANTS[variant];
-    let base: &[&str] = if plain { &PLAIN } else { &[] };
-    let mut overrides: Vec<String> = base.iter().chain(extra).map(|s| s.to_string()).collect();
+    let v = VARIANTS.get(variant).ok_or("no such variant")?;
+    let text = std::fs::read_to_string(config_path(v.config)).map_err(|e| e.to_string())?;
+    let base: &[&str] = if v.plain { &PLAIN } else { &[] };
+    let mut overrides: Vec<String> = base
+        .iter()
+        .chain(v.overrides)
+        .map(|s| s.to_string())
+        .collect();
     overrides.push(format!("backend=\"{backend}\""));
     overrides.push("train.iterations=1000000".into());
-    let config = ExperimentConfig::from_toml(&text, "gmm25_energy.toml")
+    let config = ExperimentConfig::from_toml(&text, v.config)
         .and_then(|c| c.with_overrides(&overrides))
         .map_err(|e| e.to_string())?;
     let mut trainer = Trainer::new(config, None, &mut |_| true).map_err(|e| e.to_string())?;
@@ -121,10 +162,15 @@ fn main() -> ExitCode {
         };
     }
     let seconds: f64 = args.get(1).and_then(|v| v.parse().ok()).unwrap_or(20.0);
+    let filter = args.get(2).cloned().unwrap_or_default();
     let has_gpu = backend::select(BackendChoice::Auto).is_gpu();
-    println!("25GMM energy, batch 300, T = 100, hidden 64; {seconds:.0} s per measurement\n");
+    println!("energy benchmarks, batch 300, T = 100, hidden 64; {seconds:.0} s per measurement\n");
     println!("{:<44} {:<34} {:>8}", "variant", "backend", "it/s");
-    for (variant, (name, _, _)) in VARIANTS.iter().enumerate() {
+    for (variant, v) in VARIANTS.iter().enumerate() {
+        if !v.name.contains(&filter) {
+            continue;
+        }
+        let name = v.name;
         let mut runs: Vec<(&str, Option<usize>)> = vec![("cpu", Some(1)), ("cpu", Some(2))];
         if has_gpu {
             runs.push(("gpu", None));

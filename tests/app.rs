@@ -332,3 +332,43 @@ fn after_a_crash_the_app_offers_the_autosave_and_restores_it() {
     drop(harness);
     assert_eq!(unclean_session(&autosave), None);
 }
+
+#[test]
+fn a_many_well_experiment_shows_its_wells_pairs_and_marginals_on_chosen_axes() {
+    let mut config = ExperimentConfig::from_toml(
+        include_str!("../examples/configs/manywell.toml"),
+        "manywell.toml",
+    )
+    .unwrap();
+    config.backend = BackendChoice::Cpu;
+    config.sampler.steps = 10;
+    config.sampler.net.hidden = 16;
+    config.train.batch = 32;
+    config.train.local_search.enabled = false;
+    config.eval.samples = 200;
+    config.eval.distance_samples = 200;
+    let mut harness = harness(config);
+    wait_for(&mut harness, "the experiment", |app| {
+        app.is_ready() && app.snapshot().is_some()
+    });
+    harness.run_steps(2);
+    // A Many Well experiment opens on the well balance, one bar per pair.
+    harness.get_by_label("well balance");
+    harness.get_by_label("pair plot").click();
+    harness.run_steps(2);
+    harness.get_by_label("x7");
+    harness.get_by_label("marginals").click();
+    harness.run_steps(2);
+
+    // The data view on coordinates 2 and 5: the shown samples are those columns of the full ones.
+    harness.state_mut().view.axes = [2, 5];
+    harness.get_by_label("▶ Play").click();
+    wait_for(&mut harness, "training", |app| app.iteration() >= 3);
+    harness.run_steps(2);
+    let app = harness.state_mut();
+    let full = app.snapshot().unwrap().samples.clone();
+    let shown = app.shown_samples().unwrap();
+    assert_eq!(full.dim(), 32);
+    assert_eq!(shown.dim(), 2);
+    assert_eq!(shown.row(0), &[full.row(0)[2], full.row(0)[5]]);
+}

@@ -8,7 +8,9 @@ use std::time::Duration;
 use super::StudioApp;
 use super::background::{Outcome, Purpose};
 use super::heatmap::HeatmapKind;
+use super::state::DetailView;
 use crate::constraint::ConstraintKind;
+use crate::constraint::targets::TargetShape;
 use crate::constraint::sketch::Sketch;
 use crate::experiment::config::PriorKind;
 use crate::experiment::worker::{Command, Event, PriorChoice, ReadyInfo, Snapshot};
@@ -57,9 +59,8 @@ impl StudioApp {
                 .as_ref()
                 .is_none_or(|old| !Arc::ptr_eq(old, &s))
         {
-            self.textures.reference_points =
-                reference_layer(&s, self.textures.reference_points.take());
             self.snapshot = Some(s);
+            self.refresh_reference_layer();
             if matches!(
                 self.view.heatmap,
                 HeatmapKind::Prior | HeatmapKind::Posterior
@@ -146,6 +147,16 @@ impl StudioApp {
                 .then(|| Sketch::from_grid_config(&self.config.constraint.grid))
                 .flatten();
         }
+        self.target_shape = crate::experiment::setup::energy_target(&self.config).map(|t| t.shape());
+        if info.dim > 2 && fresh_experiment {
+            self.view.detail = match self.target_shape {
+                Some(TargetShape::Wells { .. }) => DetailView::Wells,
+                _ => DetailView::Pairs,
+            };
+        }
+        if self.view.axes.iter().any(|&a| a >= info.dim) || self.view.axes[0] == self.view.axes[1] {
+            self.view.axes = [0, 1.min(info.dim.saturating_sub(1))];
+        }
         self.textures.heatmap = None;
         self.time.index = self.time.index.min(self.config.sampler.steps);
         if let Some(path) = &info.opened_from {
@@ -179,6 +190,17 @@ impl StudioApp {
 
 /// The reference samples as a flat x, y array, rebuilt only when the reference's generation
 /// changes (every snapshot shares the same reference until then).
+impl StudioApp {
+    /// The reference samples on the view's axes as the GPU layer wants them; rebuilt only when
+    /// the samples or the axes change.
+    pub(super) fn refresh_reference_layer(&mut self) {
+        if let Some(shown) = self.shown_snapshot() {
+            self.textures.reference_points =
+                reference_layer(&shown, self.textures.reference_points.take());
+        }
+    }
+}
+
 fn reference_layer(
     snapshot: &Snapshot,
     previous: Option<(u64, Arc<Vec<f32>>)>,

@@ -15,6 +15,7 @@ mod launch;
 pub mod lessons;
 pub mod noise_view;
 mod panels;
+mod projection;
 mod recovery;
 pub mod selection;
 mod state;
@@ -52,6 +53,10 @@ pub struct StudioApp {
     pub history: History,
     pub playing: bool,
     snapshot: Option<Arc<Snapshot>>,
+    /// The snapshot on the data view's two coordinates.
+    projection: projection::Projection,
+    /// The energy target's structure, for its views (Many Well's balance).
+    pub target_shape: Option<crate::constraint::targets::TargetShape>,
     prior_progress: Option<PriorProgress>,
     prior_losses: Vec<[f64; 2]>,
     pub messages: Vec<Message>,
@@ -112,6 +117,8 @@ impl StudioApp {
             history: History::default(),
             playing: false,
             snapshot: None,
+            projection: Default::default(),
+            target_shape: None,
             prior_progress: None,
             prior_losses: Vec::new(),
             messages: Vec::new(),
@@ -140,6 +147,17 @@ impl StudioApp {
             gpu_points: false,
             render_device: None,
         }
+    }
+
+    /// The snapshot as the 2-D views show it: on the chosen coordinates.
+    fn shown_snapshot(&mut self) -> Option<Arc<Snapshot>> {
+        let snapshot = self.snapshot.clone()?;
+        Some(self.projection.project(&snapshot, self.view.axes))
+    }
+
+    /// The sampler's samples as the data view shows them (tests check the projection).
+    pub fn shown_samples(&mut self) -> Option<crate::math::Points> {
+        self.shown_snapshot().map(|s| s.samples.clone())
     }
 
     pub fn iteration(&self) -> usize {
@@ -221,7 +239,7 @@ impl StudioApp {
                 egui::Panel::bottom("modes")
                     .resizable(true)
                     .default_size(220.0)
-                    .show(ui, |ui| views::modes(self, ui));
+                    .show(ui, |ui| views::detail(self, ui));
                 egui::CentralPanel::default().show(ui, |ui| curves::curves(self, ui));
             });
         egui::CentralPanel::default().show(ui, |ui| {

@@ -39,6 +39,33 @@ pub struct ViewSettings {
     pub show_warped_grid: bool,
     /// Trajectories of a noise-space sampler shown in z rather than as f(z_t).
     pub trajectories_in_noise: bool,
+    /// The coordinates the data and trajectory views show (d > 2).
+    pub axes: [usize; 2],
+    /// The coordinates of the pair plot.
+    pub pair_coordinates: Vec<usize>,
+    pub detail: DetailView,
+}
+
+/// What the detail panel under the curves shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DetailView {
+    Modes,
+    Pairs,
+    Marginals,
+    Wells,
+}
+
+impl DetailView {
+    pub const ALL: [DetailView; 4] = [Self::Modes, Self::Pairs, Self::Marginals, Self::Wells];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Modes => "modes",
+            Self::Pairs => "pair plot",
+            Self::Marginals => "marginals",
+            Self::Wells => "well balance",
+        }
+    }
 }
 
 impl Default for ViewSettings {
@@ -57,6 +84,9 @@ impl Default for ViewSettings {
             noise_heatmap: NoiseHeatmap::Posterior,
             show_warped_grid: true,
             trajectories_in_noise: false,
+            axes: [0, 1],
+            pair_coordinates: Vec::new(),
+            detail: DetailView::Modes,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `posterior-studio train`: train a sampler (or run a baseline), checkpoint it, report it.
 
 use super::*;
+use crate::metrics::Modes;
 
 pub fn train(args: &TrainArgs) -> Result<Outcome> {
     let mut trainer = match &args.resume {
@@ -153,7 +154,7 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
             }
         }
         if let Some(path) = &args.figure {
-            let centers = truth.modes.centers();
+            let centers = truth.modes.as_ref().map(Modes::centers);
             let panels = [
                 ScatterPanel {
                     title: "prior".into(),
@@ -168,13 +169,13 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
                     ),
                     points: &reference,
                     color: REFERENCE_COLOR,
-                    markers: Some(&centers),
+                    markers: centers.as_ref(),
                 },
                 ScatterPanel {
                     title: format!("{} sampler", metrics.objective),
                     points: &samples,
                     color: SAMPLER_COLOR,
-                    markers: Some(&centers),
+                    markers: centers.as_ref(),
                 },
             ];
             let title = format!(

@@ -1,32 +1,50 @@
 //! The energy-target case: sample a density R(x) with no prior. The reference is Brownian
-//! with x_T ~ N(0, σ²I), and r = R / N(0, σ²I) makes the posterior exactly R.
+//! with x_T ~ N(0, σ²I), and r = R / N(0, σ²I) makes the posterior exactly R / Z.
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::Constraint;
-use super::mixture_ratio::named_mixture;
+use super::targets::{EnergyTarget, build_target};
 use crate::error::Result;
-use crate::math::IsoGmm;
 use crate::math::gaussian::log_normal_centered;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EnergyConfig {
-    /// The target density: `gmm25`, `eight_gaussians` or `nine_of_25`.
+    /// The target density: `gmm25`, `eight_gaussians`, `nine_of_25` (2-D), `funnel`,
+    /// `manywell`, `gaussian` (correlated) or `gmm` (k components in d dimensions).
     pub target: String,
+    /// The target's dimension; unset, its benchmark's (funnel 10, manywell 32, gaussian and
+    /// gmm 50). It must equal `prior.dim`.
+    pub dim: Option<usize>,
+    /// `gmm`: the number of components.
+    pub components: usize,
+    /// `gmm`: the means are uniform in [−spread, spread]^d.
+    pub spread: f64,
+    /// `gmm`: each component's variance per coordinate.
+    pub component_variance: f64,
+    /// `gmm` and `gaussian`: the seed of the means (and of the Gaussian's covariance).
+    pub target_seed: u64,
 }
 
 impl Default for EnergyConfig {
     fn default() -> Self {
         Self {
             target: "gmm25".into(),
+            dim: None,
+            components: 40,
+            spread: 40.0,
+            component_variance: 1.0,
+            target_seed: 0,
         }
     }
 }
 
 #[derive(Clone, Debug)]
 pub struct EnergyConstraint {
-    target: IsoGmm,
+    target: Arc<dyn EnergyTarget>,
     name: String,
     reference_variance: f64,
 }
@@ -34,13 +52,13 @@ pub struct EnergyConstraint {
 impl EnergyConstraint {
     pub fn new(config: &EnergyConfig, reference_variance: f64) -> Result<Self> {
         Ok(Self {
-            target: named_mixture("constraint.energy.target", &config.target)?,
+            target: build_target(config)?,
             name: config.target.clone(),
             reference_variance,
         })
     }
 
-    pub fn target(&self) -> &IsoGmm {
+    pub fn target(&self) -> &Arc<dyn EnergyTarget> {
         &self.target
     }
 }
@@ -63,8 +81,10 @@ impl Constraint for EnergyConstraint {
 
     fn describe(&self) -> String {
         format!(
-            "energy target {} over N(0, {:.2}·I)",
-            self.name, self.reference_variance
+            "energy target {} (d = {}) over N(0, {:.2}·I)",
+            self.name,
+            self.target.dim(),
+            self.reference_variance
         )
     }
 }
@@ -78,5 +98,36 @@ mod tests {
     fn gradient_is_exact() {
         let c = EnergyConstraint::new(&EnergyConfig::default(), 5.0).unwrap();
         assert_gradient_matches(&c, &[2.3, -4.1]);
+    }
+
+    #[test]
+    fn every_target_builds_with_its_benchmark_dimension() {
+        for (name, dim) in [("funnel", 10), ("manywell", 32), ("gaussian", 50), ("gmm", 50)] {
+            let config = EnergyConfig {
+                target: name.into(),
+                ..Default::default()
+            };
+            let c = EnergyConstraint::new(&config, 1.0).unwrap();
+            assert_eq!(c.dim(), dim, "{name}");
+            let x = vec![0.1f32; dim];
+            assert!(c.log_r(&x).is_finite(), "{name}");
+        }
+    }
+
+    #[test]
+    fn unknown_targets_and_dimensions_name_the_field() {
+        let config = EnergyConfig {
+            target: "bananas".into(),
+            ..Default::default()
+        };
+        let e = EnergyConstraint::new(&config, 1.0).unwrap_err().to_string();
+        assert!(e.contains("constraint.energy.target") && e.contains("manywell"), "{e}");
+        let config = EnergyConfig {
+            target: "manywell".into(),
+            dim: Some(7),
+            ..Default::default()
+        };
+        let e = EnergyConstraint::new(&config, 1.0).unwrap_err().to_string();
+        assert!(e.contains("constraint.energy.dim") && e.contains('7'), "{e}");
     }
 }

@@ -12,16 +12,33 @@ pub fn log_r_field(
     area: Area,
     n: usize,
 ) -> crate::Result<Field> {
+    log_r_slice(constraint, context, area, n, [0, 1], &[])
+}
+
+/// log r·β on the 2-D slice through `through` (zeros where it is short) in which coordinates
+/// `axes` vary over `area`: for d > 2, the conditional of the target on the view's plane.
+pub fn log_r_slice(
+    constraint: &ConstraintConfig,
+    context: &BuildContext,
+    area: Area,
+    n: usize,
+    axes: [usize; 2],
+    through: &[f32],
+) -> crate::Result<Field> {
     let built = constraint.build(context)?;
     let dim = built.dim();
     let centres = area.cell_centres(n);
-    // The other coordinates are 0; a 1-D constraint sees the first coordinate only.
+    // A 1-D constraint sees the first axis only.
     let points = Points::from_rows(
         dim,
         centres.rows().map(|c| {
-            let mut x = vec![0.0f32; dim];
-            for (v, &cv) in x.iter_mut().zip(c) {
-                *v = cv;
+            let mut x: Vec<f32> = (0..dim)
+                .map(|i| through.get(i).copied().unwrap_or(0.0))
+                .collect();
+            for (&axis, &cv) in axes.iter().zip(c) {
+                if axis < dim {
+                    x[axis] = cv;
+                }
             }
             x
         }),

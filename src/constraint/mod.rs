@@ -10,6 +10,7 @@ pub mod mixture_ratio;
 pub mod pushforward;
 pub mod shapes;
 pub mod sketch;
+pub mod targets;
 
 use serde::{Deserialize, Serialize};
 

@@ -14,6 +14,9 @@ use crate::math::Points;
 use crate::math::rng::Rng;
 use crate::metrics::kmeans::kmeans;
 use crate::metrics::reference::{grid_posterior, sir_posterior};
+use crate::metrics::target_metrics::{PATTERN_SAMPLES, target_metrics, well_patterns};
+use crate::metrics::{ReferenceMethod, ReferencePosterior};
+use crate::constraint::targets::TargetShape;
 use crate::metrics::sir;
 use crate::metrics::{
     LogWeightSummary, Metrics, ModeCoverage, Modes, energy_distance, sliced_wasserstein,
@@ -24,8 +27,10 @@ use crate::objective::hmc::Hmc;
 use crate::objective::local_search::{LocalSearch, Target};
 use crate::objective::settings::burn_in_steps;
 use crate::prior::Reference;
+use crate::objective::log_ratio;
 use crate::sampler::trajectory::{
-    Control, ForwardSimulation, LangevinGradient, Trajectories, sample_reference,
+    Control, ForwardSimulation, LangevinGradient, Trajectories, backward_trajectories,
+    sample_reference,
 };
 
 /// Trajectories simulated at once; larger requests are split.
@@ -258,7 +263,19 @@ impl Trainer {
         let eval = &self.config.eval;
         let mut rng = crate::math::rng::seeded(self.config.seed ^ 0x7275_7468);
         let samples = eval.distance_samples.max(20_000);
-        let grid = match self.reference.brownian_variance() {
+        // At β = 1 an energy target's posterior is the target itself: exact samples, exact log Z.
+        let exact = self
+            .target
+            .as_ref()
+            .filter(|_| beta == 1.0)
+            .map(|target| ReferencePosterior {
+                samples: target.sample(samples, &mut rng),
+                log_z: target.log_z(),
+                method: ReferenceMethod::Exact {
+                    target: self.config.constraint.energy.target.clone(),
+                },
+            });
+        let grid = || match self.reference.brownian_variance() {
             Some(variance) if self.reference.dim() <= 2 => grid_posterior(
                 variance,
                 self.constraint.as_ref(),
@@ -270,21 +287,27 @@ impl Trainer {
             ),
             _ => None,
         };
-        let posterior = grid.unwrap_or_else(|| {
-            let prior = self.prior_samples(eval.reference_samples.max(1), &mut rng);
-            sir_posterior(&prior, self.constraint.as_ref(), beta, samples, &mut rng)
-        });
+        let posterior = match exact.or_else(grid) {
+            Some(posterior) => posterior,
+            None => {
+                let prior = self.prior_samples(eval.reference_samples.max(1), &mut rng);
+                sir_posterior(&prior, self.constraint.as_ref(), beta, samples, &mut rng)
+            }
+        };
         let data_samples = self
             .reference
             .noise_generator()
             .map(|generator| generator.generate(&posterior.samples));
         let data_space = data_samples.as_ref().unwrap_or(&posterior.samples);
-        let modes = match &self.known_modes {
-            Some(gmm) => Modes::Components(gmm.clone()),
-            None => Modes::from_centers(
+        // A target without mixture components (funnel, Many Well, Gaussian) has its own
+        // metrics; k-means cells over it would count modes it does not have.
+        let modes = match (&self.known_modes, &self.target) {
+            (Some(gmm), _) => Some(Modes::Components(gmm.clone())),
+            (None, Some(_)) => None,
+            (None, None) => Some(Modes::from_centers(
                 kmeans(&data_space.head(5000), eval.kmeans_modes, 100, &mut rng),
                 data_space,
-            ),
+            )),
         };
         let log_r: Vec<f64> = self
             .constraint
@@ -335,12 +358,26 @@ impl Trainer {
                 sliced_wasserstein(&sampler_head, &reference_head, 64, &mut rng),
             )
         });
-        let coverage = ModeCoverage::compute(
-            &truth.modes,
-            &data_samples,
-            truth.data_space_samples(),
-            eval.mode_min_share,
-        );
+        let coverage = truth.modes.as_ref().map(|modes| {
+            ModeCoverage::compute(
+                modes,
+                &data_samples,
+                truth.data_space_samples(),
+                eval.mode_min_share,
+            )
+        });
+        let shape = self.target.as_ref().map(|t| t.shape());
+        let target_metrics = shape
+            .as_ref()
+            .map(|shape| target_metrics(shape, &data_samples))
+            .unwrap_or_default();
+        let well_patterns_ref = match &shape {
+            Some(TargetShape::Wells { pairs, .. }) => Some(well_patterns(
+                &truth.data_space_samples().head(PATTERN_SAMPLES),
+                *pairs,
+            )),
+            _ => None,
+        };
         let sampler_head = data_samples.select(&finite_data).head(m);
         let reference_head = truth.data_space_samples().head(m);
         let finite_log_r: Vec<f64> = draw
@@ -404,11 +441,24 @@ impl Trainer {
             },
             log_z_learned: self.learned_log_z(),
             ess: summary.map(|s| s.ess),
-            modes_total: Some(coverage.total),
-            modes_covered: Some(coverage.covered),
-            mode_tv: Some(coverage.tv),
-            outside_share: Some(coverage.sampler_outside),
-            outside_share_ref: Some(coverage.reference_outside),
+            delta_log_z: summary.map(|s| (truth.posterior.log_z - s.iw_log_z).abs()),
+            elbo_gap: summary
+                .filter(|_| !is_sir)
+                .map(|s| truth.posterior.log_z - s.elbo),
+            eubo: None,
+            well_tv: target_metrics.well_tv,
+            well_patterns: target_metrics.well_patterns,
+            well_patterns_ref,
+            well_shares: target_metrics.well_shares,
+            well_share_ref: target_metrics.well_share_ref,
+            neck_ks: target_metrics.neck_ks,
+            mean_error: target_metrics.mean_error,
+            covariance_error: target_metrics.covariance_error,
+            modes_total: coverage.as_ref().map(|c| c.total),
+            modes_covered: coverage.as_ref().map(|c| c.covered),
+            mode_tv: coverage.as_ref().map(|c| c.tv),
+            outside_share: coverage.as_ref().map(|c| c.sampler_outside),
+            outside_share_ref: coverage.as_ref().map(|c| c.reference_outside),
             energy_distance: Some(energy_distance(&sampler_head, &reference_head)),
             sliced_w2: Some(sliced_wasserstein(
                 &sampler_head,
@@ -428,8 +478,13 @@ impl Trainer {
             objective: self.config.train.objective.name().into(),
             backend: self.compute.describe(),
             reference_method: truth.posterior.method.describe(),
-            mode_sampler_share: coverage.sampler_share,
-            mode_reference_share: coverage.reference_share,
+            mode_sampler_share: coverage
+                .as_ref()
+                .map(|c| c.sampler_share.clone())
+                .unwrap_or_default(),
+            mode_reference_share: coverage
+                .map(|c| c.reference_share)
+                .unwrap_or_default(),
             space: self.config.sampler.space.name().into(),
             noise_energy_distance: noise_distances.map(|d| d.0),
             noise_sliced_w2: noise_distances.map(|d| d.1),
@@ -437,9 +492,59 @@ impl Trainer {
         if let Some((log_z, ess)) = draw.sir {
             metrics.log_z_iw = Some(log_z);
             metrics.ess = Some(ess);
+            metrics.delta_log_z = Some((truth.posterior.log_z - log_z).abs());
+        }
+        if matches!(truth.posterior.method, ReferenceMethod::Exact { .. })
+            && !is_sir
+            && !draw.log_w.is_empty()
+        {
+            let exact = truth.posterior.samples.head(eval.samples.min(CHUNK));
+            metrics.eubo = self.eubo(&exact, &mut rng);
         }
         self.history.evaluations.push(metrics.clone());
         Ok(metrics)
+    }
+}
+
+impl Trainer {
+    /// The evidence upper bound over exact posterior samples: the mean of
+    /// log w = β log r(x) − (log q(τ) − log p_ref(τ)) over the reference's backward bridges τ
+    /// from each x. `None` when a weight is not finite or the process has no sampler.
+    fn eubo(&self, exact: &Points, rng: &mut Rng) -> Option<f64> {
+        if exact.is_empty() || !self.config.train.objective.is_trained() {
+            return None;
+        }
+        let beta = self.beta();
+        let langevin = self.langevin_gradient(beta);
+        let langevin_ref: Option<LangevinGradient<'_>> = langevin.as_deref().map(|f| f as _);
+        let net = self.sampler_snapshot();
+        let time = net.time(self.time_features());
+        let trajectories = backward_trajectories(
+            exact,
+            &self.reference,
+            self.reference_time.as_ref(),
+            &self.grid,
+            langevin_ref,
+            rng,
+            &self.compute.device,
+        );
+        let delta = tensor_to_vec(
+            log_ratio(
+                &net,
+                &time,
+                &trajectories,
+                &self.grid,
+                self.reference.sigma(),
+                None,
+            )
+            .delta_log,
+        );
+        let log_r = self.constraint.log_r_batch(exact);
+        let log_w: Vec<f64> = log_r.iter().zip(&delta).map(|(l, d)| beta * l - d).collect();
+        log_w
+            .iter()
+            .all(|w| w.is_finite())
+            .then(|| log_w.iter().sum::<f64>() / log_w.len() as f64)
     }
 }
 

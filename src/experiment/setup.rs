@@ -7,7 +7,8 @@ use std::sync::Arc;
 use super::config::ExperimentConfig;
 use crate::backend::ComputeDevice;
 use crate::constraint::pushforward::{ThroughGenerator, WithPriorDensity};
-use crate::constraint::{BuildContext, Constraint, ConstraintKind, mixture_ratio::named_mixture};
+use crate::constraint::targets::{EnergyTarget, TargetShape, build_target};
+use crate::constraint::{BuildContext, Constraint, ConstraintKind};
 use crate::error::Result;
 use crate::math::IsoGmm;
 use crate::prior::factory;
@@ -81,11 +82,25 @@ pub fn build_constraint(
     })
 }
 
-/// Known mixture components whose modes mode coverage should count: an energy target's, or
+/// The energy target of `config`, when the constraint is one (built again from the same
+/// settings as the constraint, so it is the same density).
+pub fn energy_target(config: &ExperimentConfig) -> Option<Arc<dyn EnergyTarget>> {
+    (config.constraint.kind == ConstraintKind::Energy)
+        .then(|| build_target(&config.constraint.energy).ok())
+        .flatten()
+}
+
+/// Known mixture components whose modes mode coverage should count: a mixture target's, or
 /// those of the data a diffusion prior was trained on.
-pub fn known_modes(config: &ExperimentConfig, reference: &Reference) -> Option<IsoGmm> {
-    if config.constraint.kind == ConstraintKind::Energy {
-        return named_mixture("constraint.energy.target", &config.constraint.energy.target).ok();
+pub fn known_modes(
+    target: Option<&Arc<dyn EnergyTarget>>,
+    reference: &Reference,
+) -> Option<IsoGmm> {
+    if let Some(target) = target {
+        return match target.shape() {
+            TargetShape::Mixture(gmm) => Some(gmm),
+            _ => None,
+        };
     }
     reference
         .dataset()

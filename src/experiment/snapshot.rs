@@ -11,6 +11,7 @@ use super::noise_view::{NoiseLandscape, NoiseSnapshot, map_trajectories};
 use super::protocol::{Cadence, Snapshot};
 use super::trainer::Trainer;
 use crate::math::Points;
+use crate::metrics::Modes;
 use crate::math::rng::seeded;
 use crate::math::shared_points::SharedPoints;
 
@@ -140,7 +141,7 @@ impl SnapshotMaker {
             }
             (None, _) => None,
         };
-        let modes = truth.map(|t| t.modes.centers());
+        let modes = truth.and_then(|t| t.modes.as_ref()).map(Modes::centers);
         match &generator {
             Some(g) => Snapshot {
                 iteration: trainer.iteration(),

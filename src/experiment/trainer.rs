@@ -15,7 +15,9 @@ use super::history::{History, StepRecord};
 use super::setup;
 use crate::backend::{self, ComputeDevice};
 use crate::constraint::Constraint;
+use crate::constraint::targets::EnergyTarget;
 use crate::error::{Error, Result};
+use crate::math::gaussian::log_mean_exp;
 use crate::math::rng::{Rng, seeded};
 use crate::math::time_grid::TimeGrid;
 use crate::math::{IsoGmm, Points};
@@ -42,6 +44,8 @@ pub struct Trainer {
     pub reference: Reference,
     pub constraint: Arc<dyn Constraint>,
     pub(crate) known_modes: Option<IsoGmm>,
+    /// The energy target, whose exact samples and log Z are the truth.
+    pub(crate) target: Option<Arc<dyn EnergyTarget>>,
     /// On the autodiff device.
     pub(crate) sampler: SamplerNet,
     pub(super) optimizer: ModuleOptimizer,
@@ -92,7 +96,8 @@ impl Trainer {
         config.validate()?;
         check_objective(&config, &reference)?;
         check_gradients(&config, constraint.as_ref())?;
-        let known_modes = setup::known_modes(&config, &reference);
+        let target = setup::energy_target(&config);
+        let known_modes = setup::known_modes(target.as_ref(), &reference);
         let mut net_config = config.sampler.net.clone();
         net_config.dim = reference.dim();
         let mut rng = seeded(config.seed);
@@ -131,6 +136,7 @@ impl Trainer {
             reference,
             constraint,
             known_modes,
+            target,
             sampler,
             optimizer,
             buffer,
@@ -432,6 +438,13 @@ impl Trainer {
         let (delta_log_tracked, kl, delta_log) = self.tracked_log_ratio(trajectories, exact, sigma);
         Ok(match self.config.train.objective {
             ObjectiveKind::Rtb => {
+                if self.config.train.log_z_warm_start && self.iteration == 0 {
+                    let log_w: Vec<f64> = target.iter().zip(&delta_log).map(|(t, d)| t - d).collect();
+                    let estimate = log_mean_exp(&log_w);
+                    if estimate.is_finite() {
+                        self.log_z.value = estimate;
+                    }
+                }
                 let (value, grad) = rtb_value_and_log_z_grad(&delta_log, self.log_z.value, target);
                 (
                     rtb_loss(delta_log_tracked, self.log_z.value, target),
@@ -509,7 +522,8 @@ impl Trainer {
         }
         self.constraint = constraint;
         self.config.constraint = config;
-        self.known_modes = setup::known_modes(&self.config, &self.reference);
+        self.target = setup::energy_target(&self.config);
+        self.known_modes = setup::known_modes(self.target.as_ref(), &self.reference);
         if let Some(buffer) = self.buffer.as_mut() {
             *buffer = ReplayBuffer::new(
                 self.reference.dim(),

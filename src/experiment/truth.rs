@@ -16,8 +16,8 @@ pub struct Truth {
     /// For a noise-space sampler: the reference samples mapped by f, exact samples of the
     /// data-space posterior (the push-forward of the noise-space one).
     pub data_samples: Option<Points>,
-    /// In data space.
-    pub modes: Modes,
+    /// In data space; none for an energy target without mixture components.
+    pub modes: Option<Modes>,
     /// Mean log r over reference posterior samples.
     pub mean_log_r: f64,
 }

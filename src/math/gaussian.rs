@@ -36,6 +36,12 @@ pub fn log_mean_exp(values: &[f64]) -> f64 {
     log_sum_exp(values) - (values.len().max(1) as f64).ln()
 }
 
+/// The standard normal CDF Φ(x), through the two-sided tail of the 1-D χ distribution.
+pub fn normal_cdf(x: f64) -> f64 {
+    let half_tail = 0.5 * super::chi::tail(1, x.abs());
+    if x >= 0.0 { 1.0 - half_tail } else { half_tail }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -102,6 +102,19 @@ impl Points {
         out
     }
 
+    /// The given columns of every row, in that order (a coordinate projection).
+    pub fn columns(&self, columns: &[usize]) -> Self {
+        let mut out = Self::with_capacity(self.len(), columns.len().max(1));
+        let mut row = vec![0.0f32; columns.len()];
+        for r in self.rows() {
+            for (v, &c) in row.iter_mut().zip(columns) {
+                *v = r.get(c).copied().unwrap_or(f32::NAN);
+            }
+            out.push(&row);
+        }
+        out
+    }
+
     /// The first `n` rows (or all of them when there are fewer).
     pub fn head(&self, n: usize) -> Self {
         let n = n.min(self.len());

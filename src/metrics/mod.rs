@@ -10,6 +10,7 @@ pub mod reference;
 pub mod settings;
 pub mod sharpness;
 pub mod sir;
+pub mod target_metrics;
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,40 @@ pub struct Metrics {
     pub log_z_learned: Option<f64>,
     /// Effective sample size of the importance weights, as a fraction of their number.
     pub ess: Option<f64>,
+    /// |log Z_ref − IW log Z|: the papers' ΔlogZ^RW.
+    #[serde(default)]
+    pub delta_log_z: Option<f64>,
+    /// log Z_ref − ELBO: the papers' ΔlogZ (≥ 0 in expectation).
+    #[serde(default)]
+    pub elbo_gap: Option<f64>,
+    /// The evidence upper bound E_{x∼target, τ∼p_B(·|x)}[log w(τ)] over exact target samples
+    /// (≥ log Z in expectation); only where exact target samples exist.
+    #[serde(default)]
+    pub eubo: Option<f64>,
+    /// Many Well: the per-pair |share in the right well − true share|, averaged over pairs.
+    #[serde(default)]
+    pub well_tv: Option<f64>,
+    /// Many Well: distinct well patterns among the first 2,000 samples.
+    #[serde(default)]
+    pub well_patterns: Option<usize>,
+    /// Many Well: the same count for 2,000 exact target samples.
+    #[serde(default)]
+    pub well_patterns_ref: Option<usize>,
+    /// Many Well: per pair, the sampler's share in the right well.
+    #[serde(default)]
+    pub well_shares: Vec<f64>,
+    /// Many Well: every pair's true share in the right well.
+    #[serde(default)]
+    pub well_share_ref: Option<f64>,
+    /// Funnel: KS distance of the neck coordinate's marginal to its exact N(0, 3²).
+    #[serde(default)]
+    pub neck_ks: Option<f64>,
+    /// Gaussian target: ‖sample mean − μ‖₂.
+    #[serde(default)]
+    pub mean_error: Option<f64>,
+    /// Gaussian target: ‖sample covariance − Σ‖_F / ‖Σ‖_F.
+    #[serde(default)]
+    pub covariance_error: Option<f64>,
     pub modes_total: Option<usize>,
     pub modes_covered: Option<usize>,
     /// Total variation between the sampler's and the reference's mode-weight histograms, the

@@ -22,6 +22,8 @@ pub enum ReferenceMethod {
     },
     /// SIR from `proposals` prior samples whose weights had effective sample size `ess`.
     Sir { proposals: usize, ess: f64 },
+    /// Exact samples of an energy target, with its exact log Z.
+    Exact { target: String },
 }
 
 impl ReferenceMethod {
@@ -51,6 +53,7 @@ impl ReferenceMethod {
                 half_width,
                 ..
             } => format!("exact grid ({resolution} cells per axis over ±{half_width:.3})"),
+            Self::Exact { target } => format!("exact samples of the target {target}"),
             Self::Sir { proposals, ess } => {
                 format!("SIR over {proposals} prior samples (ESS {:.3})", ess)
             }

@@ -62,6 +62,10 @@ pub struct TrainConfig {
     pub lr_log_z: f64,
     /// Initial value of the learned log Z.
     pub log_z_init: f64,
+    /// Replace `log_z_init` by the first batch's importance-weight estimate log mean w. Where
+    /// log Z is in the hundreds (Many Well: 165) the learned value would otherwise spend
+    /// thousands of iterations climbing at its learning rate while its error swamps the loss.
+    pub log_z_warm_start: bool,
     /// Clip the global gradient norm to this (none when unset).
     pub grad_clip: Option<f64>,
     /// Both learning rates follow a cosine from their value down to this fraction of it over
@@ -102,6 +106,7 @@ impl Default for TrainConfig {
             lr: 1e-3,
             lr_log_z: 1e-1,
             log_z_init: 0.0,
+            log_z_warm_start: false,
             grad_clip: None,
             lr_final_fraction: 1.0,
             log_r_floor: None,

@@ -10,23 +10,35 @@ use crate::app::heatmap::HeatmapKind;
 use crate::app::selection::{Space, brushed_points};
 use crate::app::{StudioApp, Tool};
 use crate::constraint::BuildContext;
-use crate::constraint::field::log_r_field;
+use crate::constraint::field::log_r_slice;
 use crate::constraint::sketch::Sketch;
 use crate::experiment::config::PriorKind;
 use crate::export::colour::to_rgba;
 use crate::math::field::density_field;
 
-/// Builds (or reuses) the heatmap texture for the current settings.
+/// Builds (or reuses) the heatmap texture for the current settings. In d > 2 log r is the
+/// slice through the reference posterior's mean (the sampler's before there is one) on the
+/// view's two coordinates, and the densities are the marginals on them.
 fn heatmap_texture(app: &mut StudioApp, ctx: &egui::Context) -> Option<egui::TextureHandle> {
     let kind = app.view.heatmap;
     let dim = app.info.as_ref().map_or(2, |i| i.dim);
-    if kind == HeatmapKind::None || dim != 2 {
+    if kind == HeatmapKind::None {
         return None;
     }
+    let axes = app.view.axes;
+    let full = app.snapshot.clone();
+    let shown = app.shown_snapshot();
+    let slice_key = match (&full, dim > 2) {
+        (Some(f), true) => f
+            .reference_samples
+            .as_ref()
+            .map_or(f.iteration as u64, |r| r.generation),
+        _ => 0,
+    };
     let key = match kind {
-        HeatmapKind::LogR => format!("{:?}{:?}", app.config.constraint, app.area),
+        HeatmapKind::LogR => format!("{:?}{:?}{axes:?}{slice_key}", app.config.constraint, app.area),
         _ => format!(
-            "{kind:?}{:?}{}",
+            "{kind:?}{:?}{axes:?}{}",
             app.area,
             app.snapshot.as_ref().map_or(0, |s| s.iteration)
         ),
@@ -44,11 +56,29 @@ fn heatmap_texture(app: &mut StudioApp, ctx: &egui::Context) -> Option<egui::Tex
                     .then(|| app.config.prior.sigma.powi(2)),
                 base_dir: None,
             };
-            log_r_field(&app.config.constraint, &context, app.area, HEATMAP_CELLS).ok()?
+            let through: Vec<f32> = match (&full, dim > 2) {
+                (Some(f), true) => match &f.reference_samples {
+                    Some(r) => r.mean(),
+                    None => f.samples.mean(),
+                }
+                .into_iter()
+                .map(|v| v as f32)
+                .collect(),
+                _ => Vec::new(),
+            };
+            log_r_slice(
+                &app.config.constraint,
+                &context,
+                app.area,
+                HEATMAP_CELLS,
+                axes,
+                &through,
+            )
+            .ok()?
         }
-        HeatmapKind::Prior => density_field(&app.snapshot.as_ref()?.prior_samples, app.area, 64),
+        HeatmapKind::Prior => density_field(&shown.as_ref()?.prior_samples, app.area, 64),
         HeatmapKind::Posterior => density_field(
-            app.snapshot.as_ref()?.reference_samples.as_ref()?,
+            shown.as_ref()?.reference_samples.as_ref()?,
             app.area,
             64,
         ),
@@ -111,10 +141,33 @@ fn toolbar(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.checkbox(&mut app.view.show_warped_grid, "z grid through f")
                 .on_hover_text("lines of a regular grid in noise space, mapped by the generator");
         }
-        if app.info.as_ref().is_some_and(|i| i.dim != 2) {
-            ui.label("(first two coordinates)");
+        let dim = app.info.as_ref().map_or(2, |i| i.dim);
+        if dim > 2 {
+            axis_picker(ui, "horizontal", dim, &mut app.view.axes[0]);
+            axis_picker(ui, "vertical", dim, &mut app.view.axes[1]);
+            let heatmap = match app.view.heatmap {
+                HeatmapKind::LogR => "log r on the slice through the reference mean",
+                HeatmapKind::None => "",
+                _ => "densities are marginals on these axes",
+            };
+            ui.label(heatmap).on_hover_text(
+                "in d > 2 the view shows two coordinates; log r is the target's 2-D conditional \
+                 slice with the other coordinates at the reference posterior's mean",
+            );
         }
     });
+}
+
+fn axis_picker(ui: &mut egui::Ui, which: &str, dim: usize, axis: &mut usize) {
+    let combo = egui::ComboBox::from_id_salt(format!("axis {which}"))
+        .width(48.0)
+        .selected_text(format!("x{axis}"))
+        .show_ui(ui, |ui| {
+            for c in 0..dim {
+                ui.selectable_value(axis, c, format!("x{c}"));
+            }
+        });
+    let _ = combo.response.on_hover_text(format!("the {which} axis of the data and trajectory views"));
 }
 
 /// Everything the plot draws, copied out of the app so that the plot's closure holds no
@@ -139,7 +192,8 @@ struct Layers {
 impl Layers {
     fn of(app: &mut StudioApp, ctx: &egui::Context) -> Self {
         let texture = heatmap_texture(app, ctx);
-        let snapshot = app.snapshot.clone();
+        app.refresh_reference_layer();
+        let snapshot = app.shown_snapshot();
         let view = app.view.clone();
         let warped_grid = snapshot
             .as_ref()

@@ -3,8 +3,12 @@
 
 mod data;
 mod handles;
+mod marginals;
 mod modes;
+mod painted;
+mod pairs;
 mod trajectories;
+mod wells;
 
 use eframe::egui;
 use egui_plot::PlotPoints;
@@ -14,6 +18,44 @@ use crate::math::Points as PointSet;
 pub use data::data_view;
 pub use modes::modes;
 pub use trajectories::trajectories;
+
+use crate::app::StudioApp;
+use crate::app::state::DetailView;
+use crate::constraint::targets::TargetShape;
+
+/// The detail panel: mode coverage, and for d > 2 the pair plot, the marginals and (Many Well)
+/// the well balance, one at a time.
+pub fn detail(app: &mut StudioApp, ui: &mut egui::Ui) {
+    let dim = app.info.as_ref().map_or(2, |i| i.dim);
+    let wells = match &app.target_shape {
+        Some(TargetShape::Wells { pairs, right_share }) => Some((*pairs, *right_share)),
+        _ => None,
+    };
+    let offered: Vec<DetailView> = DetailView::ALL
+        .into_iter()
+        .filter(|v| match v {
+            DetailView::Modes => true,
+            DetailView::Pairs | DetailView::Marginals => dim > 2,
+            DetailView::Wells => wells.is_some(),
+        })
+        .collect();
+    if !offered.contains(&app.view.detail) {
+        app.view.detail = DetailView::Modes;
+    }
+    if offered.len() > 1 {
+        ui.horizontal(|ui| {
+            for v in &offered {
+                ui.selectable_value(&mut app.view.detail, *v, v.label());
+            }
+        });
+    }
+    match (app.view.detail, wells) {
+        (DetailView::Pairs, _) => pairs::pairs(app, ui),
+        (DetailView::Marginals, _) => marginals::marginals(app, ui),
+        (DetailView::Wells, Some((p, share))) => wells::wells(app, ui, p, share),
+        _ => modes(app, ui),
+    }
+}
 
 pub(super) const SAMPLER: egui::Color32 = egui::Color32::from_rgb(31, 119, 180);
 pub(super) const REFERENCE: egui::Color32 = egui::Color32::from_rgb(214, 39, 40);

@@ -41,7 +41,7 @@ pub fn trajectories(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.selectable_value(&mut app.view.trajectories_in_noise, true, "z_t");
         }
     });
-    let Some(snapshot) = app.snapshot.clone() else {
+    let Some(snapshot) = app.shown_snapshot() else {
         ui.label("waiting for the first snapshot…");
         return;
     };

@@ -1,0 +1,161 @@
+//! Beyond the plane: the energy benchmarks in d = 10 to 50 through the engine and the command
+//! line. A correlated Gaussian in d = 10 is learned to its closed-form log Z; every benchmark
+//! reports its own metrics (and null for those that do not apply); checkpoints, `sample`
+//! and `evaluate` carry d = 32.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::trainer;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_posterior-studio"))
+        .args(args)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+fn last_json(out: &Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let last = stdout.lines().last().expect("stdout has a last line");
+    serde_json::from_str(last).expect("last line is JSON")
+}
+
+#[test]
+fn a_ten_dimensional_correlated_gaussian_is_learned_to_its_closed_form() {
+    let mut t = trainer(
+        "gaussian_50d.toml",
+        &[
+            "prior.dim=10",
+            "constraint.energy.dim=10",
+            "train.iterations=1500",
+            "train.lr=0.002",
+            "train.lr_final_fraction=0.05",
+            "eval.samples=10000",
+        ],
+    );
+    for _ in 0..1500 {
+        t.step().expect("finite training");
+    }
+    let m = t.evaluate().unwrap();
+    let log_z = m.log_z_ref.unwrap();
+    let (iw, elbo, eubo) = (m.log_z_iw.unwrap(), m.elbo.unwrap(), m.eubo.unwrap());
+    eprintln!(
+        "d = 10: log Z {log_z:.4}, IW {iw:.4}, ELBO {elbo:.4}, EUBO {eubo:.4}, ESS {:.3}, \
+         mean error {:.3}, covariance error {:.3}",
+        m.ess.unwrap(),
+        m.mean_error.unwrap(),
+        m.covariance_error.unwrap()
+    );
+    // log Z = ½(10 log 2π + log det Σ): not zero, so a sampler that ignored it would fail.
+    assert!(log_z > 5.0);
+    assert!((iw - log_z).abs() < 0.05, "IW {iw} vs {log_z}");
+    assert!((m.delta_log_z.unwrap() - (iw - log_z).abs()).abs() < 1e-12);
+    // The bounds sandwich the truth, and closely.
+    assert!(elbo < log_z && log_z < eubo, "{elbo} < {log_z} < {eubo}");
+    assert!(eubo - elbo < 0.5, "EUBO − ELBO = {}", eubo - elbo);
+    assert!(m.ess.unwrap() > 0.6);
+    // With 10⁴ samples, exact ones have mean error ≈ 0.04 and covariance error ≈ 0.04.
+    assert!(m.mean_error.unwrap() < 0.15);
+    assert!(m.covariance_error.unwrap() < 0.12);
+    assert_eq!(m.reference_method, "exact samples of the target gaussian");
+    assert!(m.modes_total.is_none() && m.well_tv.is_none() && m.neck_ks.is_none());
+}
+
+#[test]
+fn each_benchmark_reports_its_own_metrics_and_null_for_the_others() {
+    let mut funnel = trainer("funnel.toml", &["train.iterations=5", "eval.samples=500"]);
+    for _ in 0..5 {
+        funnel.step().unwrap();
+    }
+    let m = funnel.evaluate().unwrap();
+    assert!(m.neck_ks.is_some_and(|ks| (0.0..=1.0).contains(&ks)));
+    assert_eq!(m.log_z_ref, Some(0.0));
+    assert!(m.eubo.is_some() && m.elbo_gap.is_some() && m.delta_log_z.is_some());
+    assert!(m.well_tv.is_none() && m.modes_total.is_none() && m.mean_error.is_none());
+
+    let mut mixture = trainer(
+        "gmm40_50d.toml",
+        &[
+            "train.iterations=5",
+            "eval.samples=500",
+            "train.local_search.enabled=false",
+        ],
+    );
+    for _ in 0..5 {
+        mixture.step().unwrap();
+    }
+    let m = mixture.evaluate().unwrap();
+    assert_eq!(m.modes_total, Some(40));
+    assert!(m.mode_tv.is_some() && m.outside_share.is_some());
+    // Exact samples of a 50-D mixture lie within its modes' 3σ-equivalent radius.
+    assert!(m.outside_share_ref.unwrap() < 0.03, "{m:?}");
+    assert!(m.neck_ks.is_none() && m.well_patterns.is_none());
+}
+
+#[test]
+fn many_well_checkpoints_sample_and_evaluate_in_32_dimensions() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::repo_path("examples/configs/manywell.toml");
+    let save = dir.path().join("run");
+    let out = run(&[
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--set",
+        "train.iterations=10",
+        "--set",
+        "eval.samples=2000",
+        "--set",
+        "train.local_search.enabled=false",
+        "--backend",
+        "cpu",
+        "--json",
+        "--quiet",
+        "--save",
+        save.to_str().unwrap(),
+    ]);
+    let json = last_json(&out);
+    let log_z = json["log_z_ref"].as_f64().unwrap();
+    // 16·(log Z₁ + ½ log 2π) with Z₁ = 11784.509 (quadrature).
+    assert!((log_z - 164.6957).abs() < 1e-3, "{log_z}");
+    assert!(json["well_tv"].as_f64().is_some());
+    assert_eq!(json["well_shares"].as_array().unwrap().len(), 16);
+    let reference_patterns = json["well_patterns_ref"].as_u64().unwrap();
+    assert!((800..990).contains(&reference_patterns), "{reference_patterns}");
+    for key in ["modes_total", "mode_tv", "neck_ks", "mean_error"] {
+        assert!(json[key].is_null(), "{key} should be null: {}", json[key]);
+    }
+
+    let csv = dir.path().join("samples.csv");
+    let out = run(&[
+        "sample",
+        "--checkpoint",
+        save.to_str().unwrap(),
+        "-n",
+        "50",
+        "--output",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let header = text.lines().next().unwrap();
+    assert_eq!(header.split(',').count(), 33, "{header}");
+    assert!(header.ends_with("x31"));
+
+    let out = run(&[
+        "evaluate",
+        "--checkpoint",
+        save.to_str().unwrap(),
+        "--set",
+        "eval.samples=500",
+        "--json",
+    ]);
+    let json = last_json(&out);
+    assert_eq!(json["iterations"], 10);
+    assert!(json["well_patterns"].as_u64().is_some());
+}
