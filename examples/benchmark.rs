@@ -84,7 +84,12 @@ const VARIANTS: [Variant; 10] = [
     variant("Funnel plain RTB", FUNNEL, true, &[]),
     variant("Funnel RTB + Lgv + expl. + buffer + LS", FUNNEL, false, &[]),
     variant("Manywell plain RTB", MANYWELL, true, &[]),
-    variant("Manywell RTB + Lgv + expl. + buffer + LS", MANYWELL, false, &[]),
+    variant(
+        "Manywell RTB + Lgv + expl. + buffer + LS",
+        MANYWELL,
+        false,
+        &[],
+    ),
 ];
 
 fn config_path(name: &str) -> PathBuf {

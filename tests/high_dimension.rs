@@ -126,7 +126,10 @@ fn many_well_checkpoints_sample_and_evaluate_in_32_dimensions() {
     assert!(json["well_tv"].as_f64().is_some());
     assert_eq!(json["well_shares"].as_array().unwrap().len(), 16);
     let reference_patterns = json["well_patterns_ref"].as_u64().unwrap();
-    assert!((800..990).contains(&reference_patterns), "{reference_patterns}");
+    assert!(
+        (800..990).contains(&reference_patterns),
+        "{reference_patterns}"
+    );
     for key in ["modes_total", "mode_tv", "neck_ks", "mean_error"] {
         assert!(json[key].is_null(), "{key} should be null: {}", json[key]);
     }
@@ -141,7 +144,11 @@ fn many_well_checkpoints_sample_and_evaluate_in_32_dimensions() {
         "--output",
         csv.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&csv).unwrap();
     let header = text.lines().next().unwrap();
     assert_eq!(header.split(',').count(), 33, "{header}");

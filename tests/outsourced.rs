@@ -37,7 +37,12 @@ fn the_noise_space_truth_pushes_forward_to_the_exact_data_space_posterior() {
     // 20,000 samples of each: the mode-share noise floor is then about 0.013 in TV.
     let pushed = noise_truth.data_space_samples();
     let exact = &data_truth.posterior.samples;
-    let coverage = ModeCoverage::compute(data_truth.modes.as_ref().expect("mixture modes"), pushed, exact, 0.01);
+    let coverage = ModeCoverage::compute(
+        data_truth.modes.as_ref().expect("mixture modes"),
+        pushed,
+        exact,
+        0.01,
+    );
     assert_eq!(
         coverage.total, 9,
         "the nine modes of the constraint carry the mass"
@@ -143,7 +148,12 @@ fn the_vae_gan_and_ode_truths_agree_with_sir_and_their_priors_sit_on_the_grid() 
         );
         let pushed = truth.data_space_samples();
         let sir_x = trainer.to_data_space(&sir.samples);
-        let coverage = ModeCoverage::compute(truth.modes.as_ref().expect("mixture modes"), &sir_x, pushed, 0.01);
+        let coverage = ModeCoverage::compute(
+            truth.modes.as_ref().expect("mixture modes"),
+            &sir_x,
+            pushed,
+            0.01,
+        );
         eprintln!(
             "{name}: {share:.3} of prior samples within 3σ; log Z quadrature {:.4} vs SIR {:.4}; \
              mode TV {:.4}",

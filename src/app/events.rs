@@ -10,8 +10,8 @@ use super::background::{Outcome, Purpose};
 use super::heatmap::HeatmapKind;
 use super::state::DetailView;
 use crate::constraint::ConstraintKind;
-use crate::constraint::targets::TargetShape;
 use crate::constraint::sketch::Sketch;
+use crate::constraint::targets::TargetShape;
 use crate::experiment::config::PriorKind;
 use crate::experiment::worker::{Command, Event, PriorChoice, ReadyInfo, Snapshot};
 use crate::math::field::Area;
@@ -147,7 +147,8 @@ impl StudioApp {
                 .then(|| Sketch::from_grid_config(&self.config.constraint.grid))
                 .flatten();
         }
-        self.target_shape = crate::experiment::setup::energy_target(&self.config).map(|t| t.shape());
+        self.target_shape =
+            crate::experiment::setup::energy_target(&self.config).map(|t| t.shape());
         if info.dim > 2 && fresh_experiment {
             self.view.detail = match self.target_shape {
                 Some(TargetShape::Wells { .. }) => DetailView::Wells,

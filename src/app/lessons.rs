@@ -53,7 +53,7 @@ pub struct Lesson {
     pub config: fn() -> ExperimentConfig,
 }
 
-pub const LESSONS: [Lesson; 5] = [
+pub const LESSONS: [Lesson; 7] = [
     Lesson {
         title: "Guidance is biased",
         text: "The prior is a diffusion model of the 25-Gaussian grid and the constraint keeps 9 of \
@@ -100,6 +100,31 @@ pub const LESSONS: [Lesson; 5] = [
                grid power to 2 (the last step becomes 1/T², its noise σ/T = 0.05) and tick \
                'learned variance', Apply, Reset and Play: the slice narrows to the reference's.",
         config: lesson_sharp,
+    },
+    Lesson {
+        title: "The funnel's neck",
+        text: "Neal's funnel in d = 10: x0 ~ N(0, 9) sets the scale e^(x0/2) of the other nine \
+               coordinates. Where x0 is very negative (the neck) the target is a narrow spike with \
+               much of its mass, and an on-policy sampler, which learns only from where it already \
+               goes, seldom lands there. Play, then open 'marginals' in the panel under the \
+               curves: the sampler's x0 histogram (blue) against the exact one (red), and neck_ks \
+               in the evaluation summary. Then in the sampler panel turn on exploration, the replay \
+               buffer, local search and the Langevin term, Apply, Reset and Play again, and \
+               compare the left tail of x0.",
+        config: lesson_funnel,
+    },
+    Lesson {
+        title: "Manywell: 65,536 modes",
+        text: "Sixteen independent double wells in d = 32: every pair of coordinates has a left \
+               and a right well (the right one holds 84.4 % of the mass), so the target has \
+               2^16 = 65,536 modes and no sampler can show them one by one. The 'well balance' \
+               bars show, per pair, the share of samples in the right well against the truth \
+               (red line), updated live; the summary counts distinct well patterns among 2,000 \
+               samples, next to the count for 2,000 exact samples (about 890: likely patterns \
+               repeat). Pick any two coordinates for the data view above the trajectories: a pair \
+               (x0, x1) shows its two wells, two first coordinates of different pairs (x0, x2) \
+               show four.",
+        config: lesson_manywell,
     },
 ];
 
@@ -184,6 +209,28 @@ fn lesson_sharp() -> ExperimentConfig {
     config.sampler.grid_power = 1.0;
     config.sampler.learned_variance = false;
     config
+}
+
+fn lesson_funnel() -> ExperimentConfig {
+    let mut config = shipped_lesson(
+        include_str!("../../examples/configs/funnel.toml"),
+        "the built-in funnel lesson",
+        "lesson_funnel",
+    );
+    // The lesson starts on-policy: what the off-policy settings fix is the point.
+    config.train.exploration.std = 0.0;
+    config.train.buffer.enabled = false;
+    config.train.local_search.enabled = false;
+    config.sampler.langevin = false;
+    config
+}
+
+fn lesson_manywell() -> ExperimentConfig {
+    shipped_lesson(
+        include_str!("../../examples/configs/manywell.toml"),
+        "the built-in Many Well lesson",
+        "lesson_manywell",
+    )
 }
 
 /// A lesson built on a shipped config (compiled in, so a lesson never depends on files).

@@ -102,7 +102,12 @@ mod tests {
 
     #[test]
     fn every_target_builds_with_its_benchmark_dimension() {
-        for (name, dim) in [("funnel", 10), ("manywell", 32), ("gaussian", 50), ("gmm", 50)] {
+        for (name, dim) in [
+            ("funnel", 10),
+            ("manywell", 32),
+            ("gaussian", 50),
+            ("gmm", 50),
+        ] {
             let config = EnergyConfig {
                 target: name.into(),
                 ..Default::default()
@@ -121,13 +126,19 @@ mod tests {
             ..Default::default()
         };
         let e = EnergyConstraint::new(&config, 1.0).unwrap_err().to_string();
-        assert!(e.contains("constraint.energy.target") && e.contains("manywell"), "{e}");
+        assert!(
+            e.contains("constraint.energy.target") && e.contains("manywell"),
+            "{e}"
+        );
         let config = EnergyConfig {
             target: "manywell".into(),
             dim: Some(7),
             ..Default::default()
         };
         let e = EnergyConstraint::new(&config, 1.0).unwrap_err().to_string();
-        assert!(e.contains("constraint.energy.dim") && e.contains('7'), "{e}");
+        assert!(
+            e.contains("constraint.energy.dim") && e.contains('7'),
+            "{e}"
+        );
     }
 }

@@ -9,25 +9,25 @@ use burn::tensor::Tensor;
 use super::config::ObjectiveKind;
 use super::trainer::Trainer;
 pub use super::truth::Truth;
+use crate::constraint::targets::TargetShape;
 use crate::error::Result;
 use crate::math::Points;
 use crate::math::rng::Rng;
 use crate::metrics::kmeans::kmeans;
 use crate::metrics::reference::{grid_posterior, sir_posterior};
-use crate::metrics::target_metrics::{PATTERN_SAMPLES, target_metrics, well_patterns};
-use crate::metrics::{ReferenceMethod, ReferencePosterior};
-use crate::constraint::targets::TargetShape;
 use crate::metrics::sir;
+use crate::metrics::target_metrics::{PATTERN_SAMPLES, target_metrics, well_patterns};
 use crate::metrics::{
     LogWeightSummary, Metrics, ModeCoverage, Modes, energy_distance, sliced_wasserstein,
 };
+use crate::metrics::{ReferenceMethod, ReferencePosterior};
 use crate::nn::{tensor_to_points, tensor_to_vec};
 use crate::objective::guidance::{ClassifierGuidance, PosteriorSamplingGuidance};
 use crate::objective::hmc::Hmc;
 use crate::objective::local_search::{LocalSearch, Target};
+use crate::objective::log_ratio;
 use crate::objective::settings::burn_in_steps;
 use crate::prior::Reference;
-use crate::objective::log_ratio;
 use crate::sampler::trajectory::{
     Control, ForwardSimulation, LangevinGradient, Trajectories, backward_trajectories,
     sample_reference,
@@ -482,9 +482,7 @@ impl Trainer {
                 .as_ref()
                 .map(|c| c.sampler_share.clone())
                 .unwrap_or_default(),
-            mode_reference_share: coverage
-                .map(|c| c.reference_share)
-                .unwrap_or_default(),
+            mode_reference_share: coverage.map(|c| c.reference_share).unwrap_or_default(),
             space: self.config.sampler.space.name().into(),
             noise_energy_distance: noise_distances.map(|d| d.0),
             noise_sliced_w2: noise_distances.map(|d| d.1),
@@ -540,7 +538,11 @@ impl Trainer {
             .delta_log,
         );
         let log_r = self.constraint.log_r_batch(exact);
-        let log_w: Vec<f64> = log_r.iter().zip(&delta).map(|(l, d)| beta * l - d).collect();
+        let log_w: Vec<f64> = log_r
+            .iter()
+            .zip(&delta)
+            .map(|(l, d)| beta * l - d)
+            .collect();
         log_w
             .iter()
             .all(|w| w.is_finite())

@@ -11,9 +11,9 @@ use super::noise_view::{NoiseLandscape, NoiseSnapshot, map_trajectories};
 use super::protocol::{Cadence, Snapshot};
 use super::trainer::Trainer;
 use crate::math::Points;
-use crate::metrics::Modes;
 use crate::math::rng::seeded;
 use crate::math::shared_points::SharedPoints;
+use crate::metrics::Modes;
 
 /// Prior samples and trajectories change only with the prior: kept between snapshots (in the
 /// sampler's space; for a noise-space sampler also mapped to x, and the noise landscape).

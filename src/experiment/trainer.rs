@@ -439,7 +439,8 @@ impl Trainer {
         Ok(match self.config.train.objective {
             ObjectiveKind::Rtb => {
                 if self.config.train.log_z_warm_start && self.iteration == 0 {
-                    let log_w: Vec<f64> = target.iter().zip(&delta_log).map(|(t, d)| t - d).collect();
+                    let log_w: Vec<f64> =
+                        target.iter().zip(&delta_log).map(|(t, d)| t - d).collect();
                     let estimate = log_mean_exp(&log_w);
                     if estimate.is_finite() {
                         self.log_z.value = estimate;

@@ -155,7 +155,10 @@ mod tests {
         let ks = target_metrics(&funnel.shape(), &s).neck_ks.unwrap();
         assert!(ks < 0.03, "exact KS {ks}");
         let mut shifted = s.clone();
-        shifted.as_mut_slice().chunks_exact_mut(10).for_each(|r| r[0] += 1.0);
+        shifted
+            .as_mut_slice()
+            .chunks_exact_mut(10)
+            .for_each(|r| r[0] += 1.0);
         let ks = target_metrics(&funnel.shape(), &shifted).neck_ks.unwrap();
         assert!(ks > 0.1, "shifted KS {ks}");
 
@@ -168,7 +171,10 @@ mod tests {
         let patterns = m.well_patterns.unwrap();
         assert!((800..990).contains(&patterns), "{m:?}");
         let mut one_well = s.clone();
-        one_well.as_mut_slice().chunks_exact_mut(2).for_each(|p| p[0] = p[0].abs());
+        one_well
+            .as_mut_slice()
+            .chunks_exact_mut(2)
+            .for_each(|p| p[0] = p[0].abs());
         let m = target_metrics(&wells.shape(), &one_well);
         assert_eq!(m.well_patterns, Some(1));
         assert!(m.well_tv.unwrap() > 0.1);
@@ -176,6 +182,9 @@ mod tests {
         let gaussian = CorrelatedGaussian::new(10, 0).unwrap();
         let s = gaussian.sample(20_000, &mut rng);
         let m = target_metrics(&gaussian.shape(), &s);
-        assert!(m.mean_error.unwrap() < 0.1 && m.covariance_error.unwrap() < 0.05, "{m:?}");
+        assert!(
+            m.mean_error.unwrap() < 0.1 && m.covariance_error.unwrap() < 0.05,
+            "{m:?}"
+        );
     }
 }

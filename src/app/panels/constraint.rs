@@ -5,9 +5,13 @@ use eframe::egui;
 
 use crate::app::background::Purpose;
 use crate::app::{StudioApp, Tool};
+use crate::constraint::energy::EnergyConfig;
 use crate::constraint::gaussian_obs::GaussianObsConfig;
 use crate::constraint::shapes::{AnnulusConfig, BoxConfig, HalfPlaneConfig};
+use crate::constraint::targets::{TARGET_NAMES, build_target};
 use crate::constraint::{ConstraintConfig, ConstraintKind};
+use crate::experiment::config::PriorKind;
+use crate::experiment::worker::Command;
 
 pub(super) fn constraint(app: &mut StudioApp, ui: &mut egui::Ui) {
     let c = &mut app.config.constraint;
@@ -27,9 +31,66 @@ pub(super) fn constraint(app: &mut StudioApp, ui: &mut egui::Ui) {
         .changed();
     changed |= family(c, ui);
     if changed {
-        app.constraint_changed();
+        // An energy target of another dimension needs a Brownian reference of its dimension:
+        // a new experiment, not a re-target.
+        let target_dim = (c.kind == ConstraintKind::Energy)
+            .then(|| build_target(&c.energy).ok().map(|t| t.dim()))
+            .flatten();
+        match target_dim {
+            Some(d)
+                if d != app.config.prior.dim || app.config.prior.kind != PriorKind::Brownian =>
+            {
+                app.config.prior.kind = PriorKind::Brownian;
+                app.config.prior.dim = d;
+                app.send(Command::Configure(Box::new(app.config.clone())));
+            }
+            _ => app.constraint_changed(),
+        }
     }
     tools(app, ui);
+}
+
+/// The energy target: one of the benchmarks, with the mixture's own settings.
+fn energy(e: &mut EnergyConfig, ui: &mut egui::Ui) -> bool {
+    let mut changed = false;
+    let combo = egui::ComboBox::from_id_salt("energy_target")
+        .selected_text(e.target.as_str())
+        .show_ui(ui, |ui| {
+            for name in TARGET_NAMES {
+                if ui.selectable_label(e.target == name, name).clicked() && e.target != name {
+                    e.target = name.into();
+                    e.dim = None;
+                    changed = true;
+                }
+            }
+        });
+    let _ = combo.response.accessible_name("energy target");
+    if let Ok(target) = build_target(e) {
+        ui.label(format!(
+            "d = {}, log Z = {:.3}",
+            target.dim(),
+            target.log_z()
+        ));
+    }
+    if e.target == "gmm" {
+        ui.horizontal(|ui| {
+            changed |= ui
+                .add(
+                    egui::DragValue::new(&mut e.components)
+                        .range(1..=200)
+                        .prefix("components "),
+                )
+                .changed();
+            changed |= ui
+                .add(
+                    egui::DragValue::new(&mut e.spread)
+                        .range(0.0..=100.0)
+                        .prefix("spread ±"),
+                )
+                .changed();
+        });
+    }
+    changed
 }
 
 /// The widgets of the chosen family.
@@ -44,7 +105,7 @@ fn family(c: &mut ConstraintConfig, ui: &mut egui::Ui) -> bool {
             text_row(ui, "numerator", &mut m.numerator)
                 | text_row(ui, "denominator", &mut m.denominator)
         }
-        ConstraintKind::Energy => text_row(ui, "target", &mut c.energy.target),
+        ConstraintKind::Energy => energy(&mut c.energy, ui),
         ConstraintKind::Grid => {
             ui.label(match (&c.grid.path, &c.grid.values) {
                 (Some(p), _) => format!("grid from {p}"),

@@ -36,7 +36,10 @@ fn heatmap_texture(app: &mut StudioApp, ctx: &egui::Context) -> Option<egui::Tex
         _ => 0,
     };
     let key = match kind {
-        HeatmapKind::LogR => format!("{:?}{:?}{axes:?}{slice_key}", app.config.constraint, app.area),
+        HeatmapKind::LogR => format!(
+            "{:?}{:?}{axes:?}{slice_key}",
+            app.config.constraint, app.area
+        ),
         _ => format!(
             "{kind:?}{:?}{axes:?}{}",
             app.area,
@@ -77,11 +80,9 @@ fn heatmap_texture(app: &mut StudioApp, ctx: &egui::Context) -> Option<egui::Tex
             .ok()?
         }
         HeatmapKind::Prior => density_field(&shown.as_ref()?.prior_samples, app.area, 64),
-        HeatmapKind::Posterior => density_field(
-            shown.as_ref()?.reference_samples.as_ref()?,
-            app.area,
-            64,
-        ),
+        HeatmapKind::Posterior => {
+            density_field(shown.as_ref()?.reference_samples.as_ref()?, app.area, 64)
+        }
         HeatmapKind::None => return None,
     };
     let range = if kind == HeatmapKind::LogR { 12.0 } else { 6.0 };
@@ -167,7 +168,9 @@ fn axis_picker(ui: &mut egui::Ui, which: &str, dim: usize, axis: &mut usize) {
                 ui.selectable_value(axis, c, format!("x{c}"));
             }
         });
-    let _ = combo.response.on_hover_text(format!("the {which} axis of the data and trajectory views"));
+    let _ = combo
+        .response
+        .on_hover_text(format!("the {which} axis of the data and trajectory views"));
 }
 
 /// Everything the plot draws, copied out of the app so that the plot's closure holds no

@@ -39,7 +39,8 @@ pub fn marginals(app: &mut StudioApp, ui: &mut egui::Ui) {
     for c in 0..shown {
         let min = rect.min + egui::vec2((c % columns) as f32 * cell, (c / columns) as f32 * height);
         let r = egui::Rect::from_min_size(min, egui::vec2(cell, height)).shrink(2.0);
-        let of = |p: &crate::math::Points| p.rows().map(move |row| row[c] as f64).collect::<Vec<_>>();
+        let of =
+            |p: &crate::math::Points| p.rows().map(move |row| row[c] as f64).collect::<Vec<_>>();
         let ours = of(&snapshot.samples);
         let theirs = reference.as_ref().map(|p| of(p));
         let range = Range::of(theirs.as_ref().unwrap_or(&ours).iter().copied());

@@ -51,7 +51,10 @@ pub fn dots(
             rect.left() + u * rect.width(),
             rect.bottom() - v * rect.height(),
         );
-        mesh.add_colored_rect(Rect::from_center_size(centre, egui::vec2(radius, radius) * 2.0), color);
+        mesh.add_colored_rect(
+            Rect::from_center_size(centre, egui::vec2(radius, radius) * 2.0),
+            color,
+        );
     }
     painter.add(mesh);
 }

@@ -70,7 +70,11 @@ pub fn pairs(app: &mut StudioApp, ui: &mut egui::Ui) {
     let painter = ui.painter_at(rect);
     let cell = side / k as f32;
     let column = |points: &crate::math::Points, c: usize| -> Vec<f64> {
-        points.rows().take(POINTS_PER_CELL * 4).map(|r| r[c] as f64).collect()
+        points
+            .rows()
+            .take(POINTS_PER_CELL * 4)
+            .map(|r| r[c] as f64)
+            .collect()
     };
     for (i, &ci) in coords.iter().enumerate() {
         for (j, &cj) in coords.iter().enumerate() {
@@ -78,7 +82,8 @@ pub fn pairs(app: &mut StudioApp, ui: &mut egui::Ui) {
             let r = egui::Rect::from_min_size(min, egui::vec2(cell, cell)).shrink(1.5);
             frame(&painter, r, ui);
             if i == j {
-                let ours = histogram_counts(column(&snapshot.samples, ci).into_iter(), ranges[i], BINS);
+                let ours =
+                    histogram_counts(column(&snapshot.samples, ci).into_iter(), ranges[i], BINS);
                 let theirs = reference
                     .as_ref()
                     .map(|p| histogram_counts(column(p, ci).into_iter(), ranges[i], BINS));

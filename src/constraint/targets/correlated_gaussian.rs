@@ -106,7 +106,10 @@ impl CorrelatedGaussian {
     }
 
     fn centred(&self, x: &[f32]) -> Vec<f64> {
-        x.iter().zip(&self.mean).map(|(&v, m)| v as f64 - m).collect()
+        x.iter()
+            .zip(&self.mean)
+            .map(|(&v, m)| v as f64 - m)
+            .collect()
     }
 
     fn precision_times(&self, v: &[f64]) -> Vec<f64> {
@@ -200,7 +203,10 @@ mod tests {
                     .map(|r| (r[i] as f64 - mean[i]) * (r[j] as f64 - mean[j]))
                     .sum::<f64>()
                     / s.len() as f64;
-                assert!((c - g.covariance[i * d + j]).abs() < 0.06, "cov ({i},{j}) {c}");
+                assert!(
+                    (c - g.covariance[i * d + j]).abs() < 0.06,
+                    "cov ({i},{j}) {c}"
+                );
             }
         }
     }

@@ -22,7 +22,9 @@ impl Funnel {
         if dim < 2 {
             return Err(Error::config(
                 "constraint.energy.dim",
-                format!("the funnel needs d ≥ 2 (a neck and at least one other coordinate), got {dim}"),
+                format!(
+                    "the funnel needs d ≥ 2 (a neck and at least one other coordinate), got {dim}"
+                ),
             ));
         }
         Ok(Self { dim })

@@ -121,7 +121,7 @@ pub struct ManyWell {
 
 impl ManyWell {
     pub fn new(dim: usize) -> Result<Self> {
-        if dim < 2 || dim % 2 != 0 {
+        if dim < 2 || !dim.is_multiple_of(2) {
             return Err(Error::config(
                 "constraint.energy.dim",
                 format!("Many Well pairs up coordinates: d must be even and ≥ 2, got {dim}"),

@@ -98,7 +98,9 @@ mod tests {
     fn bad_parameters_name_their_field() {
         let e = random_mixture(50, 0, 40.0, 1.0, 0).unwrap_err().to_string();
         assert!(e.contains("constraint.energy.components"), "{e}");
-        let e = random_mixture(50, 4, 40.0, -1.0, 0).unwrap_err().to_string();
+        let e = random_mixture(50, 4, 40.0, -1.0, 0)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("constraint.energy.component_variance"), "{e}");
     }
 }

@@ -72,7 +72,10 @@ pub fn build_target(config: &EnergyConfig) -> Result<Arc<dyn EnergyTarget>> {
             if let Some(d) = config.dim.filter(|&d| d != 2) {
                 return Err(Error::config(
                     "constraint.energy.dim",
-                    format!("`{}` is a 2-D target; dim = {d} does not apply", config.target),
+                    format!(
+                        "`{}` is a 2-D target; dim = {d} does not apply",
+                        config.target
+                    ),
                 ));
             }
             Arc::new(named_mixture(field, &config.target)?)
