@@ -137,6 +137,30 @@ fn configure_keeps_or_resets_the_sampler_as_the_settings_require() {
     assert!(info.history.steps.is_empty());
 }
 
+/// A lesson moves from a 2-D experiment to Many Well in d = 32: one Configure, with a new
+/// reference and a new constraint, and no error on the way (the old constraint is not tried on
+/// the new reference, nor the new one on the old).
+#[test]
+fn configure_to_another_dimension_builds_the_new_experiment_whole() {
+    let mut s = Session::start();
+    let (mut many_well, _) = common::example_config("manywell.toml", &[]);
+    many_well.sampler.steps = 10;
+    many_well.sampler.net.hidden = 16;
+    many_well.train.batch = 16;
+    s.send(Command::Configure(Box::new(many_well)));
+    let info = s.ready();
+    assert_eq!(info.dim, 32);
+    assert_eq!(info.config.constraint.energy.target, "manywell");
+    let errors: Vec<_> = s
+        .seen
+        .iter()
+        .filter(|e| matches!(e, Event::Error(_)))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    s.send(Command::Step);
+    assert_eq!(s.step_at_least(1), 1);
+}
+
 #[test]
 fn a_new_constraint_re_targets_without_a_restart() {
     let mut s = Session::start();

@@ -71,7 +71,13 @@ pub fn target_metrics(shape: &TargetShape, samples: &Points) -> TargetMetrics {
 pub fn well_shares(samples: &Points, pairs: usize) -> Vec<f64> {
     let n = samples.len().max(1) as f64;
     (0..pairs)
-        .map(|p| samples.rows().filter(|r| r[2 * p] > 0.0).count() as f64 / n)
+        .map(|p| {
+            samples
+                .rows()
+                .filter(|r| r.get(2 * p).is_some_and(|&v| v > 0.0))
+                .count() as f64
+                / n
+        })
         .collect()
 }
 
@@ -80,7 +86,11 @@ pub fn well_patterns(samples: &Points, pairs: usize) -> usize {
     samples
         .rows()
         .filter(|r| r.iter().all(|v| v.is_finite()))
-        .map(|r| (0..pairs).map(|p| r[2 * p] > 0.0).collect::<Vec<bool>>())
+        .map(|r| {
+            (0..pairs)
+                .map(|p| r.get(2 * p).is_some_and(|&v| v > 0.0))
+                .collect::<Vec<bool>>()
+        })
         .collect::<HashSet<_>>()
         .len()
 }

@@ -3,6 +3,12 @@
 
 use eframe::egui::{self, Color32, Mesh, Pos2, Rect, Stroke};
 
+/// Coordinate `c` of a row, NaN (left out of every cell) where the row is shorter: a snapshot of
+/// the previous experiment can still be on screen when the new one is ready.
+pub fn coordinate(row: &[f32], c: usize) -> f64 {
+    row.get(c).map_or(f64::NAN, |&v| v as f64)
+}
+
 /// Where values in [lo, hi] fall along a cell's axis.
 #[derive(Clone, Copy, Debug)]
 pub struct Range {

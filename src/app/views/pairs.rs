@@ -3,7 +3,7 @@
 
 use eframe::egui;
 
-use super::painted::{Range, dots, frame, histogram_counts, step_line};
+use super::painted::{coordinate, Range, dots, frame, histogram_counts, step_line};
 use super::*;
 use crate::app::StudioApp;
 
@@ -61,8 +61,8 @@ pub fn pairs(app: &mut StudioApp, ui: &mut egui::Ui) {
     let ranges: Vec<Range> = coords
         .iter()
         .map(|&c| match &reference {
-            Some(r) => Range::of(r.rows().map(|row| row[c] as f64)),
-            None => Range::of(snapshot.samples.rows().map(|row| row[c] as f64)),
+            Some(r) => Range::of(r.rows().map(|row| coordinate(row, c))),
+            None => Range::of(snapshot.samples.rows().map(|row| coordinate(row, c))),
         })
         .collect();
     let side = ui.available_width().min(ui.available_height()).max(120.0);
@@ -73,7 +73,7 @@ pub fn pairs(app: &mut StudioApp, ui: &mut egui::Ui) {
         points
             .rows()
             .take(POINTS_PER_CELL * 4)
-            .map(|r| r[c] as f64)
+            .map(|r| coordinate(r, c))
             .collect()
     };
     for (i, &ci) in coords.iter().enumerate() {
@@ -117,7 +117,7 @@ pub fn pairs(app: &mut StudioApp, ui: &mut egui::Ui) {
                 points
                     .rows()
                     .take(POINTS_PER_CELL)
-                    .map(|row| (row[cj] as f64, row[ci] as f64)),
+                    .map(|row| (coordinate(row, cj), coordinate(row, ci))),
                 (ranges[j], ranges[i]),
                 1.0,
                 color.gamma_multiply(0.7),

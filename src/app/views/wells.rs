@@ -14,6 +14,10 @@ pub fn wells(app: &mut StudioApp, ui: &mut egui::Ui, pairs: usize, right_share: 
         ui.label("waiting for the first snapshot…");
         return;
     };
+    if snapshot.samples.dim() != 2 * pairs {
+        ui.label("waiting for the first snapshot of this experiment…");
+        return;
+    }
     let shares = well_shares(&snapshot.samples, pairs);
     let live_tv = shares.iter().map(|s| (s - right_share).abs()).sum::<f64>() / pairs.max(1) as f64;
     let patterns = well_patterns(&snapshot.samples.head(PATTERN_SAMPLES), pairs);

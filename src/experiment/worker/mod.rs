@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::autosave::Autosave;
-use super::config::ExperimentConfig;
+use super::config::{ExperimentConfig, PriorKind};
 mod prior_choice;
 
 pub use super::protocol::{
@@ -315,6 +315,17 @@ impl Worker {
             self.emit(Event::Error(e.to_string()));
             return;
         }
+        // A new kind of prior, or a Brownian reference of another dimension or σ, is a new
+        // experiment with the new constraint (a lesson moving from the plane to d = 32 must not
+        // first try its constraint on the old reference, nor keep the old one).
+        let old = &trainer.config.prior;
+        let new_reference = config.prior.kind != old.kind
+            || (config.prior.kind == PriorKind::Brownian
+                && (config.prior.dim != old.dim || config.prior.sigma != old.sigma));
+        if new_reference {
+            self.build(config, None);
+            return;
+        }
         if config.constraint != trainer.config.constraint {
             let constraint = config.constraint.clone();
             self.set_constraint(constraint);
@@ -324,10 +335,6 @@ impl Worker {
         };
         let mut config = config;
         config.constraint = trainer.config.constraint.clone();
-        if config.prior != trainer.config.prior && config.prior.kind != trainer.config.prior.kind {
-            self.build(config, None);
-            return;
-        }
         // The same generator, with the sampler moved between data and noise space.
         if config.sampler.space != trainer.config.sampler.space
             && let Reference::Generated(prior) = &trainer.reference
