@@ -236,9 +236,12 @@ impl StudioApp {
             .resizable(true)
             .default_size(420.0)
             .show(ui, |ui| {
-                egui::Panel::bottom("modes")
+                // In d > 2 the panel holds the pair plot and the well bars: its own, taller one.
+                let high_d = self.info.as_ref().is_some_and(|i| i.dim > 2);
+                egui::Panel::bottom(if high_d { "detail_high_d" } else { "modes" })
                     .resizable(true)
-                    .default_size(220.0)
+                    .default_size(if high_d { 440.0 } else { 220.0 })
+                    .min_size(if high_d { 340.0 } else { 120.0 })
                     .show(ui, |ui| views::detail(self, ui));
                 egui::CentralPanel::default().show(ui, |ui| curves::curves(self, ui));
             });

@@ -3,7 +3,7 @@
 
 use eframe::egui;
 
-use super::painted::{coordinate, Range, frame, histogram_counts, step_line};
+use super::painted::{Range, coordinate, frame, histogram_counts, step_line};
 use super::*;
 use crate::app::StudioApp;
 
@@ -39,8 +39,11 @@ pub fn marginals(app: &mut StudioApp, ui: &mut egui::Ui) {
     for c in 0..shown {
         let min = rect.min + egui::vec2((c % columns) as f32 * cell, (c / columns) as f32 * height);
         let r = egui::Rect::from_min_size(min, egui::vec2(cell, height)).shrink(2.0);
-        let of =
-            |p: &crate::math::Points| p.rows().map(move |row| coordinate(row, c)).collect::<Vec<_>>();
+        let of = |p: &crate::math::Points| {
+            p.rows()
+                .map(move |row| coordinate(row, c))
+                .collect::<Vec<_>>()
+        };
         let ours = of(&snapshot.samples);
         let theirs = reference.as_ref().map(|p| of(p));
         let range = Range::of(theirs.as_ref().unwrap_or(&ours).iter().copied());

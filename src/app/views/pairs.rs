@@ -3,7 +3,7 @@
 
 use eframe::egui;
 
-use super::painted::{coordinate, Range, dots, frame, histogram_counts, step_line};
+use super::painted::{Range, coordinate, dots, frame, histogram_counts, step_line};
 use super::*;
 use crate::app::StudioApp;
 
