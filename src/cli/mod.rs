@@ -214,7 +214,7 @@ pub fn summary(m: &Metrics) -> String {
         "objective        {}\nbackend          {}\niterations       {} in {:.1} s ({} it/s)\n\
          reference        {}\nlog Z reference  {}\nlog Z (IW)       {}\nELBO             {}\n\
          log Z learned    {}\nESS              {}\nmodes covered    {}\nmode TV          {}\n\
-         energy distance  {}\nsliced W2        {}\nmean log r       {}",
+         energy distance  {}\nsliced W2        {}\nmean log r       {}{}",
         m.objective,
         m.backend,
         m.iterations,
@@ -231,7 +231,31 @@ pub fn summary(m: &Metrics) -> String {
         fmt_opt(m.energy_distance),
         fmt_opt(m.sliced_w2),
         fmt_opt(m.mean_log_r),
+        target_lines(m),
     )
+}
+
+/// The lines of the metrics that only some targets have (exact log Z, Many Well, funnel,
+/// Gaussian), each only when present.
+fn target_lines(m: &Metrics) -> String {
+    let lines = [
+        ("Δlog Z (IW)     ", m.delta_log_z),
+        ("ELBO gap        ", m.elbo_gap),
+        ("EUBO            ", m.eubo),
+        ("well TV         ", m.well_tv),
+        ("neck KS         ", m.neck_ks),
+        ("mean error      ", m.mean_error),
+        ("covariance error", m.covariance_error),
+    ];
+    let mut text: String = lines
+        .iter()
+        .filter_map(|(name, v)| v.map(|v| format!("\n{name} {v:.4}")))
+        .collect();
+    if let Some(p) = m.well_patterns {
+        let exact = m.well_patterns_ref.map_or("—".into(), |r| r.to_string());
+        text.push_str(&format!("\nwell patterns    {p} (exact samples: {exact})"));
+    }
+    text
 }
 
 pub fn sample(args: &SampleArgs) -> Result<Outcome> {

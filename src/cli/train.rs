@@ -178,13 +178,20 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
                     markers: centers.as_ref(),
                 },
             ];
-            let title = format!(
-                "{}: TV {:.3}, modes {}/{}",
-                trainer.config.name,
-                metrics.mode_tv.unwrap_or(f64::NAN),
-                metrics.modes_covered.unwrap_or(0),
-                metrics.modes_total.unwrap_or(0)
-            );
+            let name = &trainer.config.name;
+            let mut title = match (metrics.modes_covered, metrics.modes_total) {
+                (Some(c), Some(t)) => format!(
+                    "{name}: TV {:.3}, modes {c}/{t}",
+                    metrics.mode_tv.unwrap_or(f64::NAN)
+                ),
+                _ => format!(
+                    "{name}: Δlog Z (IW) {:.3}",
+                    metrics.delta_log_z.unwrap_or(f64::NAN)
+                ),
+            };
+            if samples.dim() > 2 {
+                title.push_str(&format!(" — x0, x1 of d = {}", samples.dim()));
+            }
             write_scatter(path, &title, &panels)?;
             eprintln!("wrote figure to {}", path.display());
         }

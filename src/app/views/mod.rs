@@ -23,6 +23,30 @@ use crate::app::StudioApp;
 use crate::app::state::DetailView;
 use crate::constraint::targets::TargetShape;
 
+/// The last evaluation against the exact log Z and the target's own metrics, when it has them.
+fn evaluation_line(m: &crate::metrics::Metrics) -> Option<String> {
+    let mut parts = Vec::new();
+    let mut add = |name: &str, value: Option<f64>, digits: usize| {
+        if let Some(v) = value {
+            parts.push(format!("{name} {v:.digits$}"));
+        }
+    };
+    add("Δlog Z (IW)", m.delta_log_z, 3);
+    add("ELBO gap", m.elbo_gap, 3);
+    add("EUBO", m.eubo, 3);
+    add("neck KS", m.neck_ks, 3);
+    add("well TV", m.well_tv, 3);
+    add("mean error", m.mean_error, 3);
+    add("covariance error", m.covariance_error, 3);
+    if let Some(p) = m.well_patterns {
+        parts.push(format!(
+            "{p} well patterns (exact {})",
+            m.well_patterns_ref.map_or("—".into(), |r| r.to_string())
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("iteration {}: {}", m.iterations, parts.join(" · ")))
+}
+
 /// The detail panel: mode coverage, and for d > 2 the pair plot, the marginals and (Many Well)
 /// the well balance, one at a time.
 pub fn detail(app: &mut StudioApp, ui: &mut egui::Ui) {
@@ -41,6 +65,9 @@ pub fn detail(app: &mut StudioApp, ui: &mut egui::Ui) {
         .collect();
     if !offered.contains(&app.view.detail) {
         app.view.detail = DetailView::Modes;
+    }
+    if let Some(line) = app.history.evaluations.last().and_then(evaluation_line) {
+        ui.label(line);
     }
     if offered.len() > 1 {
         ui.horizontal(|ui| {
