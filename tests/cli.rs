@@ -3,15 +3,9 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_posterior-studio"))
-        .args(args)
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .expect("the binary runs")
-}
+use common::run;
 
 fn config(name: &str) -> String {
     common::repo_path(&format!("examples/configs/{name}"))

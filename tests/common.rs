@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+use std::process::{Command, Output};
 
 use posterior_studio::experiment::{ExperimentConfig, Trainer};
 
@@ -66,4 +67,13 @@ pub fn small_config() -> ExperimentConfig {
         "the small test config",
     )
     .expect("the small test config parses")
+}
+
+/// Runs the `posterior-studio` binary with `args`.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_posterior-studio"))
+        .args(args)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .expect("the binary runs")
 }

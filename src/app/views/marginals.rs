@@ -10,6 +10,9 @@ use crate::app::StudioApp;
 /// Cells beyond this many coordinates are left out (the first ones are shown).
 const MAX_CELLS: usize = 64;
 const BINS: usize = 30;
+/// Histograms are redrawn every frame: from at most this many rows of each set (the
+/// reference has 20,000), not from all of them.
+const ROWS_PER_CELL: usize = 4000;
 
 pub fn marginals(app: &mut StudioApp, ui: &mut egui::Ui) {
     let Some(snapshot) = app.snapshot.clone() else {
@@ -41,6 +44,7 @@ pub fn marginals(app: &mut StudioApp, ui: &mut egui::Ui) {
         let r = egui::Rect::from_min_size(min, egui::vec2(cell, height)).shrink(2.0);
         let of = |p: &crate::math::Points| {
             p.rows()
+                .take(ROWS_PER_CELL)
                 .map(move |row| coordinate(row, c))
                 .collect::<Vec<_>>()
         };

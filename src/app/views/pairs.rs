@@ -61,8 +61,18 @@ pub fn pairs(app: &mut StudioApp, ui: &mut egui::Ui) {
     let ranges: Vec<Range> = coords
         .iter()
         .map(|&c| match &reference {
-            Some(r) => Range::of(r.rows().map(|row| coordinate(row, c))),
-            None => Range::of(snapshot.samples.rows().map(|row| coordinate(row, c))),
+            Some(r) => Range::of(
+                r.rows()
+                    .take(POINTS_PER_CELL * 4)
+                    .map(|row| coordinate(row, c)),
+            ),
+            None => Range::of(
+                snapshot
+                    .samples
+                    .rows()
+                    .take(POINTS_PER_CELL * 4)
+                    .map(|row| coordinate(row, c)),
+            ),
         })
         .collect();
     let side = ui.available_width().min(ui.available_height()).max(120.0);

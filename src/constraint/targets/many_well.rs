@@ -64,21 +64,27 @@ const WELL_CENTRE: f64 = 1.7;
 const WELL_STD: f64 = 0.5;
 
 impl WellSampler {
-    fn new() -> Self {
-        let right_weight = constants().right_share;
-        let mut sampler = Self {
-            right_weight,
-            log_bound: 0.0,
-        };
-        let steps = 240_000;
-        let max = (0..=steps)
-            .map(|i| {
-                let x = -LIMIT + 2.0 * LIMIT * i as f64 / steps as f64;
-                sampler.log_ratio(x)
+    /// Computed once per process: the panel and the trainer build targets often, and the
+    /// bound costs a scan of 240,000 grid points.
+    fn get() -> Self {
+        static SAMPLER: OnceLock<WellSampler> = OnceLock::new();
+        SAMPLER
+            .get_or_init(|| {
+                let mut sampler = Self {
+                    right_weight: constants().right_share,
+                    log_bound: 0.0,
+                };
+                let steps = 240_000;
+                let max = (0..=steps)
+                    .map(|i| {
+                        let x = -LIMIT + 2.0 * LIMIT * i as f64 / steps as f64;
+                        sampler.log_ratio(x)
+                    })
+                    .fold(f64::NEG_INFINITY, f64::max);
+                sampler.log_bound = max + 1.1f64.ln();
+                sampler
             })
-            .fold(f64::NEG_INFINITY, f64::max);
-        sampler.log_bound = max + 1.1f64.ln();
-        sampler
+            .clone()
     }
 
     fn log_proposal(&self, x: f64) -> f64 {
@@ -129,7 +135,7 @@ impl ManyWell {
         }
         Ok(Self {
             dim,
-            sampler: WellSampler::new(),
+            sampler: WellSampler::get(),
         })
     }
 
