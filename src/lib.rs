@@ -14,6 +14,7 @@ pub mod error;
 pub mod experiment;
 pub mod export;
 pub mod files;
+pub mod images;
 pub mod math;
 pub mod metrics;
 pub mod nn;

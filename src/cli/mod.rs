@@ -20,10 +20,12 @@ use crate::files;
 use crate::metrics::Metrics;
 use crate::prior::training::{PriorProgress, train_diffusion_prior};
 
+mod classifier;
 mod pretrain;
 mod session;
 mod train;
 
+pub use classifier::{ClassifierArgs, train_classifier};
 pub use pretrain::pretrain;
 pub use session::{SessionArgs, session};
 pub use train::{noise_samples_path, train};
@@ -59,6 +61,9 @@ pub enum Command {
     /// Run the app's training session without a window: its worker, autosave and crash
     /// recovery (`--restore` continues a session that was killed).
     Session(SessionArgs),
+    /// Train the image classifier that the `classifier` constraint and the image metrics use,
+    /// and report its test accuracy.
+    TrainClassifier(ClassifierArgs),
 }
 
 #[derive(Debug, Args)]
@@ -200,6 +205,17 @@ fn prior_progress(bar: &ProgressBar) -> impl FnMut(&PriorProgress) -> bool + '_ 
     }
 }
 
+/// 8 × 8 tiles of `width × height` images, enlarged to about 56 pixels each.
+pub(crate) fn image_layout(width: usize, height: usize) -> crate::export::image_grid::GridLayout {
+    crate::export::image_grid::GridLayout {
+        width,
+        height,
+        columns: 8,
+        rows: 8,
+        zoom: (56 / width.max(height).max(1)).max(1),
+    }
+}
+
 fn fmt_opt(v: Option<f64>) -> String {
     v.map_or("—".into(), |v| format!("{v:.4}"))
 }
@@ -251,6 +267,24 @@ fn target_lines(m: &Metrics) -> String {
         .iter()
         .filter_map(|(name, v)| v.map(|v| format!("\n{name} {v:.4}")))
         .collect();
+    if let Some(tv) = m.class_tv {
+        text.push_str(&format!("\nclass TV         {tv:.4}"));
+    }
+    if let (Some(f), Some(floor)) = (m.frechet, m.frechet_floor) {
+        text.push_str(&format!(
+            "\nFréchet          {f:.4} (floor {floor:.4}: {:.2}×)",
+            f / floor
+        ));
+    }
+    if let (Some(d), Some(r)) = (m.diversity, m.diversity_ref) {
+        text.push_str(&format!("\ndiversity        {d:.4} (reference {r:.4})"));
+    }
+    if let (Some(e), Some(r)) = (m.observed_rmse, m.observed_rmse_ref) {
+        text.push_str(&format!("\nobserved RMSE    {e:.4} (reference {r:.4})"));
+    }
+    if let (Some(d), Some(r)) = (m.unobserved_diversity, m.unobserved_diversity_ref) {
+        text.push_str(&format!("\nunobserved diversity {d:.4} (reference {r:.4})"));
+    }
     if let Some(p) = m.well_patterns {
         let exact = m.well_patterns_ref.map_or("—".into(), |r| r.to_string());
         text.push_str(&format!("\nwell patterns    {p} (exact samples: {exact})"));
@@ -309,5 +343,6 @@ pub fn run(command: &Command) -> Result<Outcome> {
         Command::Sample(args) => sample(args),
         Command::Evaluate(args) => evaluate(args),
         Command::Session(args) => session(args),
+        Command::TrainClassifier(args) => train_classifier(args),
     }
 }

@@ -1,6 +1,7 @@
 //! `posterior-studio pretrain`: train a prior on a dataset, save it, and check it against the data.
 
 use super::*;
+use crate::export::image_grid::{ImagePanel, write_grid};
 use crate::metrics::sharpness;
 
 pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
@@ -115,6 +116,24 @@ pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
         near.floor,
         near.ratio()
     );
+    if let (Some(path), Some(images)) = (&args.figure, data.images()) {
+        let layout = image_layout(images.width, images.height);
+        write_grid(
+            path,
+            &[
+                ImagePanel {
+                    points: &data_samples,
+                },
+                ImagePanel { points: &samples },
+            ],
+            layout,
+        )?;
+        eprintln!(
+            "wrote figure to {} (left: data, right: {kind_name} prior samples)",
+            path.display()
+        );
+        return Ok(Outcome::Ok);
+    }
     if let Some(path) = &args.figure {
         let panels = [
             ScatterPanel {

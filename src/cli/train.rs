@@ -1,6 +1,7 @@
 //! `posterior-studio train`: train a sampler (or run a baseline), checkpoint it, report it.
 
 use super::*;
+use crate::export::image_grid::{ImagePanel, write_grid};
 use crate::metrics::Modes;
 
 pub fn train(args: &TrainArgs) -> Result<Outcome> {
@@ -78,12 +79,22 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
                     && record.iteration < iterations
                 {
                     let m = trainer.evaluate()?;
+                    let shape = match (m.class_tv, m.modes_total) {
+                        (Some(tv), _) => format!(
+                            "class TV {tv:.4} Fréchet {} (floor {})",
+                            fmt_opt(m.frechet),
+                            fmt_opt(m.frechet_floor)
+                        ),
+                        (None, Some(total)) => format!(
+                            "modes {}/{total} TV {}",
+                            m.modes_covered.unwrap_or(0),
+                            fmt_opt(m.mode_tv)
+                        ),
+                        (None, None) => format!("Δlog Z {}", fmt_opt(m.delta_log_z)),
+                    };
                     let line = format!(
-                        "[{}] modes {}/{} TV {} IW log Z {} (ref {}) ED {}",
+                        "[{}] {shape} IW log Z {} (ref {}) ED {}",
                         m.iterations,
-                        m.modes_covered.unwrap_or(0),
-                        m.modes_total.unwrap_or(0),
-                        fmt_opt(m.mode_tv),
                         fmt_opt(m.log_z_iw),
                         fmt_opt(m.log_z_ref),
                         fmt_opt(m.energy_distance),
@@ -153,7 +164,25 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
                 eprintln!("wrote noise-space samples z to {}", noise_path.display());
             }
         }
-        if let Some(path) = &args.figure {
+        if let (Some(path), Some((width, height))) = (&args.figure, trainer.image_shape()) {
+            let layout = image_layout(width, height);
+            write_grid(
+                path,
+                &[
+                    ImagePanel { points: &prior },
+                    ImagePanel {
+                        points: &reference,
+                    },
+                    ImagePanel { points: &samples },
+                ],
+                layout,
+            )?;
+            eprintln!(
+                "wrote figure to {} (left to right: prior, reference posterior, {} sampler)",
+                path.display(),
+                metrics.objective
+            );
+        } else if let Some(path) = &args.figure {
             let centers = truth.modes.as_ref().map(Modes::centers);
             let panels = [
                 ScatterPanel {

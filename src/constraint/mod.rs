@@ -2,11 +2,14 @@
 //! black box to the objectives: RTB only needs log r at terminal states; the Langevin term,
 //! guidance, DPS and MALA also use its gradient.
 
+pub mod classifier;
 pub mod energy;
 pub mod field;
 pub mod gaussian_obs;
 pub mod grid;
+pub mod inpaint;
 pub mod mixture_ratio;
+pub mod product;
 pub mod pushforward;
 pub mod shapes;
 pub mod sketch;
@@ -38,6 +41,17 @@ pub trait Constraint: Send + Sync {
         true
     }
 
+    /// The image classifier this constraint holds, which the image metrics (class histogram,
+    /// Fréchet distance, diversity) see samples through.
+    fn image_classifier(&self) -> Option<std::sync::Arc<crate::images::Classifier>> {
+        None
+    }
+
+    /// The observation, when this constraint is (or holds) an inpainting one.
+    fn inpainting(&self) -> Option<&inpaint::Inpainting> {
+        None
+    }
+
     fn log_r_batch(&self, points: &Points) -> Vec<f64> {
         points.rows().map(|row| self.log_r(row)).collect()
     }
@@ -67,10 +81,12 @@ pub enum ConstraintKind {
     MixtureRatio,
     Grid,
     Energy,
+    Classifier,
+    Inpaint,
 }
 
 impl ConstraintKind {
-    pub const ALL: [ConstraintKind; 7] = [
+    pub const ALL: [ConstraintKind; 9] = [
         Self::GaussianObs,
         Self::Box,
         Self::Annulus,
@@ -78,6 +94,8 @@ impl ConstraintKind {
         Self::MixtureRatio,
         Self::Grid,
         Self::Energy,
+        Self::Classifier,
+        Self::Inpaint,
     ];
 
     pub fn name(self) -> &'static str {
@@ -89,6 +107,8 @@ impl ConstraintKind {
             Self::MixtureRatio => "mixture_ratio",
             Self::Grid => "grid",
             Self::Energy => "energy",
+            Self::Classifier => "classifier",
+            Self::Inpaint => "inpaint",
         }
     }
 }
@@ -109,6 +129,12 @@ pub struct ConstraintConfig {
     pub mixture_ratio: mixture_ratio::MixtureRatioConfig,
     pub grid: grid::GridConfig,
     pub energy: energy::EnergyConfig,
+    pub classifier: classifier::ClassifierConfig,
+    pub inpaint: inpaint::InpaintConfig,
+    /// Further families multiplied into r (their log r are added): `also = ["classifier"]` with
+    /// `kind = "inpaint"` asks for completions of the observed pixels that the classifier
+    /// takes for the chosen classes.
+    pub also: Vec<ConstraintKind>,
 }
 
 impl Default for ConstraintConfig {
@@ -123,6 +149,9 @@ impl Default for ConstraintConfig {
             mixture_ratio: Default::default(),
             grid: Default::default(),
             energy: Default::default(),
+            classifier: Default::default(),
+            inpaint: Default::default(),
+            also: Vec::new(),
         }
     }
 }
@@ -141,7 +170,29 @@ pub struct BuildContext {
 impl ConstraintConfig {
     /// Builds the active constraint, checking its parameters against the dimension.
     pub fn build(&self, context: &BuildContext) -> Result<Box<dyn Constraint>> {
-        let constraint: Box<dyn Constraint> = match self.kind {
+        let mut factors = vec![self.build_kind(self.kind, context)?];
+        for (i, &kind) in self.also.iter().enumerate() {
+            if kind == self.kind || self.also[..i].contains(&kind) {
+                return Err(Error::config(
+                    "constraint.also",
+                    format!("names `{}` twice", kind.name()),
+                ));
+            }
+            factors.push(self.build_kind(kind, context)?);
+        }
+        Ok(if factors.len() == 1 {
+            factors.remove(0)
+        } else {
+            Box::new(product::Product { factors })
+        })
+    }
+
+    fn build_kind(
+        &self,
+        kind: ConstraintKind,
+        context: &BuildContext,
+    ) -> Result<Box<dyn Constraint>> {
+        let constraint: Box<dyn Constraint> = match kind {
             ConstraintKind::GaussianObs => Box::new(GaussianObservation::new(&self.gaussian_obs)?),
             ConstraintKind::Box => Box::new(BoxConstraint::new(&self.box_)?),
             ConstraintKind::Annulus => Box::new(Annulus::new(&self.annulus)?),
@@ -161,10 +212,19 @@ impl ConstraintConfig {
                 };
                 Box::new(EnergyConstraint::new(&self.energy, variance)?)
             }
+            ConstraintKind::Classifier => Box::new(classifier::ClassifierConstraint::new(
+                &self.classifier,
+                context.base_dir.as_deref(),
+            )?),
+            ConstraintKind::Inpaint => Box::new(inpaint::Inpainting::new(
+                &self.inpaint,
+                context.dim,
+                context.base_dir.as_deref(),
+            )?),
         };
         if constraint.dim() != context.dim {
             return Err(Error::Dimension {
-                what: format!("constraint `{}`", self.kind.name()),
+                what: format!("constraint `{}`", kind.name()),
                 expected: context.dim,
                 got: constraint.dim(),
             });

@@ -53,6 +53,14 @@ impl Constraint for ThroughGenerator {
         self.inner.has_gradient() && self.generator.differentiable()
     }
 
+    fn image_classifier(&self) -> Option<Arc<crate::images::Classifier>> {
+        self.inner.image_classifier()
+    }
+
+    fn inpainting(&self) -> Option<&super::inpaint::Inpainting> {
+        self.inner.inpainting()
+    }
+
     fn describe(&self) -> String {
         format!(
             "{} through f = {}",
@@ -95,6 +103,14 @@ impl Constraint for WithPriorDensity {
 
     fn has_gradient(&self) -> bool {
         self.inner.has_gradient() && self.prior.differentiable()
+    }
+
+    fn image_classifier(&self) -> Option<Arc<crate::images::Classifier>> {
+        self.inner.image_classifier()
+    }
+
+    fn inpainting(&self) -> Option<&super::inpaint::Inpainting> {
+        self.inner.inpainting()
     }
 
     fn describe(&self) -> String {

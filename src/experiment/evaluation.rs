@@ -9,10 +9,15 @@ use burn::tensor::Tensor;
 use super::config::ObjectiveKind;
 use super::trainer::Trainer;
 pub use super::truth::Truth;
+use crate::constraint::inpaint::Inpainting;
 use crate::constraint::targets::TargetShape;
+use crate::images::Classifier;
 use crate::error::Result;
 use crate::math::Points;
 use crate::math::rng::Rng;
+use crate::metrics::image_metrics::{
+    class_histogram, frechet_distance, histogram_tv, mean_pairwise_distance,
+};
 use crate::metrics::kmeans::kmeans;
 use crate::metrics::reference::{grid_posterior, sir_posterior};
 use crate::metrics::sir;
@@ -242,6 +247,17 @@ impl Trainer {
         }
     }
 
+    /// Width and height of the data when they are images (known from the constraint's
+    /// classifier or observation).
+    pub fn image_shape(&self) -> Option<(usize, usize)> {
+        if let Some(classifier) = self.constraint.image_classifier() {
+            return Some((classifier.meta.width, classifier.meta.height));
+        }
+        self.constraint
+            .inpainting()
+            .map(|inpainting| (inpainting.width, inpainting.height))
+    }
+
     /// The reference posterior if it has been computed for the current β.
     pub fn cached_truth(&self) -> Option<&Truth> {
         let beta = self.beta();
@@ -287,10 +303,15 @@ impl Trainer {
             ),
             _ => None,
         };
+        let images = self.constraint.image_classifier().is_some();
+        let mut halves = None;
         let posterior = match exact.or_else(grid) {
             Some(posterior) => posterior,
             None => {
                 let prior = self.prior_samples(eval.reference_samples.max(1), &mut rng);
+                if images {
+                    halves = Some(self.independent_halves(&prior, beta, &mut rng));
+                }
                 sir_posterior(&prior, self.constraint.as_ref(), beta, samples, &mut rng)
             }
         };
@@ -303,7 +324,9 @@ impl Trainer {
         // metrics; k-means cells over it would count modes it does not have.
         let modes = match (&self.known_modes, &self.target) {
             (Some(gmm), _) => Some(Modes::Components(gmm.clone())),
+            // Images have classes, counted by the classifier instead.
             (None, Some(_)) => None,
+            (None, None) if images => None,
             (None, None) => Some(Modes::from_centers(
                 kmeans(&data_space.head(5000), eval.kmeans_modes, 100, &mut rng),
                 data_space,
@@ -322,7 +345,23 @@ impl Trainer {
             posterior,
             data_samples,
             modes,
+            halves,
         }
+    }
+
+    /// Two SIR references, each from its own half of `prior` (in the sampler's space), mapped
+    /// to data space: independent draws of the posterior for the Fréchet distance's floor.
+    fn independent_halves(&self, prior: &Points, beta: f64, rng: &mut Rng) -> (Points, Points) {
+        let half = prior.len() / 2;
+        let n = self.config.eval.samples.max(2);
+        let mut one = |rows: std::ops::Range<usize>| {
+            let part = prior.select(&rows.collect::<Vec<_>>());
+            let sir = sir_posterior(&part, self.constraint.as_ref(), beta, n, rng);
+            self.to_data_space(&sir.samples)
+        };
+        let first = one(0..half);
+        let second = one(half..prior.len());
+        (first, second)
     }
 
     /// Measures the sampler against the reference posterior.
@@ -486,7 +525,24 @@ impl Trainer {
             space: self.config.sampler.space.name().into(),
             noise_energy_distance: noise_distances.map(|d| d.0),
             noise_sliced_w2: noise_distances.map(|d| d.1),
+            ..Default::default()
         };
+        if let Some(classifier) = self.constraint.image_classifier() {
+            image_metrics(
+                &mut metrics,
+                &classifier,
+                &data_samples.select(&finite_data),
+                truth,
+            );
+        }
+        if let Some(inpainting) = self.constraint.inpainting() {
+            inpainting_metrics(
+                &mut metrics,
+                inpainting,
+                &data_samples.select(&finite_data),
+                truth.data_space_samples(),
+            );
+        }
         if let Some((log_z, ess)) = draw.sir {
             metrics.log_z_iw = Some(log_z);
             metrics.ess = Some(ess);
@@ -547,6 +603,75 @@ impl Trainer {
             .iter()
             .all(|w| w.is_finite())
             .then(|| log_w.iter().sum::<f64>() / log_w.len() as f64)
+    }
+}
+
+/// Pairs at most this many samples for diversity (quadratic in it).
+const DIVERSITY_SAMPLES: usize = 500;
+
+/// The classifier's view of image samples against the reference: class histograms, the
+/// Fréchet distance with its floor from two independent reference halves, and diversity.
+fn image_metrics(metrics: &mut Metrics, classifier: &Classifier, samples: &Points, truth: &Truth) {
+    let classes = classifier.meta.classes.len();
+    let reference = truth.data_space_samples();
+    let shares = class_histogram(&classifier.predict(samples), classes);
+    let shares_ref = class_histogram(&classifier.predict(reference), classes);
+    metrics.class_tv = Some(histogram_tv(&shares, &shares_ref));
+    metrics.class_shares = shares;
+    metrics.class_shares_ref = shares_ref;
+    let features = classifier.features(samples);
+    metrics.diversity = Some(mean_pairwise_distance(&features, DIVERSITY_SAMPLES));
+    metrics.diversity_ref = Some(mean_pairwise_distance(
+        &classifier.features(&reference.head(DIVERSITY_SAMPLES)),
+        DIVERSITY_SAMPLES,
+    ));
+    if let Some((first, second)) = &truth.halves {
+        let n = features.len().min(first.len()).min(second.len());
+        if n >= 2 {
+            let first = classifier.features(&first.head(n));
+            metrics.frechet = Some(frechet_distance(&features.head(n), &first));
+            metrics.frechet_floor = Some(frechet_distance(
+                &classifier.features(&second.head(n)),
+                &first,
+            ));
+        }
+    }
+}
+
+/// Inpainting: how well samples fit the observed pixels, and how much they differ where
+/// nothing is observed.
+fn inpainting_metrics(
+    metrics: &mut Metrics,
+    inpainting: &Inpainting,
+    samples: &Points,
+    reference: &Points,
+) {
+    let rmse = |points: &Points| {
+        points
+            .rows()
+            .map(|row| inpainting.observed_rmse(row))
+            .sum::<f64>()
+            / points.len().max(1) as f64
+    };
+    let hidden: Vec<usize> = (0..inpainting.mask.len())
+        .filter(|&i| !inpainting.mask[i])
+        .collect();
+    let unobserved = |points: &Points| {
+        let head = points.head(DIVERSITY_SAMPLES);
+        let rows: Vec<Vec<f32>> = head
+            .rows()
+            .map(|row| hidden.iter().map(|&i| row[i]).collect())
+            .collect();
+        mean_pairwise_distance(
+            &Points::from_rows(hidden.len().max(1), rows.iter()),
+            DIVERSITY_SAMPLES,
+        )
+    };
+    metrics.observed_rmse = Some(rmse(samples));
+    metrics.observed_rmse_ref = Some(rmse(reference));
+    if !hidden.is_empty() {
+        metrics.unobserved_diversity = Some(unobserved(samples));
+        metrics.unobserved_diversity_ref = Some(unobserved(reference));
     }
 }
 

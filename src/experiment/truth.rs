@@ -20,6 +20,9 @@ pub struct Truth {
     pub modes: Option<Modes>,
     /// Mean log r over reference posterior samples.
     pub mean_log_r: f64,
+    /// Images: two independent SIR references, each from its own half of the prior samples,
+    /// in data space; the Fréchet distance between them is the metric's noise floor.
+    pub halves: Option<(Points, Points)>,
 }
 
 impl Truth {

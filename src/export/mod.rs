@@ -3,5 +3,6 @@
 
 pub mod colour;
 pub mod figure;
+pub mod image_grid;
 pub mod samples_csv;
 pub mod views;

@@ -9,6 +9,7 @@ pub mod rng;
 pub mod schedule;
 pub mod shared_points;
 pub mod sigmoid;
+pub mod symmetric_eigen;
 pub mod time_embedding;
 pub mod time_grid;
 

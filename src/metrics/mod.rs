@@ -3,6 +3,7 @@
 
 pub mod distances;
 pub mod exact_gaussian;
+pub mod image_metrics;
 pub mod kmeans;
 pub mod log_weights;
 pub mod mode_coverage;
@@ -71,6 +72,39 @@ pub struct Metrics {
     /// Gaussian target: ‖sample covariance − Σ‖_F / ‖Σ‖_F.
     #[serde(default)]
     pub covariance_error: Option<f64>,
+    /// Images: total variation between the classifier's argmax histograms of sampler and
+    /// reference samples.
+    #[serde(default)]
+    pub class_tv: Option<f64>,
+    /// Images: the sampler's share of each class (classifier argmax).
+    #[serde(default)]
+    pub class_shares: Vec<f64>,
+    /// Images: the reference's share of each class.
+    #[serde(default)]
+    pub class_shares_ref: Vec<f64>,
+    /// Images: Fréchet distance between Gaussians fitted to the classifier's penultimate
+    /// features of sampler samples and of one reference half.
+    #[serde(default)]
+    pub frechet: Option<f64>,
+    /// Images: the same distance between two independent reference halves of the same size.
+    #[serde(default)]
+    pub frechet_floor: Option<f64>,
+    /// Images: mean pairwise feature distance among sampler samples.
+    #[serde(default)]
+    pub diversity: Option<f64>,
+    /// Images: the same among reference samples.
+    #[serde(default)]
+    pub diversity_ref: Option<f64>,
+    /// Inpainting: root mean square error over the observed pixels, averaged over samples.
+    #[serde(default)]
+    pub observed_rmse: Option<f64>,
+    #[serde(default)]
+    pub observed_rmse_ref: Option<f64>,
+    /// Inpainting: mean pairwise pixel distance over the unobserved pixels.
+    #[serde(default)]
+    pub unobserved_diversity: Option<f64>,
+    #[serde(default)]
+    pub unobserved_diversity_ref: Option<f64>,
     pub modes_total: Option<usize>,
     pub modes_covered: Option<usize>,
     /// Total variation between the sampler's and the reference's mode-weight histograms, the

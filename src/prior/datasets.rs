@@ -3,6 +3,7 @@
 
 use std::f64::consts::PI;
 use std::path::Path;
+use std::sync::Arc;
 
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,7 @@ use crate::math::rng::{Rng, standard_normal};
 use crate::math::{IsoGmm, Points};
 
 use super::csv_data;
+use crate::images::{ImageSet, Split};
 
 /// The built-in datasets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,13 +169,41 @@ pub enum DataSource {
         name: String,
         points: Points,
     },
+    /// The training split of an MNIST-format folder: images as rows of pixels in [0, 1].
+    Images {
+        /// The folder (or `fashion_mnist`), with `@k` when averaged over k×k blocks.
+        name: String,
+        set: Arc<ImageSet>,
+    },
 }
 
 impl DataSource {
-    /// Resolves a config value: a built-in name, or a path to a CSV file.
+    /// Resolves a config value: a built-in name, an MNIST-format folder (or `fashion_mnist`;
+    /// `@k` after it averages k×k blocks), or a path to a CSV file.
     pub fn resolve(spec: &str) -> Result<Self> {
+        Self::resolve_with(spec, 1)
+    }
+
+    /// [`resolve`](Self::resolve), with images averaged over `downsample`² blocks (an `@k` in
+    /// `spec` wins).
+    pub fn resolve_with(spec: &str, downsample: usize) -> Result<Self> {
         if let Some(builtin) = BuiltinDataset::from_name(spec) {
             return Ok(Self::Builtin(builtin));
+        }
+        let (folder, downsample) = match spec.rsplit_once('@') {
+            Some((folder, k)) if k.parse::<usize>().is_ok() => {
+                (folder, k.parse::<usize>().unwrap_or(1))
+            }
+            _ => (spec, downsample),
+        };
+        if ImageSet::is_image_spec(folder) {
+            let set = ImageSet::load(folder, Split::Train, downsample)?;
+            let name = if downsample > 1 {
+                format!("{folder}@{downsample}")
+            } else {
+                folder.to_string()
+            };
+            return Ok(Self::Images { name, set });
         }
         let path = Path::new(spec);
         if path
@@ -191,7 +221,8 @@ impl DataSource {
         Err(Error::config(
             "prior.dataset",
             format!(
-                "`{spec}` is neither a built-in dataset ({}) nor a CSV file",
+                "`{spec}` is neither a built-in dataset ({}), an MNIST-format folder, nor a CSV \
+                 file",
                 names.join(", ")
             ),
         ))
@@ -200,7 +231,7 @@ impl DataSource {
     pub fn name(&self) -> &str {
         match self {
             Self::Builtin(b) => b.name(),
-            Self::Points { name, .. } => name,
+            Self::Points { name, .. } | Self::Images { name, .. } => name,
         }
     }
 
@@ -208,13 +239,14 @@ impl DataSource {
         match self {
             Self::Builtin(_) => 2,
             Self::Points { points, .. } => points.dim(),
+            Self::Images { set, .. } => set.dim(),
         }
     }
 
     pub fn components(&self) -> Option<IsoGmm> {
         match self {
             Self::Builtin(b) => b.components(),
-            Self::Points { .. } => None,
+            Self::Points { .. } | Self::Images { .. } => None,
         }
     }
 
@@ -226,6 +258,18 @@ impl DataSource {
                     (0..n).map(|_| rng.random_range(0..points.len())).collect();
                 points.select(&indices)
             }
+            Self::Images { set, .. } => {
+                let indices: Vec<usize> = (0..n).map(|_| rng.random_range(0..set.len())).collect();
+                set.images.select(&indices)
+            }
+        }
+    }
+
+    /// The images, where the data are images.
+    pub fn images(&self) -> Option<&Arc<ImageSet>> {
+        match self {
+            Self::Images { set, .. } => Some(set),
+            _ => None,
         }
     }
 }

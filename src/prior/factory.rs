@@ -191,6 +191,7 @@ pub fn train_generator(
 /// The training data named by `prior.dataset`: a built-in name or a CSV file (relative to
 /// `base_dir`, then to the working directory).
 pub fn resolve_data(config: &PriorConfig, base_dir: Option<&Path>) -> Result<DataSource> {
-    DataSource::resolve(&resolve_path(&config.dataset, base_dir).to_string_lossy())
-        .or_else(|_| DataSource::resolve(&config.dataset))
+    let k = config.image_downsample;
+    DataSource::resolve_with(&resolve_path(&config.dataset, base_dir).to_string_lossy(), k)
+        .or_else(|_| DataSource::resolve_with(&config.dataset, k))
 }

@@ -66,6 +66,8 @@ pub struct PriorConfig {
     pub path: Option<String>,
     /// Training data of a diffusion prior: a built-in dataset name or a CSV file.
     pub dataset: String,
+    /// Images of an MNIST-format dataset are averaged over k×k blocks (2: 28×28 → 14×14).
+    pub image_downsample: usize,
     /// Noise scale σ of the reference process: of Brownian motion, of a diffusion prior
     /// being trained (a saved prior keeps its own), or of the Brownian reference of a data-space
     /// sampler on a flow prior (noise-space samplers always use σ = 1).
@@ -103,6 +105,7 @@ impl Default for PriorConfig {
             dim: 2,
             path: None,
             dataset: "gmm25".into(),
+            image_downsample: 1,
             sigma: 5.0,
             steps: 100,
             grid_power: 2.0,

@@ -5,7 +5,9 @@ use eframe::egui;
 
 use crate::app::background::Purpose;
 use crate::app::{StudioApp, Tool};
+use crate::constraint::classifier::ClassifierConfig;
 use crate::constraint::energy::EnergyConfig;
+use crate::constraint::inpaint::{InpaintConfig, MaskShape};
 use crate::constraint::gaussian_obs::GaussianObsConfig;
 use crate::constraint::shapes::{AnnulusConfig, BoxConfig, HalfPlaneConfig};
 use crate::constraint::targets::{TARGET_NAMES, build_target};
@@ -106,6 +108,8 @@ fn family(c: &mut ConstraintConfig, ui: &mut egui::Ui) -> bool {
                 | text_row(ui, "denominator", &mut m.denominator)
         }
         ConstraintKind::Energy => energy(&mut c.energy, ui),
+        ConstraintKind::Classifier => classifier(&mut c.classifier, ui),
+        ConstraintKind::Inpaint => inpaint(&mut c.inpaint, ui),
         ConstraintKind::Grid => {
             ui.label(match (&c.grid.path, &c.grid.values) {
                 (Some(p), _) => format!("grid from {p}"),
@@ -119,6 +123,43 @@ fn family(c: &mut ConstraintConfig, ui: &mut egui::Ui) -> bool {
             false
         }
     }
+}
+
+fn classifier(c: &mut ClassifierConfig, ui: &mut egui::Ui) -> bool {
+    let mut changed = text_row(ui, "classifier folder", &mut c.path);
+    let mut classes = c.classes.join(", ");
+    if text_row(ui, "classes", &mut classes) {
+        c.classes = classes
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        changed = true;
+    }
+    ui.weak("names, indices or groups: footwear, tops, even, odd");
+    changed
+}
+
+fn inpaint(c: &mut InpaintConfig, ui: &mut egui::Ui) -> bool {
+    let mut changed = text_row(ui, "images", &mut c.data);
+    changed |= ui
+        .add(
+            egui::DragValue::new(&mut c.image_index)
+                .range(0..=9999)
+                .prefix("test image #"),
+        )
+        .changed();
+    egui::ComboBox::from_id_salt("inpaint_mask")
+        .selected_text(c.mask.name())
+        .show_ui(ui, |ui| {
+            for shape in MaskShape::ALL {
+                changed |= ui
+                    .selectable_value(&mut c.mask, shape, shape.name())
+                    .changed();
+            }
+        });
+    changed |= log_slider(ui, &mut c.noise_std, 0.01..=1.0, "noise s");
+    changed
 }
 
 /// A labelled row of numbers (a vector).

@@ -1,0 +1,251 @@
+//! Inpainting: pixels y observed on a mask M, r(x) = exp(−‖M⊙(x − y)‖²/(2s²)). The observed image
+//! is a test image of an MNIST-format folder; the mask is a shape or a PNG (white = observed).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::Constraint;
+use super::classifier::load_classifier;
+use crate::images::Classifier;
+use crate::error::{Error, Result};
+use crate::files::resolve_path;
+use crate::images::{ImageSet, Split};
+use crate::math::rng::seeded;
+use crate::validation::finite_positive;
+
+/// Which pixels are observed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaskShape {
+    TopHalf,
+    LeftHalf,
+    /// The centre square of half the side is hidden; the rest is observed.
+    CentreSquare,
+    /// A random share `observed_fraction` of the pixels.
+    RandomPixels,
+}
+
+impl MaskShape {
+    pub const ALL: [MaskShape; 4] = [
+        Self::TopHalf,
+        Self::LeftHalf,
+        Self::CentreSquare,
+        Self::RandomPixels,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::TopHalf => "top_half",
+            Self::LeftHalf => "left_half",
+            Self::CentreSquare => "centre_square",
+            Self::RandomPixels => "random_pixels",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InpaintConfig {
+    /// The MNIST-format folder (or `fashion_mnist`) whose test split holds the image.
+    pub data: String,
+    /// Index of the observed image in the test split.
+    pub image_index: usize,
+    pub mask: MaskShape,
+    /// Share of observed pixels for `random_pixels`.
+    pub observed_fraction: f64,
+    pub mask_seed: u64,
+    /// A PNG of the image's size whose white pixels are observed; overrides `mask`.
+    pub mask_png: Option<String>,
+    /// The observation noise s, in pixel units ([0, 1]).
+    pub noise_std: f64,
+    /// A classifier folder through which the metrics see the completions (class histogram,
+    /// Fréchet distance); it does not change r.
+    pub classifier: Option<String>,
+}
+
+impl Default for InpaintConfig {
+    fn default() -> Self {
+        Self {
+            data: crate::images::FASHION_MNIST.into(),
+            image_index: 0,
+            mask: MaskShape::TopHalf,
+            observed_fraction: 0.3,
+            mask_seed: 0,
+            mask_png: None,
+            noise_std: 0.1,
+            classifier: None,
+        }
+    }
+}
+
+/// The observed pixels and the mask.
+#[derive(Clone, Debug)]
+pub struct Inpainting {
+    pub width: usize,
+    pub height: usize,
+    pub y: Vec<f32>,
+    pub mask: Vec<bool>,
+    pub noise_std: f64,
+    /// The test image's class, for the views.
+    pub label: String,
+    /// Only for the metrics.
+    pub classifier: Option<Arc<Classifier>>,
+}
+
+impl Inpainting {
+    /// Builds the observation for images of `dim` pixels: the test image is block-averaged to
+    /// that size.
+    pub fn new(config: &InpaintConfig, dim: usize, base_dir: Option<&Path>) -> Result<Self> {
+        finite_positive("constraint.inpaint.noise_std", config.noise_std)?;
+        let full = ImageSet::load(&config.data, Split::Test, 1)?;
+        let side = (dim as f64).sqrt().round() as usize;
+        if side * side != dim || side == 0 || full.width % side != 0 || full.width != full.height {
+            return Err(Error::Dimension {
+                what: format!(
+                    "inpainting a {}×{} image of {} by a square prior",
+                    full.width, full.height, config.data
+                ),
+                expected: full.dim(),
+                got: dim,
+            });
+        }
+        let set = ImageSet::load(&config.data, Split::Test, full.width / side)?;
+        if config.image_index >= set.len() {
+            return Err(Error::config(
+                "constraint.inpaint.image_index",
+                format!(
+                    "{} is beyond the {} test images of {}",
+                    config.image_index,
+                    set.len(),
+                    config.data
+                ),
+            ));
+        }
+        let mask = match &config.mask_png {
+            Some(png) => read_mask(&resolve_path(png, base_dir), side)?,
+            None => shape_mask(config, side)?,
+        };
+        if !mask.iter().any(|&m| m) {
+            return Err(Error::config(
+                "constraint.inpaint.mask",
+                "observes no pixel",
+            ));
+        }
+        Ok(Self {
+            width: side,
+            height: side,
+            y: set.images.row(config.image_index).to_vec(),
+            mask,
+            noise_std: config.noise_std,
+            classifier: match &config.classifier {
+                Some(path) => Some(Arc::new(load_classifier(path, base_dir)?)),
+                None => None,
+            },
+            label: set
+                .classes
+                .get(set.labels[config.image_index] as usize)
+                .cloned()
+                .unwrap_or_default(),
+        })
+    }
+
+    pub fn observed(&self) -> usize {
+        self.mask.iter().filter(|&&m| m).count()
+    }
+
+    /// Root mean square error of `x` over the observed pixels.
+    pub fn observed_rmse(&self, x: &[f32]) -> f64 {
+        let sum: f64 = self.residuals(x).map(|r| r * r).sum();
+        (sum / self.observed().max(1) as f64).sqrt()
+    }
+
+    fn residuals<'a>(&'a self, x: &'a [f32]) -> impl Iterator<Item = f64> + 'a {
+        x.iter()
+            .zip(&self.y)
+            .zip(&self.mask)
+            .filter(|(_, m)| **m)
+            .map(|((&x, &y), _)| (x - y) as f64)
+    }
+}
+
+fn shape_mask(config: &InpaintConfig, side: usize) -> Result<Vec<bool>> {
+    let half = side / 2;
+    let quarter = side / 4;
+    let mut rng = seeded(config.mask_seed);
+    if config.mask == MaskShape::RandomPixels && !(0.0..=1.0).contains(&config.observed_fraction) {
+        return Err(Error::config(
+            "constraint.inpaint.observed_fraction",
+            format!("{} is not in [0, 1]", config.observed_fraction),
+        ));
+    }
+    Ok((0..side * side)
+        .map(|i| {
+            let (r, c) = (i / side, i % side);
+            match config.mask {
+                MaskShape::TopHalf => r < half,
+                MaskShape::LeftHalf => c < half,
+                MaskShape::CentreSquare => {
+                    !((quarter..quarter + half).contains(&r) && (quarter..quarter + half).contains(&c))
+                }
+                MaskShape::RandomPixels => {
+                    rand::Rng::random::<f64>(&mut rng) < config.observed_fraction
+                }
+            }
+        })
+        .collect())
+}
+
+fn read_mask(path: &Path, side: usize) -> Result<Vec<bool>> {
+    let image = image::open(path)
+        .map_err(|e| Error::bad_file(path, format!("not a readable image: {e}")))?
+        .to_luma8();
+    if image.width() as usize != side || image.height() as usize != side {
+        return Err(Error::bad_file(
+            path,
+            format!(
+                "the mask is {}×{}, the images {side}×{side}",
+                image.width(),
+                image.height()
+            ),
+        ));
+    }
+    Ok(image.pixels().map(|p| p.0[0] >= 128).collect())
+}
+
+impl Constraint for Inpainting {
+    fn dim(&self) -> usize {
+        self.y.len()
+    }
+
+    fn log_r(&self, x: &[f32]) -> f64 {
+        let var = self.noise_std * self.noise_std;
+        -self.residuals(x).map(|r| r * r).sum::<f64>() / (2.0 * var)
+    }
+
+    fn grad_log_r(&self, x: &[f32], grad: &mut [f64]) {
+        let var = self.noise_std * self.noise_std;
+        for (((g, &x), &y), &m) in grad.iter_mut().zip(x).zip(&self.y).zip(&self.mask) {
+            *g = if m { -((x - y) as f64) / var } else { 0.0 };
+        }
+    }
+
+    fn image_classifier(&self) -> Option<Arc<Classifier>> {
+        self.classifier.clone()
+    }
+
+    fn inpainting(&self) -> Option<&Inpainting> {
+        Some(self)
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "inpainting: {} of {} pixels observed (a {}), s = {}",
+            self.observed(),
+            self.y.len(),
+            self.label,
+            self.noise_std
+        )
+    }
+}
