@@ -249,3 +249,43 @@ impl Constraint for Inpainting {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::constraint::test_support::assert_gradient_matches;
+
+    #[test]
+    fn masks_have_their_shapes_and_log_r_its_gradient() {
+        let config = InpaintConfig::default();
+        let top = shape_mask(&config, 4).unwrap();
+        assert_eq!(top.iter().filter(|&&m| m).count(), 8);
+        assert!(top[..8].iter().all(|&m| m));
+        let centre = shape_mask(
+            &InpaintConfig {
+                mask: MaskShape::CentreSquare,
+                ..config.clone()
+            },
+            4,
+        )
+        .unwrap();
+        assert!(!centre[5] && !centre[10] && centre[0]);
+        let observation = Inpainting {
+            width: 4,
+            height: 4,
+            y: (0..16).map(|i| i as f32 / 16.0).collect(),
+            mask: top,
+            noise_std: 0.2,
+            label: "test".into(),
+            classifier: None,
+        };
+        let x: Vec<f32> = (0..16).map(|i| 0.5 - i as f32 / 40.0).collect();
+        assert_gradient_matches(&observation, &x);
+        assert_eq!(observation.log_r(&observation.y.clone()), 0.0);
+        let expected: f64 = (0..8)
+            .map(|i| ((x[i] - observation.y[i]) as f64).powi(2))
+            .sum::<f64>()
+            / (2.0 * 0.04);
+        assert!((observation.log_r(&x) + expected).abs() < 1e-9);
+    }
+}

@@ -339,3 +339,68 @@ impl Classifier {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn untrained() -> Classifier {
+        let meta = ClassifierMeta {
+            format_version: 1,
+            dataset: "test".into(),
+            width: 4,
+            height: 4,
+            classes: (0..4).map(|c| c.to_string()).collect(),
+            channels: [4, 4],
+            features: 8,
+            test_accuracy: 0.0,
+            epochs: 0,
+            seed: 0,
+        };
+        let device = Device::flex();
+        device.seed(3);
+        Classifier {
+            net: ClassifierNet::new(&meta, &device),
+            meta,
+            device,
+        }
+    }
+
+    #[test]
+    fn log_probability_of_a_set_and_its_gradient() {
+        let classifier = untrained();
+        let x = Points::from_rows(16, [[0.3f32; 16], [0.9; 16]]);
+        let log_p = classifier.log_probs(&x);
+        let (values, grads) = classifier.log_prob_of_set(&x, &[1, 3], true);
+        for (i, row) in log_p.rows().enumerate() {
+            let expected = ((row[1] as f64).exp() + (row[3] as f64).exp()).ln();
+            assert!((values[i] - expected).abs() < 1e-5);
+        }
+        // Central differences of the first row.
+        let grads = grads.unwrap();
+        let h = 1e-2f32;
+        for j in [0, 5, 15] {
+            let mut plus = x.row(0).to_vec();
+            let mut minus = plus.clone();
+            plus[j] += h;
+            minus[j] -= h;
+            let f = |v: Vec<f32>| classifier.log_prob_of_set(&Points::from_rows(16, [v]), &[1, 3], false).0[0];
+            let fd = (f(plus) - f(minus)) / (2.0 * h as f64);
+            let g = grads.row(0)[j] as f64;
+            assert!((fd - g).abs() < 1e-3 + 0.05 * fd.abs(), "pixel {j}: {fd} vs {g}");
+        }
+    }
+
+    #[test]
+    fn saves_and_loads_the_same_classifier() {
+        let classifier = untrained();
+        let dir = tempfile::tempdir().unwrap();
+        classifier.save(dir.path()).unwrap();
+        let loaded = Classifier::load(dir.path(), &Device::flex()).unwrap();
+        let x = Points::from_rows(16, [[0.5f32; 16]]);
+        assert_eq!(classifier.log_probs(&x), loaded.log_probs(&x));
+        std::fs::write(dir.path().join(META_FILE), "width = \"wide\"").unwrap();
+        let err = Classifier::load(dir.path(), &Device::flex()).unwrap_err().to_string();
+        assert!(err.contains(META_FILE), "{err}");
+    }
+}
