@@ -69,6 +69,7 @@ pub struct StudioApp {
     area: Area,
     sketch: Option<Sketch>,
     textures: Textures,
+    image_textures: Option<views::ImageTextures>,
     /// The previous run's name ("data space" / "noise space") and history after the sampler
     /// moved between the spaces of one generator prior, so that the curves can be compared.
     pub comparison: Option<(String, History)>,
@@ -126,6 +127,7 @@ impl StudioApp {
             view: ViewSettings::default(),
             tool: Tool::Navigate,
             handle: None,
+            image_textures: None,
             area: Area {
                 lower: [-14.0, -14.0],
                 upper: [14.0, 14.0],

@@ -53,10 +53,17 @@ pub enum DetailView {
     Pairs,
     Marginals,
     Wells,
+    Images,
 }
 
 impl DetailView {
-    pub const ALL: [DetailView; 4] = [Self::Modes, Self::Pairs, Self::Marginals, Self::Wells];
+    pub const ALL: [DetailView; 5] = [
+        Self::Images,
+        Self::Modes,
+        Self::Pairs,
+        Self::Marginals,
+        Self::Wells,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -64,6 +71,7 @@ impl DetailView {
             Self::Pairs => "pair plot",
             Self::Marginals => "marginals",
             Self::Wells => "well balance",
+            Self::Images => "images",
         }
     }
 }

@@ -18,8 +18,10 @@ use crate::math::rng::Rng;
 use crate::metrics::image_metrics::{
     class_histogram, frechet_distance, histogram_tv, mean_pairwise_distance,
 };
+use crate::metrics::ais::{AisSettings, WeightedParticles, anneal};
 use crate::metrics::kmeans::kmeans;
-use crate::metrics::reference::{grid_posterior, sir_posterior};
+use crate::metrics::settings::ReferenceChoice;
+use crate::metrics::reference::grid_posterior;
 use crate::metrics::sir;
 use crate::metrics::target_metrics::{PATTERN_SAMPLES, target_metrics, well_patterns};
 use crate::metrics::{
@@ -308,11 +310,21 @@ impl Trainer {
         let posterior = match exact.or_else(grid) {
             Some(posterior) => posterior,
             None => {
-                let prior = self.prior_samples(eval.reference_samples.max(1), &mut rng);
+                let (weighted, method) = self.weighted_reference(beta, &mut rng);
                 if images {
-                    halves = Some(self.independent_halves(&prior, beta, &mut rng));
+                    halves = Some(self.independent_halves(&weighted, &mut rng));
                 }
-                sir_posterior(&prior, self.constraint.as_ref(), beta, samples, &mut rng)
+                let result = sir::resample(
+                    &weighted.particles,
+                    &weighted.log_weights,
+                    samples,
+                    &mut rng,
+                );
+                ReferencePosterior {
+                    samples: result.samples,
+                    log_z: result.log_z,
+                    method: method(result.ess),
+                }
             }
         };
         let data_samples = self
@@ -349,18 +361,86 @@ impl Trainer {
         }
     }
 
-    /// Two SIR references, each from its own half of `prior` (in the sampler's space), mapped
-    /// to data space: independent draws of the posterior for the Fréchet distance's floor.
-    fn independent_halves(&self, prior: &Points, beta: f64, rng: &mut Rng) -> (Points, Points) {
-        let half = prior.len() / 2;
+    /// Weighted particles of the posterior in the sampler's space, with how they were made:
+    /// prior samples weighted by r^β (SIR), or annealed importance sampling where SIR has too
+    /// few effective samples (or the config asks for it).
+    fn weighted_reference(
+        &self,
+        beta: f64,
+        rng: &mut Rng,
+    ) -> (WeightedParticles, Box<dyn Fn(f64) -> ReferenceMethod>) {
+        let eval = &self.config.eval;
+        let ais = |rng: &mut Rng| {
+            let start = self.prior_samples(eval.ais_particles.max(2), rng);
+            let settings = AisSettings {
+                particles: eval.ais_particles.max(2),
+                temperatures: eval.ais_temperatures,
+                transitions: 1,
+                leapfrog: 5,
+            };
+            anneal(
+                &self.reference,
+                self.constraint.as_ref(),
+                beta,
+                start,
+                settings,
+                rng,
+            )
+        };
+        let (particles, temperatures) = (eval.ais_particles.max(2), eval.ais_temperatures);
+        let annealed = |weighted| -> (WeightedParticles, Box<dyn Fn(f64) -> ReferenceMethod>) {
+            (
+                weighted,
+                Box::new(move |ess| ReferenceMethod::Ais {
+                    particles,
+                    temperatures,
+                    ess,
+                }),
+            )
+        };
+        if eval.reference == ReferenceChoice::Ais
+            && let Some(weighted) = ais(rng)
+        {
+            return annealed(weighted);
+        }
+        let prior = self.prior_samples(eval.reference_samples.max(1), rng);
+        let log_weights: Vec<f64> = self
+            .constraint
+            .log_r_batch(&prior)
+            .into_iter()
+            .map(|l| beta * l)
+            .collect();
+        let proposals = prior.len();
+        let ess = sir::effective_sample_size(&log_weights);
+        if eval.reference == ReferenceChoice::Auto
+            && ess * (proposals as f64) < ReferenceMethod::FEW_EFFECTIVE
+            && let Some(weighted) = ais(rng)
+        {
+            return annealed(weighted);
+        }
+        (
+            WeightedParticles {
+                particles: prior,
+                log_weights,
+            },
+            Box::new(move |ess| ReferenceMethod::Sir { proposals, ess }),
+        )
+    }
+
+    /// Two references resampled from the two halves of independent weighted particles,
+    /// mapped to data space: independent draws of the posterior for the Fréchet distance's
+    /// floor.
+    fn independent_halves(&self, weighted: &WeightedParticles, rng: &mut Rng) -> (Points, Points) {
+        let total = weighted.particles.len();
+        let half = total / 2;
         let n = self.config.eval.samples.max(2);
         let mut one = |rows: std::ops::Range<usize>| {
-            let part = prior.select(&rows.collect::<Vec<_>>());
-            let sir = sir_posterior(&part, self.constraint.as_ref(), beta, n, rng);
-            self.to_data_space(&sir.samples)
+            let log_w = weighted.log_weights[rows.clone()].to_vec();
+            let part = weighted.particles.select(&rows.collect::<Vec<_>>());
+            self.to_data_space(&sir::resample(&part, &log_w, n, rng).samples)
         };
         let first = one(0..half);
-        let second = one(half..prior.len());
+        let second = one(half..total);
         (first, second)
     }
 

@@ -100,6 +100,10 @@ pub struct ReadyInfo {
     pub encoded_data: Option<Points>,
     /// Where the experiment was opened from, if it was.
     pub opened_from: Option<PathBuf>,
+    /// Width and height when the data are images.
+    pub image_shape: Option<(usize, usize)>,
+    /// The image classifier's class names, for the class bars.
+    pub classes: Vec<String>,
 }
 
 /// The newest picture of the experiment, replaced wholesale.

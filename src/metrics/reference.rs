@@ -24,6 +24,13 @@ pub enum ReferenceMethod {
     Sir { proposals: usize, ess: f64 },
     /// Exact samples of an energy target, with its exact log Z.
     Exact { target: String },
+    /// Annealed importance sampling: `particles` over `temperatures` tempered targets,
+    /// resampled by their final weights (effective sample size `ess`).
+    Ais {
+        particles: usize,
+        temperatures: usize,
+        ess: f64,
+    },
 }
 
 impl ReferenceMethod {
@@ -42,9 +49,26 @@ impl ReferenceMethod {
                  cells hold {:.2}% of the mass",
                 100.0 * boundary_mass
             )),
+            Self::Sir { proposals, ess } if ess * (*proposals as f64) < Self::FEW_EFFECTIVE => {
+                Some(format!(
+                    "the SIR reference has only {:.0} effective samples of {proposals}: its \
+                     log Z and samples are unreliable (eval.reference = \"ais\" anneals instead)",
+                    ess * *proposals as f64
+                ))
+            }
+            Self::Ais {
+                particles, ess, ..
+            } if ess * (*particles as f64) < Self::FEW_EFFECTIVE => Some(format!(
+                "the AIS reference has only {:.0} effective samples of {particles}: raise \
+                 eval.ais_temperatures",
+                ess * *particles as f64
+            )),
             _ => None,
         }
     }
+
+    /// Fewer effective samples than this make a Monte Carlo reference unreliable.
+    pub const FEW_EFFECTIVE: f64 = 500.0;
 
     pub fn describe(&self) -> String {
         match self {
@@ -57,6 +81,13 @@ impl ReferenceMethod {
             Self::Sir { proposals, ess } => {
                 format!("SIR over {proposals} prior samples (ESS {:.3})", ess)
             }
+            Self::Ais {
+                particles,
+                temperatures,
+                ess,
+            } => format!(
+                "AIS of {particles} particles over {temperatures} temperatures (ESS {ess:.3})"
+            ),
         }
     }
 }

@@ -20,6 +20,23 @@ pub struct EvalConfig {
     pub kmeans_modes: usize,
     /// Cells per side of the quadrature grid (Brownian reference, d ≤ 2).
     pub grid_resolution: usize,
+    /// How the reference posterior is found where no grid or exact sampler exists.
+    pub reference: ReferenceChoice,
+    /// Particles of annealed importance sampling.
+    pub ais_particles: usize,
+    /// Tempered targets between the prior and the posterior.
+    pub ais_temperatures: usize,
+}
+
+/// SIR over prior samples, annealed importance sampling, or SIR unless it has too few
+/// effective samples (then AIS, where the reference has a density and r a gradient).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceChoice {
+    #[default]
+    Auto,
+    Sir,
+    Ais,
 }
 
 impl Default for EvalConfig {
@@ -31,6 +48,9 @@ impl Default for EvalConfig {
             mode_min_share: 0.01,
             kmeans_modes: 8,
             grid_resolution: 600,
+            reference: ReferenceChoice::Auto,
+            ais_particles: 4000,
+            ais_temperatures: 200,
         }
     }
 }

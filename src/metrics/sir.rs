@@ -18,14 +18,20 @@ pub struct SirResult {
 }
 
 /// Resamples `n` of `proposals` with weights exp(`log_weights`).
-pub fn resample(proposals: &Points, log_weights: &[f64], n: usize, rng: &mut Rng) -> SirResult {
+/// The effective sample size of importance weights, as a fraction of their number.
+pub fn effective_sample_size(log_weights: &[f64]) -> f64 {
     let weights = normalised_weights(log_weights);
     let sum_sq: f64 = weights.iter().map(|w| w * w).sum();
-    let ess = if sum_sq > 0.0 {
+    if sum_sq > 0.0 {
         1.0 / (sum_sq * weights.len().max(1) as f64)
     } else {
         0.0
-    };
+    }
+}
+
+pub fn resample(proposals: &Points, log_weights: &[f64], n: usize, rng: &mut Rng) -> SirResult {
+    let weights = normalised_weights(log_weights);
+    let ess = effective_sample_size(log_weights);
     let picks = categorical(rng, &weights, n);
     SirResult {
         samples: proposals.select(&picks),

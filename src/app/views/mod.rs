@@ -3,6 +3,7 @@
 
 mod data;
 mod handles;
+mod images;
 mod marginals;
 mod modes;
 mod painted;
@@ -16,11 +17,13 @@ use egui_plot::PlotPoints;
 use crate::math::Points as PointSet;
 
 pub use data::data_view;
+pub use images::ImageTextures;
 pub use modes::modes;
 pub use trajectories::trajectories;
 
 use crate::app::StudioApp;
 use crate::app::state::DetailView;
+use std::sync::Arc;
 use crate::constraint::targets::TargetShape;
 
 /// The last evaluation against the exact log Z and the target's own metrics, when it has them.
@@ -55,16 +58,22 @@ pub fn detail(app: &mut StudioApp, ui: &mut egui::Ui) {
         Some(TargetShape::Wells { pairs, right_share }) => Some((*pairs, *right_share)),
         _ => None,
     };
+    let image_shape = app.info.as_ref().and_then(|i| i.image_shape);
     let offered: Vec<DetailView> = DetailView::ALL
         .into_iter()
         .filter(|v| match v {
             DetailView::Modes => true,
             DetailView::Pairs | DetailView::Marginals => dim > 2,
             DetailView::Wells => wells.is_some(),
+            DetailView::Images => image_shape.is_some(),
         })
         .collect();
     if !offered.contains(&app.view.detail) {
-        app.view.detail = DetailView::Modes;
+        app.view.detail = if image_shape.is_some() {
+            DetailView::Images
+        } else {
+            DetailView::Modes
+        };
     }
     if let Some(line) = app.history.evaluations.last().and_then(evaluation_line) {
         ui.label(line);
@@ -80,6 +89,9 @@ pub fn detail(app: &mut StudioApp, ui: &mut egui::Ui) {
         (DetailView::Pairs, _) => pairs::pairs(app, ui),
         (DetailView::Marginals, _) => marginals::marginals(app, ui),
         (DetailView::Wells, Some((p, share))) => wells::wells(app, ui, p, share),
+        (DetailView::Images, _) if image_shape.is_some() => {
+            images::images(app, ui, image_shape.unwrap_or((1, 1)))
+        }
         _ => modes(app, ui),
     }
 }

@@ -249,6 +249,12 @@ impl Worker {
             data,
             encoded_data,
             opened_from,
+            image_shape: trainer.image_shape(),
+            classes: trainer
+                .constraint
+                .image_classifier()
+                .map(|c| c.meta.classes.clone())
+                .unwrap_or_default(),
         })));
     }
 
