@@ -19,6 +19,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("backend", 1),
     ("records", 2),
     ("nn", 2),
+    ("images", 3),
     ("prior", 3),
     ("constraint", 4),
     ("sampler", 4),
@@ -33,7 +34,7 @@ const LAYERS: &[(&str, u32)] = &[
 ];
 
 /// Allowed arrows between modules of one layer.
-const PEERS: &[(&str, &str)] = &[];
+const PEERS: &[(&str, &str)] = &[("prior", "images")];
 
 fn layer(module: &str) -> u32 {
     LAYERS

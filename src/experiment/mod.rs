@@ -1,12 +1,14 @@
 //! One experiment = config + seed + reference + constraint + sampler + history: building it,
 //! training it one iteration at a time, evaluating it, saving and loading it.
 
+pub mod annealing;
 pub mod autosave;
 pub mod checkpoint;
 pub mod compatibility;
 pub mod config;
 pub mod evaluation;
 pub mod history;
+mod image_evaluation;
 pub mod noise_view;
 pub mod presets;
 pub mod protocol;
@@ -14,6 +16,7 @@ pub mod setup;
 pub mod snapshot;
 pub mod trainer;
 pub mod truth;
+mod truth_computation;
 pub mod worker;
 
 pub use config::ExperimentConfig;

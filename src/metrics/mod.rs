@@ -1,7 +1,6 @@
 //! Measuring a sampler (DESIGN §4): importance-weight estimates of log Z, distances to the
 //! reference posterior, mode coverage. Every number is computed from samples, never typed in.
 
-pub mod ais;
 pub mod distances;
 pub mod exact_gaussian;
 pub mod image_metrics;
