@@ -382,3 +382,57 @@ fn a_many_well_experiment_shows_its_wells_pairs_and_marginals_on_chosen_axes() {
     assert_eq!(shown.dim(), 2);
     assert_eq!(shown.row(0), &[full.row(0)[2], full.row(0)[5]]);
 }
+
+#[test]
+fn the_image_lesson_shows_grids_a_trajectory_strip_and_class_bars() {
+    let mut config = (posterior_studio::app::lessons::LESSONS[7].config)();
+    assert_eq!(config.name, "lesson_image_guidance");
+    config.backend = BackendChoice::Cpu;
+    config.sampler.steps = 10;
+    config.eval.samples = 300;
+    config.eval.reference_samples = 4000;
+    let mut harness = harness(config);
+    wait_for(&mut harness, "an image snapshot", |app| {
+        app.snapshot().is_some_and(|s| s.samples.dim() == 196)
+    });
+    {
+        let info = harness.state().info.as_ref().unwrap();
+        assert_eq!(info.image_shape, Some((14, 14)));
+        assert_eq!(info.classes.len(), 10);
+    }
+    harness.run_steps(2);
+    // An image experiment opens on its images tab: three grids and a trajectory strip.
+    harness.get_by_label("images");
+    for label in ["prior", "sampler"] {
+        assert!(
+            harness.query_all_by_value(label).next().is_some(),
+            "no `{label}` grid in the view"
+        );
+    }
+    let strip = "one sampler trajectory, t = 0 → 1 (in noise space: f(z_t))";
+    assert!(harness.query_all_by_value(strip).next().is_some(), "no strip");
+    harness.state().send(Command::Evaluate);
+    wait_for(&mut harness, "an evaluation", |app| {
+        !app.history.evaluations.is_empty()
+    });
+    harness.run_steps(2);
+    let last = harness.state().history.evaluations.last().unwrap().clone();
+    assert_eq!(last.class_shares.len(), 10);
+    assert!(last.class_tv.is_some_and(|tv| (0.0..=1.0).contains(&tv)));
+    wait_for(&mut harness, "the reference grid", |app| {
+        app.snapshot().is_some_and(|s| s.reference_samples.is_some())
+    });
+    harness.run_steps(2);
+    assert!(harness.query_all_by_value("reference").next().is_some());
+    let line = format!(
+        "iteration {}: class TV {:.3}, Fréchet {:.3} (floor {:.3})",
+        last.iterations,
+        last.class_tv.unwrap(),
+        last.frechet.unwrap(),
+        last.frechet_floor.unwrap()
+    );
+    assert!(
+        harness.query_all_by_value(&line).next().is_some(),
+        "no line `{line}`"
+    );
+}

@@ -149,7 +149,9 @@ impl StudioApp {
         }
         self.target_shape =
             crate::experiment::setup::energy_target(&self.config).map(|t| t.shape());
-        if info.dim > 2 && fresh_experiment {
+        if fresh_experiment && info.image_shape.is_some() {
+            self.view.detail = DetailView::Images;
+        } else if info.dim > 2 && fresh_experiment {
             self.view.detail = match self.target_shape {
                 Some(TargetShape::Wells { .. }) => DetailView::Wells,
                 _ => DetailView::Pairs,

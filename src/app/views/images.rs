@@ -93,20 +93,43 @@ pub fn images(app: &mut StudioApp, ui: &mut egui::Ui, (width, height): (usize, u
     let Some(textures) = &app.image_textures else {
         return;
     };
-    ui.label(format!("iteration {}: first {} samples of each", snapshot.iteration, SIDE * SIDE));
-    ui.horizontal(|ui| {
-        for (name, handle) in &textures.grids {
-            ui.vertical(|ui| {
-                ui.strong(name);
-                ui.image((handle.id(), handle.size_vec2()));
-            });
-        }
-    });
+    if let Some(line) = class_line(app) {
+        ui.label(line);
+    }
     if let Some(strip) = &textures.strip {
         ui.label("one sampler trajectory, t = 0 → 1 (in noise space: f(z_t))");
         ui.image((strip.id(), strip.size_vec2()));
     }
-    class_bars(app, ui);
+    ui.label(format!(
+        "iteration {}: first {} samples of each",
+        snapshot.iteration,
+        SIDE * SIDE
+    ));
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.horizontal(|ui| {
+            for (name, handle) in &textures.grids {
+                ui.vertical(|ui| {
+                    ui.strong(name);
+                    ui.image((handle.id(), handle.size_vec2()));
+                });
+            }
+            if snapshot.reference_samples.is_none() {
+                ui.label("reference: computed at the first evaluation (E)");
+            }
+        });
+        class_bars(app, ui);
+    });
+}
+
+/// The last evaluation's class TV and Fréchet distance.
+fn class_line(app: &StudioApp) -> Option<String> {
+    let last = app.history.evaluations.last()?;
+    let tv = last.class_tv?;
+    let mut line = format!("iteration {}: class TV {tv:.3}", last.iterations);
+    if let (Some(f), Some(floor)) = (last.frechet, last.frechet_floor) {
+        line.push_str(&format!(", Fréchet {f:.3} (floor {floor:.3})"));
+    }
+    Some(line)
 }
 
 /// The classifier's histogram of the last evaluation's samples against the reference's.
@@ -115,15 +138,10 @@ fn class_bars(app: &StudioApp, ui: &mut egui::Ui) {
         ui.label("no evaluation yet: class coverage appears after the first");
         return;
     };
-    let Some(tv) = last.class_tv else {
+    if last.class_tv.is_none() {
         return;
-    };
-    let names = app.info.as_ref().map(|i| i.classes.clone()).unwrap_or_default();
-    let mut line = format!("iteration {}: class TV {tv:.3}", last.iterations);
-    if let (Some(f), Some(floor)) = (last.frechet, last.frechet_floor) {
-        line.push_str(&format!(", Fréchet {f:.3} (floor {floor:.3})"));
     }
-    ui.label(line);
+    let names = app.info.as_ref().map(|i| i.classes.clone()).unwrap_or_default();
     let axis_names = names.clone();
     let bars = |shares: &[f64], offset: f64| -> Vec<Bar> {
         shares

@@ -62,7 +62,8 @@ pub fn detail(app: &mut StudioApp, ui: &mut egui::Ui) {
     let offered: Vec<DetailView> = DetailView::ALL
         .into_iter()
         .filter(|v| match v {
-            DetailView::Modes => true,
+            // Images have classes, not modes: their bars are in the images tab.
+            DetailView::Modes => image_shape.is_none(),
             DetailView::Pairs | DetailView::Marginals => dim > 2,
             DetailView::Wells => wells.is_some(),
             DetailView::Images => image_shape.is_some(),
