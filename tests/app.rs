@@ -410,7 +410,10 @@ fn the_image_lesson_shows_grids_a_trajectory_strip_and_class_bars() {
         );
     }
     let strip = "one sampler trajectory, t = 0 → 1 (in noise space: f(z_t))";
-    assert!(harness.query_all_by_value(strip).next().is_some(), "no strip");
+    assert!(
+        harness.query_all_by_value(strip).next().is_some(),
+        "no strip"
+    );
     harness.state().send(Command::Evaluate);
     wait_for(&mut harness, "an evaluation", |app| {
         !app.history.evaluations.is_empty()
@@ -420,7 +423,8 @@ fn the_image_lesson_shows_grids_a_trajectory_strip_and_class_bars() {
     assert_eq!(last.class_shares.len(), 10);
     assert!(last.class_tv.is_some_and(|tv| (0.0..=1.0).contains(&tv)));
     wait_for(&mut harness, "the reference grid", |app| {
-        app.snapshot().is_some_and(|s| s.reference_samples.is_some())
+        app.snapshot()
+            .is_some_and(|s| s.reference_samples.is_some())
     });
     harness.run_steps(2);
     assert!(harness.query_all_by_value("reference").next().is_some());

@@ -133,7 +133,10 @@ fn a_users_mnist_format_folder_trains_a_classifier_a_prior_and_image_posteriors(
     ]);
     ok(&out);
     let figure = image::open(&grid).expect("the sample grid is a PNG");
-    assert!(figure.width() > figure.height(), "data and prior side by side");
+    assert!(
+        figure.width() > figure.height(),
+        "data and prior side by side"
+    );
 
     let config = dir.path().join("posterior.toml");
     std::fs::write(
@@ -206,7 +209,10 @@ fn a_users_mnist_format_folder_trains_a_classifier_a_prior_and_image_posteriors(
     assert!(number(&m, "diversity") > 0.0 && number(&m, "diversity_ref") > 0.0);
     assert!(m["observed_rmse"].is_null() && m["modes_total"].is_null());
     let picture = image::open(&figure).expect("the posterior grid is a PNG");
-    assert!(picture.width() > 2 * picture.height(), "prior, reference, sampler");
+    assert!(
+        picture.width() > 2 * picture.height(),
+        "prior, reference, sampler"
+    );
 
     // Inpainting the top half of test image 0 (class 1: bright top right), composed with the
     // classifier; the completions fit the observed pixels to about s.
@@ -246,7 +252,11 @@ fn bad_mnist_files_give_one_line_naming_the_file() {
     let bytes = std::fs::read(&images).unwrap();
     let cases: [(&str, Vec<u8>, &str); 3] = [
         ("truncated", bytes[..bytes.len() - 10].to_vec(), "truncated"),
-        ("wrong magic", [&[1u8, 2, 3, 4][..], &bytes[4..]].concat(), "magic"),
+        (
+            "wrong magic",
+            [&[1u8, 2, 3, 4][..], &bytes[4..]].concat(),
+            "magic",
+        ),
         (
             "count mismatch",
             idx(&[19, 8, 8], &bytes[16..16 + 19 * 64]),

@@ -170,9 +170,7 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
                 path,
                 &[
                     ImagePanel { points: &prior },
-                    ImagePanel {
-                        points: &reference,
-                    },
+                    ImagePanel { points: &reference },
                     ImagePanel { points: &samples },
                 ],
                 layout,

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::Constraint;
 use super::classifier::load_classifier;
-use crate::images::Classifier;
 use crate::error::{Error, Result};
 use crate::files::resolve_path;
+use crate::images::Classifier;
 use crate::images::{ImageSet, Split};
 use crate::math::rng::seeded;
 use crate::validation::finite_positive;
@@ -187,7 +187,8 @@ fn shape_mask(config: &InpaintConfig, side: usize) -> Result<Vec<bool>> {
                 MaskShape::TopHalf => r < half,
                 MaskShape::LeftHalf => c < half,
                 MaskShape::CentreSquare => {
-                    !((quarter..quarter + half).contains(&r) && (quarter..quarter + half).contains(&c))
+                    !((quarter..quarter + half).contains(&r)
+                        && (quarter..quarter + half).contains(&c))
                 }
                 MaskShape::RandomPixels => {
                     rand::Rng::random::<f64>(&mut rng) < config.observed_fraction

@@ -13,12 +13,12 @@ use crate::constraint::targets::TargetShape;
 use crate::error::Result;
 use crate::math::Points;
 use crate::math::rng::Rng;
+use crate::metrics::ReferenceMethod;
 use crate::metrics::sir;
 use crate::metrics::target_metrics::{PATTERN_SAMPLES, target_metrics, well_patterns};
 use crate::metrics::{
     LogWeightSummary, Metrics, ModeCoverage, energy_distance, sliced_wasserstein,
 };
-use crate::metrics::ReferenceMethod;
 use crate::nn::{tensor_to_points, tensor_to_vec};
 use crate::objective::guidance::{ClassifierGuidance, PosteriorSamplingGuidance};
 use crate::objective::hmc::Hmc;
@@ -509,7 +509,6 @@ impl Trainer {
             .then(|| log_w.iter().sum::<f64>() / log_w.len() as f64)
     }
 }
-
 
 /// Reads a trajectory's terminal states (used by tests and views).
 pub fn terminal_points(tensor: Tensor<2>) -> Points {

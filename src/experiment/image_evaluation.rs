@@ -16,7 +16,12 @@ const DIVERSITY_SAMPLES: usize = 500;
 
 /// The classifier's view of image samples against the reference: class histograms, the
 /// Fréchet distance with its floor from two independent reference halves, and diversity.
-pub(super) fn image_metrics(metrics: &mut Metrics, classifier: &Classifier, samples: &Points, truth: &Truth) {
+pub(super) fn image_metrics(
+    metrics: &mut Metrics,
+    classifier: &Classifier,
+    samples: &Points,
+    truth: &Truth,
+) {
     let classes = classifier.meta.classes.len();
     let reference = truth.data_space_samples();
     let shares = class_histogram(&classifier.predict(samples), classes);

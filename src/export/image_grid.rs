@@ -74,7 +74,10 @@ pub fn write_grid(path: &Path, panels: &[ImagePanel<'_>], layout: GridLayout) ->
     let canvas = render_grid(panels, layout)?;
     let mut bytes = Vec::new();
     canvas
-        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
         .map_err(|e| Error::Unsupported(format!("cannot encode {}: {e}", path.display())))?;
     files::write_atomic(path, &bytes)
 }
@@ -94,7 +97,10 @@ mod tests {
             zoom: 3,
         };
         let canvas = render_grid(&[ImagePanel { points: &bright }], layout).unwrap();
-        assert_eq!(canvas.dimensions(), (2 * (6 + GAP) as u32, (6 + GAP) as u32));
+        assert_eq!(
+            canvas.dimensions(),
+            (2 * (6 + GAP) as u32, (6 + GAP) as u32)
+        );
         assert_eq!(canvas.get_pixel(0, 0).0[0], 255);
         // The second image: black except its last pixel, clamped to white.
         assert_eq!(canvas.get_pixel(8, 0).0[0], 0);

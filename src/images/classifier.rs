@@ -187,13 +187,13 @@ impl Classifier {
             for chunk in order.chunks(settings.batch) {
                 let x = points_to_tensor(&train.images.select(chunk), &device);
                 let labels: Vec<i64> = chunk.iter().map(|&i| train.labels[i] as i64).collect();
-                let y = Tensor::<1, Int>::from_data(
-                    TensorData::new(labels, [chunk.len()]),
-                    &device,
-                );
+                let y =
+                    Tensor::<1, Int>::from_data(TensorData::new(labels, [chunk.len()]), &device);
                 let log_p = net.log_probs(x);
                 let loss = -log_p.gather(1, y.reshape([chunk.len(), 1])).mean();
-                let lr = settings.lr * 0.5 * (1.0 + (std::f64::consts::PI * step as f64 / steps as f64).cos());
+                let lr = settings.lr
+                    * 0.5
+                    * (1.0 + (std::f64::consts::PI * step as f64 / steps as f64).cos());
                 step += 1;
                 if step % 50 == 0 || step == steps {
                     let value: f64 = loss.clone().into_scalar::<f32>().into();
@@ -263,11 +263,19 @@ impl Classifier {
     }
 
     /// log Σ_{c∈S} p(c|x) for every row, and (when `with_grad`) its gradient in x.
-    pub fn log_prob_of_set(&self, x: &Points, set: &[usize], with_grad: bool) -> (Vec<f64>, Option<Points>) {
+    pub fn log_prob_of_set(
+        &self,
+        x: &Points,
+        set: &[usize],
+        with_grad: bool,
+    ) -> (Vec<f64>, Option<Points>) {
         let mut values = Vec::with_capacity(x.len());
         let mut grads: Option<Points> = None;
         let index = Tensor::<1, Int>::from_data(
-            TensorData::new(set.iter().map(|&c| c as i64).collect::<Vec<_>>(), [set.len()]),
+            TensorData::new(
+                set.iter().map(|&c| c as i64).collect::<Vec<_>>(),
+                [set.len()],
+            ),
             &self.device,
         );
         for start in (0..x.len()).step_by(CHUNK) {
@@ -278,7 +286,12 @@ impl Classifier {
                 let log_p = self.net.log_probs(input).select(1, index.clone());
                 // logsumexp over the class set, stabilised by its maximum.
                 let max = log_p.clone().max_dim(1).detach();
-                (log_p - max.clone()).exp().sum_dim(1).log().add(max).reshape([batch])
+                (log_p - max.clone())
+                    .exp()
+                    .sum_dim(1)
+                    .log()
+                    .add(max)
+                    .reshape([batch])
             };
             if with_grad {
                 let autodiff = input.autodiff().require_grad();
@@ -314,8 +327,9 @@ impl Classifier {
     }
 
     pub fn save(&self, dir: &Path) -> Result<()> {
-        let text = toml::to_string(&self.meta)
-            .map_err(|e| Error::Unsupported(format!("cannot write the classifier's settings: {e}")))?;
+        let text = toml::to_string(&self.meta).map_err(|e| {
+            Error::Unsupported(format!("cannot write the classifier's settings: {e}"))
+        })?;
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         records::save_module(&self.net, &dir.join(WEIGHTS_FILE), "the classifier")?;
         files::write_atomic(&dir.join(META_FILE), text.as_bytes())
@@ -384,10 +398,17 @@ mod tests {
             let mut minus = plus.clone();
             plus[j] += h;
             minus[j] -= h;
-            let f = |v: Vec<f32>| classifier.log_prob_of_set(&Points::from_rows(16, [v]), &[1, 3], false).0[0];
+            let f = |v: Vec<f32>| {
+                classifier
+                    .log_prob_of_set(&Points::from_rows(16, [v]), &[1, 3], false)
+                    .0[0]
+            };
             let fd = (f(plus) - f(minus)) / (2.0 * h as f64);
             let g = grads.row(0)[j] as f64;
-            assert!((fd - g).abs() < 1e-3 + 0.05 * fd.abs(), "pixel {j}: {fd} vs {g}");
+            assert!(
+                (fd - g).abs() < 1e-3 + 0.05 * fd.abs(),
+                "pixel {j}: {fd} vs {g}"
+            );
         }
     }
 
@@ -400,7 +421,9 @@ mod tests {
         let x = Points::from_rows(16, [[0.5f32; 16]]);
         assert_eq!(classifier.log_probs(&x), loaded.log_probs(&x));
         std::fs::write(dir.path().join(META_FILE), "width = \"wide\"").unwrap();
-        let err = Classifier::load(dir.path(), &Device::flex()).unwrap_err().to_string();
+        let err = Classifier::load(dir.path(), &Device::flex())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(META_FILE), "{err}");
     }
 }

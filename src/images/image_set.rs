@@ -16,7 +16,15 @@ pub const FASHION_MNIST_DIR: &str = "/usr/share/datasets/fashion-mnist";
 pub const FASHION_MNIST: &str = "fashion_mnist";
 
 const FASHION_CLASSES: [&str; 10] = [
-    "t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag",
+    "t-shirt",
+    "trouser",
+    "pullover",
+    "dress",
+    "coat",
+    "sandal",
+    "shirt",
+    "sneaker",
+    "bag",
     "ankle boot",
 ];
 
@@ -268,7 +276,12 @@ fn read_folder(spec: &str, folder: &Path, split: Split, downsample: usize) -> Re
 
 /// Class names from `classes.txt` in the folder (one per line), Fashion-MNIST's for that
 /// dataset, and the label values (`0`, `1`, ...) otherwise.
-fn class_names(folder: &Path, spec: &str, labels: &[u8], labels_path: &Path) -> Result<Vec<String>> {
+fn class_names(
+    folder: &Path,
+    spec: &str,
+    labels: &[u8],
+    labels_path: &Path,
+) -> Result<Vec<String>> {
     let count = labels.iter().copied().max().map_or(0, |m| m as usize + 1);
     let listed = folder.join("classes.txt");
     let names: Vec<String> = if listed.exists() {
@@ -312,7 +325,11 @@ pub(crate) mod tests {
                 for r in 0..4 {
                     for c in 0..4 {
                         let q = (r / 2) * 2 + c / 2;
-                        let v = if q == class { 200 + (i % 50) as u8 } else { (i % 20) as u8 };
+                        let v = if q == class {
+                            200 + (i % 50) as u8
+                        } else {
+                            (i % 20) as u8
+                        };
                         pixels.push(v);
                     }
                 }
@@ -364,12 +381,16 @@ pub(crate) mod tests {
         )
         .unwrap();
         let spec = dir.path().to_string_lossy().to_string();
-        let err = ImageSet::load(&spec, Split::Train, 1).unwrap_err().to_string();
+        let err = ImageSet::load(&spec, Split::Train, 1)
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("train-labels-idx1-ubyte") && err.contains("7 labels for the 8"),
             "{err}"
         );
-        let err = ImageSet::load(&spec, Split::Test, 3).unwrap_err().to_string();
+        let err = ImageSet::load(&spec, Split::Test, 3)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("does not divide"), "{err}");
         let empty = tempfile::tempdir().unwrap();
         let err = ImageSet::load(&empty.path().to_string_lossy(), Split::Test, 1)

@@ -99,9 +99,15 @@ mod tests {
     #[test]
     fn frechet_matches_the_closed_form_for_isotropic_gaussians() {
         // N(0, I) vs N(1·1, 4I) in 3-D: 3·1² + 3·(1 + 4 − 2·2) = 6.
-        let d = frechet_distance(&gaussian(40_000, 0.0, 1.0, 1), &gaussian(40_000, 1.0, 2.0, 2));
+        let d = frechet_distance(
+            &gaussian(40_000, 0.0, 1.0, 1),
+            &gaussian(40_000, 1.0, 2.0, 2),
+        );
         assert!((d - 6.0).abs() < 0.15, "{d}");
-        let same = frechet_distance(&gaussian(40_000, 0.0, 1.0, 3), &gaussian(40_000, 0.0, 1.0, 4));
+        let same = frechet_distance(
+            &gaussian(40_000, 0.0, 1.0, 3),
+            &gaussian(40_000, 0.0, 1.0, 4),
+        );
         assert!(same < 0.01, "{same}");
     }
 

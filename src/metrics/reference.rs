@@ -56,13 +56,13 @@ impl ReferenceMethod {
                     ess * *proposals as f64
                 ))
             }
-            Self::Ais {
-                particles, ess, ..
-            } if ess * (*particles as f64) < Self::FEW_EFFECTIVE => Some(format!(
-                "the AIS reference has only {:.0} effective samples of {particles}: raise \
+            Self::Ais { particles, ess, .. } if ess * (*particles as f64) < Self::FEW_EFFECTIVE => {
+                Some(format!(
+                    "the AIS reference has only {:.0} effective samples of {particles}: raise \
                  eval.ais_temperatures",
-                ess * *particles as f64
-            )),
+                    ess * *particles as f64
+                ))
+            }
             _ => None,
         }
     }

@@ -192,6 +192,9 @@ pub fn train_generator(
 /// `base_dir`, then to the working directory).
 pub fn resolve_data(config: &PriorConfig, base_dir: Option<&Path>) -> Result<DataSource> {
     let k = config.image_downsample;
-    DataSource::resolve_with(&resolve_path(&config.dataset, base_dir).to_string_lossy(), k)
-        .or_else(|_| DataSource::resolve_with(&config.dataset, k))
+    DataSource::resolve_with(
+        &resolve_path(&config.dataset, base_dir).to_string_lossy(),
+        k,
+    )
+    .or_else(|_| DataSource::resolve_with(&config.dataset, k))
 }

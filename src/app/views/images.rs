@@ -50,7 +50,10 @@ pub fn images(app: &mut StudioApp, ui: &mut egui::Ui, (width, height): (usize, u
             zoom: 2,
         };
         let mut grids = Vec::new();
-        let reference = snapshot.reference_samples.as_ref().map(|r| r.points.clone());
+        let reference = snapshot
+            .reference_samples
+            .as_ref()
+            .map(|r| r.points.clone());
         let sets = [
             ("prior", Some(&snapshot.prior_samples)),
             ("reference", reference.as_deref()),
@@ -141,7 +144,11 @@ fn class_bars(app: &StudioApp, ui: &mut egui::Ui) {
     if last.class_tv.is_none() {
         return;
     }
-    let names = app.info.as_ref().map(|i| i.classes.clone()).unwrap_or_default();
+    let names = app
+        .info
+        .as_ref()
+        .map(|i| i.classes.clone())
+        .unwrap_or_default();
     let axis_names = names.clone();
     let bars = |shares: &[f64], offset: f64| -> Vec<Bar> {
         shares

@@ -23,8 +23,8 @@ pub use trajectories::trajectories;
 
 use crate::app::StudioApp;
 use crate::app::state::DetailView;
-use std::sync::Arc;
 use crate::constraint::targets::TargetShape;
+use std::sync::Arc;
 
 /// The last evaluation against the exact log Z and the target's own metrics, when it has them.
 fn evaluation_line(m: &crate::metrics::Metrics) -> Option<String> {
