@@ -109,11 +109,18 @@ pub fn images(app: &mut StudioApp, ui: &mut egui::Ui, (width, height): (usize, u
         SIDE * SIDE
     ));
     egui::ScrollArea::vertical().show(ui, |ui| {
+        // Three grids side by side, shrunk to the panel's width.
+        let side = ((ui.available_width() - 24.0) / 3.0)
+            .min(textures_side(textures))
+            .max(60.0);
         ui.horizontal(|ui| {
             for (name, handle) in &textures.grids {
                 ui.vertical(|ui| {
                     ui.strong(name);
-                    ui.image((handle.id(), handle.size_vec2()));
+                    ui.add(
+                        egui::Image::new((handle.id(), handle.size_vec2()))
+                            .fit_to_exact_size(egui::vec2(side, side)),
+                    );
                 });
             }
             if snapshot.reference_samples.is_none() {
@@ -122,6 +129,14 @@ pub fn images(app: &mut StudioApp, ui: &mut egui::Ui, (width, height): (usize, u
         });
         class_bars(app, ui);
     });
+}
+
+/// The natural side of the grid textures, in points.
+fn textures_side(textures: &ImageTextures) -> f32 {
+    textures
+        .grids
+        .first()
+        .map_or(180.0, |(_, handle)| handle.size_vec2().x)
 }
 
 /// The last evaluation's class TV and Fréchet distance.
