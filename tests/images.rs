@@ -214,6 +214,37 @@ fn a_users_mnist_format_folder_trains_a_classifier_a_prior_and_image_posteriors(
         "prior, reference, sampler"
     );
 
+    // A saved run carries its classifier: `evaluate` works wherever the folder is.
+    let saved = dir.path().join("saved");
+    let out = run(&[
+        "train",
+        "--config",
+        &config.to_string_lossy(),
+        "--quiet",
+        "--set",
+        "train.iterations=5",
+        "--save",
+        &saved.to_string_lossy(),
+    ]);
+    ok(&out);
+    let moved = dir.path().join("moved");
+    std::fs::rename(&saved, &moved).unwrap();
+    let out = run(&[
+        "evaluate",
+        "--checkpoint",
+        &moved.to_string_lossy(),
+        "--json",
+        "--set",
+        "eval.samples=200",
+    ]);
+    let m = last_json(&out);
+    assert!(number(&m, "class_tv") <= 1.0);
+    let saved_config = std::fs::read_to_string(moved.join("config.toml")).unwrap();
+    assert!(
+        saved_config.contains("path = \"classifier\""),
+        "{saved_config}"
+    );
+
     // Inpainting the top half of test image 0 (class 1: bright top right), composed with the
     // classifier; the completions fit the observed pixels to about s.
     let out = run(&[

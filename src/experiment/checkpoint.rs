@@ -6,7 +6,9 @@
 //! * `buffer.json` — the replay buffer, when there is one,
 //! * `history.json` — the training curves,
 //! * `state.toml` — iteration, learned log Z: written last, so it commits the checkpoint,
-//! * `prior/` — the diffusion or generator prior, when there is one.
+//! * `prior/` — the diffusion or generator prior, when there is one,
+//! * `classifier/` — the image classifier of a classifier constraint (or of the inpainting
+//!   metrics), so that `evaluate` and `--resume` find it wherever the folder moves.
 //!
 //! Every file is written atomically, and `state.toml` last: a process killed while saving
 //! leaves the previous checkpoint's state, with the newer weights at most one checkpoint
@@ -22,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::config::ExperimentConfig;
 use super::history::History;
 use super::trainer::Trainer;
+use crate::constraint::ConstraintKind;
 use crate::error::{Error, Result};
 
 use crate::files;
@@ -37,6 +40,7 @@ pub const HISTORY_FILE: &str = "history.json";
 pub const OPTIMIZER_FILE: &str = "optimizer.bpk";
 pub const BUFFER_FILE: &str = "buffer.json";
 pub const PRIOR_DIR: &str = "prior";
+pub const CLASSIFIER_DIR: &str = "classifier";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,6 +57,18 @@ impl Trainer {
         if self.reference.has_trained_prior() {
             self.reference.save_prior(&dir.join(PRIOR_DIR))?;
             config.prior.path = Some(PRIOR_DIR.into());
+        }
+        if let Some(classifier) = self.constraint.image_classifier() {
+            classifier.save(&dir.join(CLASSIFIER_DIR))?;
+            let constraint = &mut config.constraint;
+            if constraint.kind == ConstraintKind::Classifier
+                || constraint.also.contains(&ConstraintKind::Classifier)
+            {
+                constraint.classifier.path = CLASSIFIER_DIR.into();
+            }
+            if constraint.inpaint.classifier.is_some() {
+                constraint.inpaint.classifier = Some(CLASSIFIER_DIR.into());
+            }
         }
         records::save_module(
             &self.sampler.valid(),
