@@ -439,4 +439,14 @@ fn the_image_lesson_shows_grids_a_trajectory_strip_and_class_bars() {
         harness.query_all_by_value(&line).next().is_some(),
         "no line `{line}`"
     );
+    // Export all views: the image grids and the trajectory strips come out as PNG.
+    let dir = tempfile::tempdir().unwrap();
+    harness.state_mut().view.export_dir = dir.path().display().to_string();
+    harness.state_mut().export_all_views();
+    wait_for(&mut harness, "the export", |app| !app.background_busy());
+    for name in ["image_grids.png", "image_trajectories.png"] {
+        let image = image::open(dir.path().join(name)).expect(name);
+        assert!(image.width() > image.height(), "{name}");
+    }
+    assert!(!dir.path().join("image_grids.svg").exists());
 }

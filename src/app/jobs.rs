@@ -43,6 +43,7 @@ impl StudioApp {
             snapshot: self.snapshot.clone(),
             history: self.history.clone(),
             time_index: self.time.index,
+            image_shape: self.info.as_ref().and_then(|i| i.image_shape),
         }
     }
 

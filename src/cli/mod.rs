@@ -205,17 +205,6 @@ fn prior_progress(bar: &ProgressBar) -> impl FnMut(&PriorProgress) -> bool + '_ 
     }
 }
 
-/// 8 × 8 tiles of `width × height` images, enlarged to about 56 pixels each.
-pub(crate) fn image_layout(width: usize, height: usize) -> crate::export::image_grid::GridLayout {
-    crate::export::image_grid::GridLayout {
-        width,
-        height,
-        columns: 8,
-        rows: 8,
-        zoom: (56 / width.max(height).max(1)).max(1),
-    }
-}
-
 fn fmt_opt(v: Option<f64>) -> String {
     v.map_or("—".into(), |v| format!("{v:.4}"))
 }

@@ -117,7 +117,7 @@ pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
         near.ratio()
     );
     if let (Some(path), Some(images)) = (&args.figure, data.images()) {
-        let layout = image_layout(images.width, images.height);
+        let layout = crate::export::image_grid::standard_layout(images.width, images.height);
         write_grid(
             path,
             &[

@@ -165,7 +165,7 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
             }
         }
         if let (Some(path), Some((width, height))) = (&args.figure, trainer.image_shape()) {
-            let layout = image_layout(width, height);
+            let layout = crate::export::image_grid::standard_layout(width, height);
             write_grid(
                 path,
                 &[

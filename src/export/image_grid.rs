@@ -26,6 +26,37 @@ pub struct GridLayout {
 }
 
 const GAP: usize = 2;
+/// Frames of a trajectory strip, t = 0 to 1.
+pub const STRIP_FRAMES: usize = 10;
+
+/// 8 × 8 tiles of `width × height` images, enlarged to about 56 pixels each.
+pub fn standard_layout(width: usize, height: usize) -> GridLayout {
+    GridLayout {
+        width,
+        height,
+        columns: 8,
+        rows: 8,
+        zoom: (56 / width.max(height).max(1)).max(1),
+    }
+}
+
+/// The first `rows` trajectories of time-major `states` (`count` particles, `steps` + 1
+/// times), each as [`STRIP_FRAMES`] frames evenly spaced in step: one row of images per
+/// trajectory, frames in order.
+pub fn trajectory_strips(states: &Points, count: usize, steps: usize, rows: usize) -> Points {
+    let dim = states.dim();
+    let mut out = Points::with_capacity(rows * STRIP_FRAMES, dim);
+    for particle in 0..rows.min(count) {
+        for frame in 0..STRIP_FRAMES {
+            let k = frame * steps / (STRIP_FRAMES - 1);
+            let row = k * count + particle;
+            if row < states.len() {
+                out.push(states.row(row));
+            }
+        }
+    }
+    out
+}
 const PANEL_GAP: usize = 12;
 
 /// Renders the panels side by side (white gaps between tiles, a wider gap between panels);

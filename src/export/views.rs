@@ -23,15 +23,21 @@ pub enum View {
     Trajectories,
     Curves,
     Modes,
+    /// Image grids of prior, reference and sampler samples (image experiments, PNG only).
+    Images,
+    /// Sampler trajectories as strips of images over t (image experiments, PNG only).
+    ImageStrips,
 }
 
 impl View {
-    pub const ALL: [View; 5] = [
+    pub const ALL: [View; 7] = [
         Self::Data,
         Self::Noise,
         Self::Trajectories,
         Self::Curves,
         Self::Modes,
+        Self::Images,
+        Self::ImageStrips,
     ];
 
     pub fn file_stem(self) -> &'static str {
@@ -41,6 +47,8 @@ impl View {
             Self::Trajectories => "trajectories",
             Self::Curves => "training_curves",
             Self::Modes => "mode_coverage",
+            Self::Images => "image_grids",
+            Self::ImageStrips => "image_trajectories",
         }
     }
 
@@ -51,6 +59,8 @@ impl View {
             Self::Trajectories => "trajectories",
             Self::Curves => "training curves",
             Self::Modes => "mode coverage",
+            Self::Images => "image grids",
+            Self::ImageStrips => "image trajectories",
         }
     }
 }
@@ -63,7 +73,26 @@ pub struct ExportData {
     pub history: History,
     /// Time step shown by the trajectory view.
     pub time_index: usize,
+    /// Width and height when the data are images.
+    pub image_shape: Option<(usize, usize)>,
 }
+
+/// The image size of an image experiment, for a PNG; `Unsupported` otherwise (export-all
+/// skips the view).
+fn image_export(data: &ExportData, path: &Path) -> Result<(usize, usize)> {
+    let is_png = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    match data.image_shape {
+        Some(shape) if is_png => Ok(shape),
+        Some(_) => Err(Error::Unsupported("image grids are written as PNG".into())),
+        None => Err(Error::Unsupported(
+            "this experiment's samples are not images".into(),
+        )),
+    }
+}
+
+use super::image_grid::{self, ImagePanel};
 
 /// Rows k of time-major trajectory states: the particles' positions at step k.
 pub fn states_at(states: &Points, count: usize, k: usize) -> Points {
@@ -104,6 +133,32 @@ fn need_snapshot(data: &ExportData) -> Result<&Snapshot> {
 /// Writes one view to `path` (.png or .svg).
 pub fn export_view(view: View, data: &ExportData, path: &Path) -> Result<()> {
     match view {
+        View::Images => {
+            let (width, height) = image_export(data, path)?;
+            let snapshot = need_snapshot(data)?;
+            let mut panels = vec![ImagePanel {
+                points: &snapshot.prior_samples,
+            }];
+            if let Some(reference) = &snapshot.reference_samples {
+                panels.push(ImagePanel { points: reference });
+            }
+            panels.push(ImagePanel {
+                points: &snapshot.samples,
+            });
+            image_grid::write_grid(path, &panels, image_grid::standard_layout(width, height))
+        }
+        View::ImageStrips => {
+            let (width, height) = image_export(data, path)?;
+            let t = &need_snapshot(data)?.trajectories;
+            let rows = t.count.min(8);
+            let strips = image_grid::trajectory_strips(&t.states, t.count, t.steps, rows);
+            let layout = image_grid::GridLayout {
+                columns: image_grid::STRIP_FRAMES,
+                rows,
+                ..image_grid::standard_layout(width, height)
+            };
+            image_grid::write_grid(path, &[ImagePanel { points: &strips }], layout)
+        }
         View::Data => {
             let snapshot = need_snapshot(data)?;
             let mut panels = vec![ScatterPanel {

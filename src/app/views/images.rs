@@ -7,13 +7,12 @@ use egui_plot::{Bar, BarChart, Legend, Plot};
 
 use super::*;
 use crate::app::StudioApp;
-use crate::export::image_grid::{GridLayout, ImagePanel, render_grid};
-use crate::export::views::states_at;
+use crate::export::image_grid::{
+    GridLayout, ImagePanel, STRIP_FRAMES, render_grid, trajectory_strips,
+};
 
 /// Tiles per side of each grid in the view.
 const SIDE: usize = 6;
-/// Frames of the trajectory strip.
-const STRIP_FRAMES: usize = 10;
 
 /// Textures of the grids, remade when the snapshot changes.
 pub struct ImageTextures {
@@ -68,14 +67,7 @@ pub fn images(app: &mut StudioApp, ui: &mut egui::Ui, (width, height): (usize, u
         }
         let t = &snapshot.trajectories;
         let strip = (t.count > 0 && t.steps > 0).then(|| {
-            let frames: Vec<usize> = (0..STRIP_FRAMES)
-                .map(|i| i * t.steps / (STRIP_FRAMES - 1))
-                .collect();
-            let rows: Vec<Vec<f32>> = frames
-                .iter()
-                .map(|&k| states_at(&t.states, t.count, k).row(0).to_vec())
-                .collect();
-            let points = PointSet::from_rows(width * height, rows.iter());
+            let points = trajectory_strips(&t.states, t.count, t.steps, 1);
             render_grid(
                 &[ImagePanel { points: &points }],
                 GridLayout {
