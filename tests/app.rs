@@ -147,6 +147,7 @@ fn bad_files_show_a_message_and_change_nothing() {
         .send(posterior_studio::experiment::worker::Command::SetPrior(
             posterior_studio::experiment::worker::PriorChoice::Train {
                 dataset: csv.display().to_string(),
+                kind: posterior_studio::experiment::config::PriorKind::Diffusion,
             },
         ));
     wait_for(&mut harness, "the CSV error", |app| app.error.is_some());
@@ -401,19 +402,40 @@ fn the_image_lesson_shows_grids_a_trajectory_strip_and_class_bars() {
         assert_eq!(info.classes.len(), 10);
     }
     harness.run_steps(2);
-    // An image experiment opens on its images tab: three grids and a trajectory strip.
+    // Images are shown as images: grids in the data view's place, strips in the trajectory
+    // panel's, the class bars in the images tab.
     harness.get_by_label("images");
-    for label in ["prior", "sampler"] {
-        assert!(
-            harness.query_all_by_value(label).next().is_some(),
-            "no `{label}` grid in the view"
-        );
+    for label in ["prior grid", "sampler grid"] {
+        harness.get_by_label(label);
     }
-    let strip = "one sampler trajectory, t = 0 → 1 (in noise space: f(z_t))";
+    let strip = "x_t from t = 0 (left) to 1 (right), 10 frames; 6 prior (left) and 6 sampler \
+                 trajectories (right); in noise space, f(z_t)";
     assert!(
         harness.query_all_by_value(strip).next().is_some(),
         "no strip"
     );
+    // The latent (16-D) is shown on its principal axes, the samples coloured by class.
+    {
+        let snapshot = harness.state().snapshot().unwrap();
+        let classes = snapshot.classes.as_ref().expect("classes of the samples");
+        assert_eq!(classes.samples.len(), snapshot.samples.len());
+        assert_eq!(classes.prior.len(), snapshot.prior_samples.len());
+        assert!(classes.samples.iter().all(|&c| c < 10));
+    }
+    harness.get_by_label("colour by class");
+    harness.get_by_label("PCA");
+    // Hovering a sampler tile brushes that sample (the middle tile of the 6 × 6 grid is 21)...
+    harness.get_by_label("sampler grid").hover();
+    harness.run_steps(2);
+    assert_eq!(harness.state().selection.rows(), &[21]);
+    // ...and samples brushed in the noise view fill the sampler grid.
+    harness.state_mut().selection.set_rows(vec![3, 5, 8]);
+    harness.run_steps(2);
+    assert!(
+        harness.query_all_by_value("sampler: 3 brushed").next().is_some(),
+        "the sampler grid does not show the brushed samples"
+    );
+    harness.state_mut().selection.clear();
     harness.state().send(Command::Evaluate);
     wait_for(&mut harness, "an evaluation", |app| {
         !app.history.evaluations.is_empty()
@@ -449,4 +471,56 @@ fn the_image_lesson_shows_grids_a_trajectory_strip_and_class_bars() {
         assert!(image.width() > image.height(), "{name}");
     }
     assert!(!dir.path().join("image_grids.svg").exists());
+}
+
+#[test]
+fn painting_the_observation_re_targets_the_inpainting_sampler() {
+    let mut config = (posterior_studio::app::lessons::LESSONS[8].config)();
+    assert_eq!(config.name, "lesson_inpainting");
+    config.backend = BackendChoice::Cpu;
+    config.sampler.steps = 10;
+    config.eval.samples = 300;
+    config.eval.reference_samples = 4000;
+    let mut harness = harness(config);
+    let observed = |app: &StudioApp| {
+        app.info
+            .as_ref()
+            .and_then(|i| i.inpainting.as_ref())
+            .map(|o| (o.observed(), o.y[7 * 14 + 7]))
+    };
+    wait_for(&mut harness, "an image snapshot", |app| {
+        app.snapshot().is_some_and(|s| s.samples.dim() == 196) && observed(app).is_some()
+    });
+    harness.run_steps(2);
+    // Top half observed: 7 of 14 rows.
+    assert_eq!(observed(harness.state()).unwrap().0, 98);
+    // The default brush hides a 3 × 3 square: clicking the middle pixel (7, 7) takes the three
+    // observed pixels of row 6 out of the mask.
+    harness.get_by_label("observation canvas").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().config.constraint.inpaint.hide.len(), 9);
+    wait_for(&mut harness, "the re-targeted constraint", |app| {
+        observed(app).is_some_and(|(n, _)| n == 95)
+    });
+    // Drawn ink is observed where it is drawn: rows 6–8 are all observed now, (7, 7) is white.
+    harness.get_by_label("draw").click();
+    harness.run_steps(1);
+    harness.get_by_label("observation canvas").click();
+    harness.run_steps(2);
+    assert!(harness.state().config.constraint.inpaint.hide.is_empty());
+    wait_for(&mut harness, "the drawn pixels", |app| {
+        observed(app) == Some((104, 1.0))
+    });
+    // The sampler's snapshot follows the new target.
+    let before = harness.state().snapshot().unwrap().iteration;
+    harness.state().send(Command::Step);
+    wait_for(&mut harness, "a snapshot after the edit", |app| {
+        app.snapshot().is_some_and(|s| s.iteration > before)
+    });
+    harness.get_by_label("Clear painting").click();
+    harness.run_steps(2);
+    wait_for(&mut harness, "the shape's mask again", |app| {
+        observed(app).is_some_and(|(n, _)| n == 98)
+    });
+    assert!(!harness.state().config.constraint.inpaint.has_edits());
 }

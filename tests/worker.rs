@@ -198,6 +198,7 @@ fn a_new_prior_and_a_cancelled_prior_training() {
     // Training a diffusion prior (100,000 iterations) reports progress and stops when asked.
     s.send(Command::SetPrior(PriorChoice::Train {
         dataset: "gmm25".into(),
+        kind: posterior_studio::experiment::config::PriorKind::Diffusion,
     }));
     s.wait("prior progress", |e| matches!(e, Event::PriorProgress(_)));
     s.send(Command::CancelPrior);

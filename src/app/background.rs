@@ -13,6 +13,8 @@ pub enum Purpose {
     SaveExperiment,
     OpenPrior,
     OpenCsv,
+    /// An MNIST-format folder to train a prior on.
+    OpenImageFolder,
     SavePrior,
     OpenSketch,
     SaveSketch,
@@ -77,6 +79,7 @@ impl Background {
             Purpose::OpenExperiment
                 | Purpose::SaveExperiment
                 | Purpose::OpenPrior
+                | Purpose::OpenImageFolder
                 | Purpose::SavePrior
                 | Purpose::ExportFolder
         );

@@ -176,7 +176,15 @@ impl StudioApp {
             Purpose::SavePrior => self.send(Command::SavePrior(path)),
             Purpose::OpenCsv => self.send(Command::SetPrior(PriorChoice::Train {
                 dataset: path.display().to_string(),
+                kind: self.config.prior.kind.trainable(),
             })),
+            Purpose::OpenImageFolder => {
+                self.config.prior.dataset = path.display().to_string();
+                self.say(format!(
+                    "dataset: the MNIST-format folder {} (Train prior to train on it)",
+                    path.display()
+                ));
+            }
             Purpose::OpenSketch => self.load_sketch(&path),
             Purpose::SaveSketch => match &self.sketch {
                 Some(sketch) => match sketch.save_png(&path) {

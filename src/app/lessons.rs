@@ -57,7 +57,7 @@ pub struct Lesson {
     pub config: fn() -> ExperimentConfig,
 }
 
-pub const LESSONS: [Lesson; 8] = [
+pub const LESSONS: [Lesson; 9] = [
     Lesson {
         title: "Guidance is biased",
         text: "The prior is a diffusion model of the 25-Gaussian grid and the constraint keeps 9 of \
@@ -144,6 +144,18 @@ pub const LESSONS: [Lesson; 8] = [
                Play: the bars and the Fréchet distance converge to the reference's.",
         config: lesson_image_guidance,
     },
+    Lesson {
+        title: "Inpainting: paint what is seen",
+        text: "The top half of a Fashion-MNIST test image is observed with noise s = 0.1 and the \
+               VAE prior must complete the rest: r(x) = exp(−‖M⊙(x − y)‖²/(2s²)). Beside the \
+               grids, the observation shows the mask (hidden pixels are dimmed blue). Paint on it: \
+               'hide' takes pixels out of the mask, 'observe' puts them back, 'draw' inks pixels \
+               that the completions must then match. The sampler re-targets when the brush rests, \
+               and the sampler grid follows: the observed region stays put while the hidden one \
+               varies. In the noise view, the completions' classes show how many kinds of garment \
+               fit what is seen.",
+        config: lesson_inpainting,
+    },
 ];
 
 fn lesson_guidance() -> ExperimentConfig {
@@ -165,6 +177,19 @@ fn lesson_image_guidance() -> ExperimentConfig {
         config.constraint.classifier.path = path.display().to_string();
     }
     config.train.objective = ObjectiveKind::Guidance;
+    config
+}
+
+fn lesson_inpainting() -> ExperimentConfig {
+    let mut config = shipped_lesson(
+        include_str!("../../examples/configs/fashion_vae_inpaint.toml"),
+        "the built-in inpainting lesson",
+        "lesson_inpainting",
+    );
+    config.prior.path = shipped_prior("fashion_vae").map(|p| p.display().to_string());
+    config.constraint.inpaint.classifier =
+        shipped_asset("classifiers", "fashion14", "classifier.toml")
+            .map(|p| p.display().to_string());
     config
 }
 

@@ -13,6 +13,7 @@ pub mod heatmap;
 mod jobs;
 mod launch;
 pub mod lessons;
+pub mod noise_projection;
 pub mod noise_view;
 mod panels;
 mod projection;
@@ -55,6 +56,8 @@ pub struct StudioApp {
     snapshot: Option<Arc<Snapshot>>,
     /// The snapshot on the data view's two coordinates.
     projection: projection::Projection,
+    /// The noise view's plane for a latent of more than two coordinates.
+    noise_projection: noise_projection::NoiseProjection,
     /// The energy target's structure, for its views (Many Well's balance).
     pub target_shape: Option<crate::constraint::targets::TargetShape>,
     prior_progress: Option<PriorProgress>,
@@ -119,6 +122,7 @@ impl StudioApp {
             playing: false,
             snapshot: None,
             projection: Default::default(),
+            noise_projection: Default::default(),
             target_shape: None,
             prior_progress: None,
             prior_losses: Vec::new(),

@@ -57,6 +57,7 @@ impl Projection {
             reference_samples: reference,
             modes: snapshot.modes.as_ref().map(|m| m.columns(&axes)),
             noise: snapshot.noise.clone(),
+            classes: snapshot.classes.clone(),
             cost: snapshot.cost,
         });
         self.shown = Some((snapshot.clone(), axes, shown.clone()));

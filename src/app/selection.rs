@@ -13,6 +13,8 @@ use crate::math::Points;
 pub enum Space {
     Noise,
     Data,
+    /// A tile of the image grids.
+    Images,
 }
 
 /// Hovering picks at most this many rows (a dense cluster would otherwise hide the view).
@@ -51,6 +53,27 @@ impl Selection {
 
     pub fn is_pinned(&self) -> bool {
         self.pinned
+    }
+
+    /// The view whose pointer chose the rows.
+    pub fn owner(&self) -> Option<Space> {
+        self.owner
+    }
+
+    /// Hovering a tile of an image grid brushes its sample (`None`: the pointer left); a box
+    /// drawn in another view wins.
+    pub fn hover_rows(&mut self, space: Space, rows: Option<Vec<usize>>) {
+        if self.region.is_some() {
+            return;
+        }
+        match rows {
+            Some(rows) => {
+                self.rows = rows;
+                self.owner = Some(space);
+            }
+            None if self.owner == Some(space) => self.clear(),
+            None => {}
+        }
     }
 
     /// The box's outline if it belongs to `space`.

@@ -44,6 +44,53 @@ pub struct ViewSettings {
     /// The coordinates of the pair plot.
     pub pair_coordinates: Vec<usize>,
     pub detail: DetailView,
+    /// The kind of prior "Train prior" trains.
+    pub train_kind: crate::experiment::config::PriorKind,
+    /// Noise view of a latent with more than two coordinates: two chosen ones, or PCA.
+    pub noise_axes: NoiseAxes,
+    /// Sampler samples coloured by the classifier's class (image experiments).
+    pub colour_by_class: bool,
+    /// The observation editor's brush.
+    pub pixel_brush: PixelBrush,
+}
+
+/// The noise view's axes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoiseAxes {
+    Coordinates([usize; 2]),
+    /// The two leading principal components of the reference posterior's z (of the sampler's
+    /// before there is a reference).
+    Pca,
+}
+
+/// What painting on the inpainting observation does.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PixelBrush {
+    pub mode: PixelMode,
+    /// 0: one pixel; 1: a 3×3 square.
+    pub radius: usize,
+    /// The value `Draw` observes.
+    pub ink: f32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PixelMode {
+    /// Add pixels to the mask (they observe the test image).
+    Observe,
+    /// Take pixels out of the mask.
+    Hide,
+    /// Draw a value that becomes an observed pixel.
+    Draw,
+}
+
+impl Default for PixelBrush {
+    fn default() -> Self {
+        Self {
+            mode: PixelMode::Hide,
+            radius: 1,
+            ink: 1.0,
+        }
+    }
 }
 
 /// What the detail panel under the curves shows.
@@ -95,6 +142,10 @@ impl Default for ViewSettings {
             axes: [0, 1],
             pair_coordinates: Vec::new(),
             detail: DetailView::Modes,
+            train_kind: crate::experiment::config::PriorKind::Diffusion,
+            noise_axes: NoiseAxes::Pca,
+            colour_by_class: true,
+            pixel_brush: PixelBrush::default(),
         }
     }
 }

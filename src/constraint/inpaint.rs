@@ -63,6 +63,101 @@ pub struct InpaintConfig {
     /// A classifier folder through which the metrics see the completions (class histogram,
     /// Fréchet distance); it does not change r.
     pub classifier: Option<String>,
+    /// Pixels painted into the mask in the app (row-major indices at the prior's resolution).
+    pub observe: Vec<usize>,
+    /// Pixels painted out of the mask.
+    pub hide: Vec<usize>,
+    /// Pixels drawn in the app as `[index, value]`: they replace the test image there and are
+    /// observed.
+    pub strokes: Vec<(usize, f32)>,
+}
+
+/// What a brush stroke on the observation does to a pixel.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PixelEdit {
+    Observe,
+    Hide,
+    /// Observe this value instead of the test image's.
+    Draw(f32),
+}
+
+impl InpaintConfig {
+    /// Applies one edit to pixel `index`, keeping the edit lists free of repeats: a pixel is in
+    /// at most one of them, the last edit wins. Whether the edit changed anything.
+    pub fn edit(&mut self, index: usize, edit: PixelEdit) -> bool {
+        let current = if self.observe.contains(&index) {
+            Some(PixelEdit::Observe)
+        } else if self.hide.contains(&index) {
+            Some(PixelEdit::Hide)
+        } else {
+            self.strokes
+                .iter()
+                .find(|(i, _)| *i == index)
+                .map(|&(_, v)| PixelEdit::Draw(v))
+        };
+        let edit = match edit {
+            PixelEdit::Draw(v) => PixelEdit::Draw(v.clamp(0.0, 1.0)),
+            other => other,
+        };
+        if current == Some(edit) {
+            return false;
+        }
+        self.observe.retain(|&i| i != index);
+        self.hide.retain(|&i| i != index);
+        self.strokes.retain(|&(i, _)| i != index);
+        match edit {
+            PixelEdit::Observe => self.observe.push(index),
+            PixelEdit::Hide => self.hide.push(index),
+            PixelEdit::Draw(v) => self.strokes.push((index, v)),
+        }
+        true
+    }
+
+    pub fn has_edits(&self) -> bool {
+        !(self.observe.is_empty() && self.hide.is_empty() && self.strokes.is_empty())
+    }
+
+    pub fn clear_edits(&mut self) {
+        self.observe.clear();
+        self.hide.clear();
+        self.strokes.clear();
+    }
+
+    /// The observed image and mask after the edits, from the test image and the shape's mask.
+    pub fn apply_edits(&self, image: &[f32], mask: &[bool]) -> Result<(Vec<f32>, Vec<bool>)> {
+        let n = image.len().min(mask.len());
+        let check = |field: &str, i: usize| {
+            if i < n {
+                Ok(())
+            } else {
+                Err(Error::config(
+                    field,
+                    format!("pixel {i} is beyond the image's {n} pixels"),
+                ))
+            }
+        };
+        let (mut y, mut m) = (image.to_vec(), mask.to_vec());
+        for &i in &self.observe {
+            check("constraint.inpaint.observe", i)?;
+            m[i] = true;
+        }
+        for &i in &self.hide {
+            check("constraint.inpaint.hide", i)?;
+            m[i] = false;
+        }
+        for &(i, v) in &self.strokes {
+            check("constraint.inpaint.strokes", i)?;
+            if !v.is_finite() || !(0.0..=1.0).contains(&v) {
+                return Err(Error::config(
+                    "constraint.inpaint.strokes",
+                    format!("pixel {i}: value {v} is not in [0, 1]"),
+                ));
+            }
+            y[i] = v;
+            m[i] = true;
+        }
+        Ok((y, m))
+    }
 }
 
 impl Default for InpaintConfig {
@@ -76,6 +171,9 @@ impl Default for InpaintConfig {
             mask_png: None,
             noise_std: 0.1,
             classifier: None,
+            observe: Vec::new(),
+            hide: Vec::new(),
+            strokes: Vec::new(),
         }
     }
 }
@@ -90,6 +188,9 @@ pub struct Inpainting {
     pub noise_std: f64,
     /// The test image's class, for the views.
     pub label: String,
+    /// The test image and the mask before the app's edits, for the observation editor.
+    pub test_image: Arc<Vec<f32>>,
+    pub shape_mask: Arc<Vec<bool>>,
     /// Only for the metrics.
     pub classifier: Option<Arc<Classifier>>,
 }
@@ -123,10 +224,12 @@ impl Inpainting {
                 ),
             ));
         }
-        let mask = match &config.mask_png {
+        let shape_mask = match &config.mask_png {
             Some(png) => read_mask(&resolve_path(png, base_dir), side)?,
             None => shape_mask(config, side)?,
         };
+        let test_image = set.images.row(config.image_index).to_vec();
+        let (y, mask) = config.apply_edits(&test_image, &shape_mask)?;
         if !mask.iter().any(|&m| m) {
             return Err(Error::config(
                 "constraint.inpaint.mask",
@@ -136,8 +239,10 @@ impl Inpainting {
         Ok(Self {
             width: side,
             height: side,
-            y: set.images.row(config.image_index).to_vec(),
+            y,
             mask,
+            test_image: Arc::new(test_image),
+            shape_mask: Arc::new(shape_mask),
             noise_std: config.noise_std,
             classifier: match &config.classifier {
                 Some(path) => Some(Arc::new(load_classifier(path, base_dir)?)),
@@ -275,10 +380,12 @@ mod tests {
             width: 4,
             height: 4,
             y: (0..16).map(|i| i as f32 / 16.0).collect(),
-            mask: top,
+            mask: top.clone(),
             noise_std: 0.2,
             label: "test".into(),
             classifier: None,
+            test_image: Arc::new(Vec::new()),
+            shape_mask: Arc::new(top),
         };
         let x: Vec<f32> = (0..16).map(|i| 0.5 - i as f32 / 40.0).collect();
         assert_gradient_matches(&observation, &x);
@@ -288,5 +395,30 @@ mod tests {
             .sum::<f64>()
             / (2.0 * 0.04);
         assert!((observation.log_r(&x) + expected).abs() < 1e-9);
+    }
+
+    #[test]
+    fn painted_edits_change_mask_and_pixels_and_the_last_edit_wins() {
+        let mut config = InpaintConfig::default();
+        let image = vec![0.5f32; 4];
+        let mask = vec![true, true, false, false];
+        assert!(config.edit(2, PixelEdit::Observe));
+        assert!(config.edit(0, PixelEdit::Hide));
+        assert!(!config.edit(0, PixelEdit::Hide));
+        assert!(config.edit(3, PixelEdit::Draw(1.5)));
+        assert!(!config.edit(3, PixelEdit::Draw(1.0)));
+        assert!(config.edit(2, PixelEdit::Draw(0.0)));
+        assert_eq!(config.observe, Vec::<usize>::new());
+        let (y, m) = config.apply_edits(&image, &mask).unwrap();
+        assert_eq!(m, vec![false, true, true, true]);
+        assert_eq!(y, vec![0.5, 0.5, 0.0, 1.0]);
+        config.edit(9, PixelEdit::Hide);
+        let e = config.apply_edits(&image, &mask).unwrap_err().to_string();
+        assert!(e.contains("constraint.inpaint.hide") && e.contains("pixel 9"), "{e}");
+        config.clear_edits();
+        config.strokes.push((1, f32::NAN));
+        let e = config.apply_edits(&image, &mask).unwrap_err().to_string();
+        assert!(e.contains("constraint.inpaint.strokes"), "{e}");
+        assert!(!InpaintConfig::default().has_edits());
     }
 }

@@ -55,9 +55,11 @@ pub enum PriorChoice {
     },
     /// A folder written by `pretrain` or by [`Command::Save`].
     Folder(PathBuf),
-    /// Train a diffusion prior with the config's `prior` settings on `dataset`.
+    /// Train a prior of `kind` (diffusion, flow, VAE or GAN) with the config's `prior`
+    /// settings on `dataset` (a built-in name, a CSV file or an MNIST-format folder).
     Train {
         dataset: String,
+        kind: crate::experiment::config::PriorKind,
     },
 }
 
@@ -104,6 +106,8 @@ pub struct ReadyInfo {
     pub image_shape: Option<(usize, usize)>,
     /// The image classifier's class names, for the class bars.
     pub classes: Vec<String>,
+    /// An inpainting constraint's observation, for the observation editor.
+    pub inpainting: Option<crate::constraint::inpaint::Inpainting>,
 }
 
 /// The newest picture of the experiment, replaced wholesale.
@@ -120,8 +124,19 @@ pub struct Snapshot {
     pub modes: Option<Points>,
     /// For a noise-space sampler: the same samples in z (the fields above hold f(z)).
     pub noise: Option<NoiseSnapshot>,
+    /// Image experiments with a classifier: its class (argmax) of each sampler sample and of
+    /// each prior sample, row for row, for colouring the views by class.
+    pub classes: Option<SnapshotClasses>,
     /// Seconds the snapshot took to make.
     pub cost: f64,
+}
+
+/// The classifier's class of every row of a snapshot's sample sets.
+#[derive(Clone, Debug, Default)]
+pub struct SnapshotClasses {
+    pub samples: Vec<u8>,
+    /// Changes only with the prior: shared between snapshots.
+    pub prior: std::sync::Arc<Vec<u8>>,
 }
 
 /// How often the worker does the optional work.

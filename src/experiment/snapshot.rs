@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::evaluation::TrajectorySnapshot;
 use super::noise_view::{NoiseLandscape, NoiseSnapshot, map_trajectories};
-use super::protocol::{Cadence, Snapshot};
+use super::protocol::{Cadence, Snapshot, SnapshotClasses};
 use super::trainer::Trainer;
 use crate::math::Points;
 use crate::math::rng::seeded;
@@ -23,6 +23,8 @@ struct PriorCache {
     data_samples: Points,
     data_trajectories: TrajectorySnapshot,
     landscape: Option<Arc<NoiseLandscape>>,
+    /// The classifier's classes of `data_samples`, for image experiments.
+    classes: Option<Arc<Vec<u8>>>,
 }
 
 /// Makes snapshots and keeps what they share.
@@ -99,10 +101,13 @@ impl SnapshotMaker {
         let draw = trainer.draw(cadence.snapshot_samples, &mut rng);
         let trajectories = trainer.trajectories(cadence.snapshot_trajectories, false, &mut rng);
         let generator = trainer.reference.noise_generator().cloned();
+        let classifier = trainer.constraint.image_classifier();
+        // The landscape depends on β, the classes on whether there is a classifier.
         let stale = self.prior.as_ref().is_some_and(|c| {
             c.landscape
                 .as_ref()
                 .is_some_and(|l| l.beta != trainer.beta())
+                || c.classes.is_some() != classifier.is_some()
         });
         if stale {
             self.prior = None;
@@ -119,12 +124,16 @@ impl SnapshotMaker {
                 ),
                 None => (samples.clone(), trajectories.clone(), None),
             };
+            let classes = classifier
+                .as_ref()
+                .map(|c| Arc::new(class_bytes(c.predict(&data_samples))));
             PriorCache {
                 samples,
                 trajectories,
                 data_samples,
                 data_trajectories,
                 landscape,
+                classes,
             }
         });
         let truth = trainer.cached_truth();
@@ -142,10 +151,21 @@ impl SnapshotMaker {
             (None, _) => None,
         };
         let modes = truth.and_then(|t| t.modes.as_ref()).map(Modes::centers);
+        let data_samples = match &generator {
+            Some(g) => g.generate(&draw.samples),
+            None => draw.samples.clone(),
+        };
+        let classes = classifier
+            .as_ref()
+            .zip(cache.classes.as_ref())
+            .map(|(c, prior)| SnapshotClasses {
+                samples: class_bytes(c.predict(&data_samples)),
+                prior: prior.clone(),
+            });
         match &generator {
             Some(g) => Snapshot {
                 iteration: trainer.iteration(),
-                samples: g.generate(&draw.samples),
+                samples: data_samples,
                 trajectories: map_trajectories(g.as_ref(), &trajectories),
                 prior_samples: cache.data_samples.clone(),
                 prior_trajectories: cache.data_trajectories.clone(),
@@ -159,19 +179,29 @@ impl SnapshotMaker {
                     prior_trajectories: cache.trajectories.clone(),
                     landscape: cache.landscape.clone(),
                 }),
+                classes,
                 cost: 0.0,
             },
             None => Snapshot {
                 iteration: trainer.iteration(),
-                samples: draw.samples,
+                samples: data_samples,
                 trajectories,
                 prior_samples: cache.samples.clone(),
                 prior_trajectories: cache.trajectories.clone(),
                 reference_samples: reference.map(|r| r.0),
                 modes,
                 noise: None,
+                classes,
                 cost: 0.0,
             },
         }
     }
+}
+
+/// Class indices as bytes (a classifier has at most a few dozen classes).
+fn class_bytes(classes: Vec<usize>) -> Vec<u8> {
+    classes
+        .into_iter()
+        .map(|c| u8::try_from(c).unwrap_or(u8::MAX))
+        .collect()
 }

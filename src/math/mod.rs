@@ -4,6 +4,7 @@ pub mod chi;
 pub mod field;
 pub mod gaussian;
 pub mod gmm;
+pub mod pca;
 pub mod points;
 pub mod rng;
 pub mod schedule;

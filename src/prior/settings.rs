@@ -43,6 +43,18 @@ impl PriorKind {
         matches!(self, Self::Brownian | Self::Diffusion | Self::Flow)
     }
 
+    /// The kinds a prior can be trained as on data, for choosers.
+    pub const TRAINABLE: [PriorKind; 4] = [Self::Diffusion, Self::Flow, Self::Vae, Self::Gan];
+
+    /// This kind if it is trained on data, else a diffusion prior.
+    pub fn trainable(self) -> Self {
+        if Self::TRAINABLE.contains(&self) {
+            self
+        } else {
+            Self::Diffusion
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Brownian => "brownian",

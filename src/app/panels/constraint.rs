@@ -159,6 +159,7 @@ fn inpaint(c: &mut InpaintConfig, ui: &mut egui::Ui) -> bool {
             }
         });
     changed |= log_slider(ui, &mut c.noise_std, 0.01..=1.0, "noise s");
+    ui.weak("paint the mask, or draw pixels to observe, on the observation beside the grids");
     changed
 }
 

@@ -1,11 +1,17 @@
-//! The prior panel: a built-in dataset to train on, a saved prior, a CSV of your own.
+//! The prior panel: a built-in dataset, Fashion-MNIST or an MNIST-format folder to train a
+//! prior of a chosen kind on, a saved prior, a CSV of your own.
 
 use eframe::egui;
 
 use crate::app::background::Purpose;
 use crate::app::{StudioApp, lessons};
+use crate::experiment::config::PriorKind;
 use crate::experiment::worker::{Command, PriorChoice};
 use crate::prior::datasets::BuiltinDataset;
+
+/// Fashion-MNIST as Debian installs it, at 14×14 and at 28×28.
+const FASHION_14: &str = "fashion_mnist@2";
+const FASHION_MNIST: &str = crate::images::FASHION_MNIST;
 
 pub(super) fn prior(app: &mut StudioApp, ui: &mut egui::Ui) {
     if let Some(info) = &app.info {
@@ -23,8 +29,39 @@ pub(super) fn prior(app: &mut StudioApp, ui: &mut egui::Ui) {
                         d.name(),
                     );
                 }
+                for name in [FASHION_14, FASHION_MNIST] {
+                    ui.selectable_value(&mut app.config.prior.dataset, name.to_string(), name);
+                }
             });
         let _ = combo.response.accessible_name("dataset");
+        if ui
+            .button("Image folder…")
+            .on_hover_text(
+                "an MNIST-format folder (MNIST, Fashion-MNIST, KMNIST, EMNIST: the four IDX \
+                 files); add @2 to the name to train at half the resolution",
+            )
+            .clicked()
+        {
+            app.background
+                .dialog(Purpose::OpenImageFolder, false, &[], "");
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label("train as");
+        let combo = egui::ComboBox::from_id_salt("prior kind")
+            .selected_text(app.view.train_kind.name())
+            .show_ui(ui, |ui| {
+                for kind in PriorKind::TRAINABLE {
+                    ui.selectable_value(&mut app.view.train_kind, kind, kind.name());
+                }
+            });
+        let _ = combo
+            .response
+            .accessible_name("prior kind")
+            .on_hover_text(
+                "a diffusion or flow prior has a density (the sampler lives in x); a VAE or GAN \
+                 prior is a generator x = f(z) and its sampler lives in z",
+            );
     });
     ui.horizontal(|ui| {
         let label = ui.label("iterations");
@@ -49,9 +86,11 @@ pub(super) fn prior(app: &mut StudioApp, ui: &mut egui::Ui) {
     ui.horizontal_wrapped(|ui| {
         if ui.button("Train prior").clicked() {
             app.history = Default::default();
+            app.prior_losses.clear();
             let dataset = app.config.prior.dataset.clone();
+            let kind = app.view.train_kind.trainable();
             app.send(Command::Configure(Box::new(app.config.clone())));
-            app.send(Command::SetPrior(PriorChoice::Train { dataset }));
+            app.send(Command::SetPrior(PriorChoice::Train { dataset, kind }));
         }
         if ui.button("Open prior…").clicked() {
             app.background.dialog(Purpose::OpenPrior, false, &[], "");

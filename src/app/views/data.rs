@@ -94,6 +94,11 @@ fn heatmap_texture(app: &mut StudioApp, ctx: &egui::Context) -> Option<egui::Tex
 }
 
 pub fn data_view(app: &mut StudioApp, ui: &mut egui::Ui) {
+    // Pixel coordinates mean little: images are shown as images.
+    if let Some(shape) = app.info.as_ref().and_then(|i| i.image_shape) {
+        super::image_space(app, ui, shape);
+        return;
+    }
     toolbar(app, ui);
     let layers = Layers::of(app, ui.ctx());
     let area = app.area;

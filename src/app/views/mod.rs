@@ -6,6 +6,7 @@ mod handles;
 mod images;
 mod marginals;
 mod modes;
+mod observation;
 mod painted;
 mod pairs;
 mod trajectories;
@@ -17,6 +18,7 @@ use egui_plot::PlotPoints;
 use crate::math::Points as PointSet;
 
 pub use data::data_view;
+pub use images::{image_space, strips};
 pub use images::ImageTextures;
 pub use modes::modes;
 pub use trajectories::trajectories;
@@ -90,9 +92,7 @@ pub fn detail(app: &mut StudioApp, ui: &mut egui::Ui) {
         (DetailView::Pairs, _) => pairs::pairs(app, ui),
         (DetailView::Marginals, _) => marginals::marginals(app, ui),
         (DetailView::Wells, Some((p, share))) => wells::wells(app, ui, p, share),
-        (DetailView::Images, _) if image_shape.is_some() => {
-            images::images(app, ui, image_shape.unwrap_or((1, 1)))
-        }
+        (DetailView::Images, _) if image_shape.is_some() => images::images(app, ui),
         _ => modes(app, ui),
     }
 }

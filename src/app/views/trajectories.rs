@@ -8,6 +8,10 @@ use crate::app::StudioApp;
 use crate::export::views::{paths, states_at};
 
 pub fn trajectories(app: &mut StudioApp, ui: &mut egui::Ui) {
+    if let Some(shape) = app.info.as_ref().and_then(|i| i.image_shape) {
+        super::strips(app, ui, shape);
+        return;
+    }
     let steps = app.config.sampler.steps.max(1);
     ui.horizontal(|ui| {
         ui.strong("Trajectories");

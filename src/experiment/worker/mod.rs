@@ -255,6 +255,7 @@ impl Worker {
                 .image_classifier()
                 .map(|c| c.meta.classes.clone())
                 .unwrap_or_default(),
+            inpainting: trainer.constraint.inpainting().cloned(),
         })));
     }
 

@@ -1,5 +1,6 @@
 //! The worker's answer to `SetPrior`: a Brownian reference, a saved prior folder, or a
-//! diffusion prior trained on data (cancellable, keeping the prior in use when cancelled).
+//! prior (diffusion, flow, VAE, GAN) trained on data (cancellable, keeping the prior in use
+//! when cancelled).
 
 use std::sync::atomic::Ordering;
 
@@ -58,7 +59,14 @@ impl Worker {
                     Err(e) => self.emit(Event::Error(e.to_string())),
                 }
             }
-            PriorChoice::Train { dataset } => {
+            PriorChoice::Train { dataset, kind } => {
+                if matches!(kind, PriorKind::Brownian | PriorKind::Ode) {
+                    self.emit(Event::Error(format!(
+                        "prior.kind: a `{}` prior is not trained on data",
+                        kind.name()
+                    )));
+                    return;
+                }
                 let compute = self.compute(&config);
                 let data = match DataSource::resolve(&dataset) {
                     Ok(d) => d,
@@ -94,9 +102,15 @@ impl Worker {
                     notify();
                     !cancel.load(Ordering::SeqCst)
                 };
-                config.prior.kind = PriorKind::Diffusion;
+                config.prior.kind = kind;
                 config.prior.path = None;
                 config.prior.dataset = dataset;
+                // A VAE or GAN has no density: its sampler lives in z.
+                config.sampler.space = if kind.has_density() {
+                    SamplerSpace::Data
+                } else {
+                    SamplerSpace::Noise
+                };
                 match factory::build_reference(
                     &config.prior,
                     config.sampler.space,
