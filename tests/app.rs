@@ -432,7 +432,10 @@ fn the_image_lesson_shows_grids_a_trajectory_strip_and_class_bars() {
     harness.state_mut().selection.set_rows(vec![3, 5, 8]);
     harness.run_steps(2);
     assert!(
-        harness.query_all_by_value("sampler: 3 brushed").next().is_some(),
+        harness
+            .query_all_by_value("sampler: 3 brushed")
+            .next()
+            .is_some(),
         "the sampler grid does not show the brushed samples"
     );
     harness.state_mut().selection.clear();

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use posterior_studio::experiment::{ExperimentConfig, Trainer};
@@ -76,4 +76,45 @@ pub fn run(args: &[&str]) -> Output {
         .env("RUST_BACKTRACE", "1")
         .output()
         .expect("the binary runs")
+}
+
+/// An IDX file of unsigned bytes with these dimensions.
+pub fn idx(dims: &[usize], data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0, 0, 0x08, dims.len() as u8];
+    for &d in dims {
+        out.extend_from_slice(&(d as u32).to_be_bytes());
+    }
+    out.extend_from_slice(data);
+    out
+}
+
+/// An MNIST-format folder of `n` 8×8 images per split (classes 0–3): the bright quadrant is
+/// the class, brightness and background vary.
+pub fn write_folder(dir: &Path, n: usize) {
+    for (prefix, offset) in [("train", 0usize), ("t10k", 1)] {
+        let mut pixels = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..n {
+            let class = (i * 7 + offset) % 4;
+            let bright = 160 + (i * 13 % 90) as u8;
+            for r in 0..8 {
+                for c in 0..8 {
+                    let q = (r / 4) * 2 + c / 4;
+                    let noise = ((i * 31 + r * 8 + c) * 17 % 40) as u8;
+                    pixels.push(if q == class { bright } else { noise });
+                }
+            }
+            labels.push(class as u8);
+        }
+        std::fs::write(
+            dir.join(format!("{prefix}-images-idx3-ubyte")),
+            idx(&[n, 8, 8], &pixels),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join(format!("{prefix}-labels-idx1-ubyte")),
+            idx(&[n], &labels),
+        )
+        .unwrap();
+    }
 }

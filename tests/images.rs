@@ -6,49 +6,9 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Output;
 
-use common::run;
-
-fn idx(dims: &[usize], data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0, 0, 0x08, dims.len() as u8];
-    for &d in dims {
-        out.extend_from_slice(&(d as u32).to_be_bytes());
-    }
-    out.extend_from_slice(data);
-    out
-}
-
-/// `n` 8×8 images per split: the bright quadrant is the class, brightness and background vary.
-fn write_folder(dir: &Path, n: usize) {
-    for (prefix, offset) in [("train", 0usize), ("t10k", 1)] {
-        let mut pixels = Vec::new();
-        let mut labels = Vec::new();
-        for i in 0..n {
-            let class = (i * 7 + offset) % 4;
-            let bright = 160 + (i * 13 % 90) as u8;
-            for r in 0..8 {
-                for c in 0..8 {
-                    let q = (r / 4) * 2 + c / 4;
-                    let noise = ((i * 31 + r * 8 + c) * 17 % 40) as u8;
-                    pixels.push(if q == class { bright } else { noise });
-                }
-            }
-            labels.push(class as u8);
-        }
-        std::fs::write(
-            dir.join(format!("{prefix}-images-idx3-ubyte")),
-            idx(&[n, 8, 8], &pixels),
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join(format!("{prefix}-labels-idx1-ubyte")),
-            idx(&[n], &labels),
-        )
-        .unwrap();
-    }
-}
+use common::{idx, run, write_folder};
 
 fn ok(out: &Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();

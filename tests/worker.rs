@@ -23,8 +23,12 @@ struct Session {
 
 impl Session {
     fn start() -> Self {
+        Self::with(config())
+    }
+
+    fn with(config: posterior_studio::ExperimentConfig) -> Self {
         let worker = WorkerHandle::spawn(
-            config(),
+            config,
             None,
             Cadence {
                 evaluate_every: 0,
@@ -241,6 +245,50 @@ fn save_then_open_restores_the_sampler_and_its_curve() {
     s.send(Command::Open(dir.path().join("nothing here")));
     match s.wait("an error", |e| matches!(e, Event::Error(_))) {
         Event::Error(text) => assert!(text.contains("nothing here"), "{text}"),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn an_image_prior_of_a_chosen_kind_trains_from_the_front_end() {
+    // An inpainting experiment on a 4×4 version of a small MNIST-format folder, Brownian first.
+    let dir = tempfile::tempdir().unwrap();
+    common::write_folder(dir.path(), 64);
+    let folder = dir.path().display().to_string();
+    let mut config = config();
+    config.prior.dim = 16;
+    config.prior.iterations = 60;
+    config.constraint.kind = posterior_studio::constraint::ConstraintKind::Inpaint;
+    config.constraint.inpaint.data = folder.clone();
+    let mut s = Session::with(config);
+    s.send(Command::SetPrior(PriorChoice::Train {
+        dataset: format!("{folder}@2"),
+        kind: posterior_studio::experiment::config::PriorKind::Vae,
+    }));
+    s.wait("VAE training progress", |e| {
+        matches!(e, Event::PriorProgress(_))
+    });
+    let info = s.ready();
+    assert_eq!(
+        info.config.prior.kind,
+        posterior_studio::experiment::config::PriorKind::Vae
+    );
+    assert_eq!(
+        info.config.sampler.space,
+        posterior_studio::prior::SamplerSpace::Noise
+    );
+    assert!(info.reference.contains("VAE"), "{}", info.reference);
+    assert_eq!(info.image_shape, Some((4, 4)));
+    assert_eq!(info.inpainting.as_ref().map(|o| o.observed()), Some(8));
+    s.send(Command::Step);
+    s.step_at_least(1);
+    // A kind that is not trained on data is refused with the field named.
+    s.send(Command::SetPrior(PriorChoice::Train {
+        dataset: format!("{folder}@2"),
+        kind: posterior_studio::experiment::config::PriorKind::Ode,
+    }));
+    match s.wait("the refusal", |e| matches!(e, Event::Error(_))) {
+        Event::Error(e) => assert!(e.contains("prior.kind"), "{e}"),
         _ => unreachable!(),
     }
 }

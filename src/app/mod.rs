@@ -16,6 +16,7 @@ pub mod lessons;
 pub mod noise_projection;
 pub mod noise_view;
 mod panels;
+pub mod pixel_brush;
 mod projection;
 mod recovery;
 pub mod selection;

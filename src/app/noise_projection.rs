@@ -6,11 +6,21 @@
 
 use std::sync::Arc;
 
-use super::state::NoiseAxes;
+use serde::{Deserialize, Serialize};
+
 use crate::experiment::noise_view::NoiseSnapshot;
 use crate::experiment::worker::Snapshot;
 use crate::math::Points;
 use crate::math::pca::Pca2;
+
+/// The noise view's axes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoiseAxes {
+    Coordinates([usize; 2]),
+    /// The two leading principal components of the reference posterior's z (of the sampler's
+    /// before there is a reference).
+    Pca,
+}
 
 /// The noise view's point sets on its two axes.
 pub struct ProjectedNoise {

@@ -9,8 +9,8 @@ use egui_plot::{Legend, Line, Plot, PlotImage, PlotPoint, Points};
 use serde::{Deserialize, Serialize};
 
 use super::StudioApp;
+use super::noise_projection::NoiseAxes;
 use super::selection::{Space, brushed_points};
-use super::state::NoiseAxes;
 use super::views::{BRUSHED, DATA, HANDLE, PRIOR, REFERENCE, SAMPLER, plot_points};
 use crate::export::colour::to_rgba;
 use crate::math::field::{Area, Field};

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::heatmap::HeatmapKind;
+use super::noise_projection::NoiseAxes;
 use super::noise_view::NoiseHeatmap;
+use super::pixel_brush::PixelBrush;
 use crate::constraint::sketch::Brush;
 
 /// What the data view's pointer does.
@@ -52,45 +54,6 @@ pub struct ViewSettings {
     pub colour_by_class: bool,
     /// The observation editor's brush.
     pub pixel_brush: PixelBrush,
-}
-
-/// The noise view's axes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum NoiseAxes {
-    Coordinates([usize; 2]),
-    /// The two leading principal components of the reference posterior's z (of the sampler's
-    /// before there is a reference).
-    Pca,
-}
-
-/// What painting on the inpainting observation does.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PixelBrush {
-    pub mode: PixelMode,
-    /// 0: one pixel; 1: a 3×3 square.
-    pub radius: usize,
-    /// The value `Draw` observes.
-    pub ink: f32,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PixelMode {
-    /// Add pixels to the mask (they observe the test image).
-    Observe,
-    /// Take pixels out of the mask.
-    Hide,
-    /// Draw a value that becomes an observed pixel.
-    Draw,
-}
-
-impl Default for PixelBrush {
-    fn default() -> Self {
-        Self {
-            mode: PixelMode::Hide,
-            radius: 1,
-            ink: 1.0,
-        }
-    }
 }
 
 /// What the detail panel under the curves shows.

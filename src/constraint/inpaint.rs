@@ -414,7 +414,10 @@ mod tests {
         assert_eq!(y, vec![0.5, 0.5, 0.0, 1.0]);
         config.edit(9, PixelEdit::Hide);
         let e = config.apply_edits(&image, &mask).unwrap_err().to_string();
-        assert!(e.contains("constraint.inpaint.hide") && e.contains("pixel 9"), "{e}");
+        assert!(
+            e.contains("constraint.inpaint.hide") && e.contains("pixel 9"),
+            "{e}"
+        );
         config.clear_edits();
         config.strokes.push((1, f32::NAN));
         let e = config.apply_edits(&image, &mask).unwrap_err().to_string();

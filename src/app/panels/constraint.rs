@@ -149,7 +149,7 @@ fn inpaint(c: &mut InpaintConfig, ui: &mut egui::Ui) -> bool {
                 .prefix("test image #"),
         )
         .changed();
-    egui::ComboBox::from_id_salt("inpaint_mask")
+    let combo = egui::ComboBox::from_id_salt("inpaint_mask")
         .selected_text(c.mask.name())
         .show_ui(ui, |ui| {
             for shape in MaskShape::ALL {
@@ -158,6 +158,7 @@ fn inpaint(c: &mut InpaintConfig, ui: &mut egui::Ui) -> bool {
                     .changed();
             }
         });
+    let _ = combo.response.accessible_name("inpaint mask shape");
     changed |= log_slider(ui, &mut c.noise_std, 0.01..=1.0, "noise s");
     ui.weak("paint the mask, or draw pixels to observe, on the observation beside the grids");
     changed

@@ -55,13 +55,10 @@ pub(super) fn prior(app: &mut StudioApp, ui: &mut egui::Ui) {
                     ui.selectable_value(&mut app.view.train_kind, kind, kind.name());
                 }
             });
-        let _ = combo
-            .response
-            .accessible_name("prior kind")
-            .on_hover_text(
-                "a diffusion or flow prior has a density (the sampler lives in x); a VAE or GAN \
+        let _ = combo.response.accessible_name("prior kind").on_hover_text(
+            "a diffusion or flow prior has a density (the sampler lives in x); a VAE or GAN \
                  prior is a generator x = f(z) and its sampler lives in z",
-            );
+        );
     });
     ui.horizontal(|ui| {
         let label = ui.label("iterations");

@@ -97,9 +97,8 @@ fn refresh(
             grids.push((name.to_string(), texture(ctx, name, &image)));
         }
     }
-    let strips = strip_points(&snapshot.prior_trajectories).zip(strip_points(
-        &snapshot.trajectories,
-    ));
+    let strips =
+        strip_points(&snapshot.prior_trajectories).zip(strip_points(&snapshot.trajectories));
     let strips = strips.and_then(|(prior, sampler)| {
         render_grid(
             &[
@@ -158,7 +157,11 @@ pub fn image_space(app: &mut StudioApp, ui: &mut egui::Ui, shape: (usize, usize)
         };
         if brushed.is_empty() {
             textures.brushed = None;
-        } else if textures.brushed.as_ref().is_none_or(|(rows, _)| *rows != brushed) {
+        } else if textures
+            .brushed
+            .as_ref()
+            .is_none_or(|(rows, _)| *rows != brushed)
+        {
             let rows: Vec<usize> = brushed
                 .iter()
                 .copied()
@@ -189,11 +192,7 @@ pub fn image_space(app: &mut StudioApp, ui: &mut egui::Ui, shape: (usize, usize)
                             .sense(egui::Sense::hover()),
                     );
                     response.widget_info(|| {
-                        egui::WidgetInfo::labeled(
-                            egui::Role::Image,
-                            true,
-                            format!("{name} grid"),
-                        )
+                        egui::WidgetInfo::labeled(egui::Role::Image, true, format!("{name} grid"))
                     });
                     if name == "sampler" && textures.brushed.is_none() {
                         hovered_tile = hovered(&response).map(|tile| (tile, response.rect));
@@ -207,8 +206,8 @@ pub fn image_space(app: &mut StudioApp, ui: &mut egui::Ui, shape: (usize, usize)
         match hovered_tile {
             Some((tile, rect)) if tile < snapshot.samples.len() => {
                 let cell = rect.width() / SIDE as f32;
-                let corner = rect.min
-                    + egui::vec2((tile % SIDE) as f32 * cell, (tile / SIDE) as f32 * cell);
+                let corner =
+                    rect.min + egui::vec2((tile % SIDE) as f32 * cell, (tile / SIDE) as f32 * cell);
                 ui.painter().rect_stroke(
                     egui::Rect::from_min_size(corner, egui::vec2(cell, cell)),
                     0.0,

@@ -18,8 +18,8 @@ use egui_plot::PlotPoints;
 use crate::math::Points as PointSet;
 
 pub use data::data_view;
-pub use images::{image_space, strips};
 pub use images::ImageTextures;
+pub use images::{image_space, strips};
 pub use modes::modes;
 pub use trajectories::trajectories;
 

@@ -6,7 +6,7 @@
 use eframe::egui;
 
 use crate::app::StudioApp;
-use crate::app::state::PixelMode;
+use crate::app::pixel_brush::PixelMode;
 use crate::constraint::inpaint::{Inpainting, PixelEdit};
 
 /// Screen points per image pixel, at most.
@@ -189,7 +189,11 @@ fn segment(a: (usize, usize), b: (usize, usize)) -> Vec<(usize, usize)> {
     let steps = dr.abs().max(dc.abs()).ceil() as usize;
     (0..=steps)
         .map(|k| {
-            let t = if steps == 0 { 0.0 } else { k as f32 / steps as f32 };
+            let t = if steps == 0 {
+                0.0
+            } else {
+                k as f32 / steps as f32
+            };
             (
                 (a.0 as f32 + t * dr).round() as usize,
                 (a.1 as f32 + t * dc).round() as usize,
@@ -204,7 +208,10 @@ mod tests {
 
     #[test]
     fn a_fast_stroke_paints_every_pixel_between_two_frames() {
-        assert_eq!(segment((2, 1), (2, 4)), vec![(2, 1), (2, 2), (2, 3), (2, 4)]);
+        assert_eq!(
+            segment((2, 1), (2, 4)),
+            vec![(2, 1), (2, 2), (2, 3), (2, 4)]
+        );
         assert_eq!(segment((0, 0), (2, 2)), vec![(0, 0), (1, 1), (2, 2)]);
         assert_eq!(segment((3, 3), (3, 3)), vec![(3, 3)]);
         assert_eq!(segment((4, 0), (0, 1)).len(), 5);

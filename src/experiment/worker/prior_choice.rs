@@ -86,8 +86,15 @@ impl Worker {
                 if let Err(e) =
                     setup::build_constraint(&probe, &probe_reference, self.base_dir.as_deref())
                 {
+                    let hint = if matches!(data, DataSource::Images { .. }) {
+                        "; choose an image constraint (classifier or inpaint) first, or start \
+                         from an image lesson"
+                    } else {
+                        ""
+                    };
                     self.emit(Event::Error(format!(
-                        "{dataset}: {}-dimensional data does not fit the current constraint ({e})",
+                        "{dataset}: {}-dimensional data does not fit the current constraint \
+                         ({e}){hint}",
                         data.dim()
                     )));
                     return;
