@@ -53,6 +53,8 @@ const fn variant(
 
 const GMM25: &str = "gmm25_energy.toml";
 const FUNNEL: &str = "funnel.toml";
+/// The papers' network width, which `funnel.toml` doubles for accuracy.
+const PAPERS_WIDTH: [&str; 1] = ["sampler.net.hidden=64"];
 const MANYWELL: &str = "manywell.toml";
 
 const VARIANTS: [Variant; 14] = [
@@ -82,8 +84,13 @@ const VARIANTS: [Variant; 14] = [
         false,
         &["train.gradient_steps=25"],
     ),
-    variant("Funnel plain RTB", FUNNEL, true, &[]),
-    variant("Funnel RTB + Lgv + expl. + buffer + LS", FUNNEL, false, &[]),
+    variant("Funnel plain RTB", FUNNEL, true, &PAPERS_WIDTH),
+    variant(
+        "Funnel RTB + Lgv + expl. + buffer + LS",
+        FUNNEL,
+        false,
+        &PAPERS_WIDTH,
+    ),
     variant("Manywell plain RTB", MANYWELL, true, &[]),
     variant(
         "Manywell RTB + Lgv + expl. + buffer + LS",
