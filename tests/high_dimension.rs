@@ -101,6 +101,8 @@ fn many_well_checkpoints_sample_and_evaluate_in_32_dimensions() {
         "--set",
         "train.iterations=10",
         "--set",
+        "train.eval_every=4",
+        "--set",
         "eval.samples=2000",
         "--set",
         "train.local_search.enabled=false",
@@ -117,6 +119,18 @@ fn many_well_checkpoints_sample_and_evaluate_in_32_dimensions() {
     assert!((log_z - 164.6957).abs() < 1e-3, "{log_z}");
     assert!(json["well_tv"].as_f64().is_some());
     assert_eq!(json["well_shares"].as_array().unwrap().len(), 16);
+    // The evaluations during training (at 4 and 8; the final one is the object itself), each
+    // with its per-pair shares.
+    let evaluations = json["evaluations"].as_array().unwrap();
+    let at: Vec<u64> = evaluations
+        .iter()
+        .map(|e| e["iterations"].as_u64().unwrap())
+        .collect();
+    assert_eq!(at, [4, 8]);
+    for evaluation in evaluations {
+        assert_eq!(evaluation["well_shares"].as_array().unwrap().len(), 16);
+        assert!(evaluation.get("evaluations").is_none());
+    }
     let reference_patterns = json["well_patterns_ref"].as_u64().unwrap();
     assert!(
         (800..990).contains(&reference_patterns),

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::export::image_grid::{ImagePanel, write_grid};
-use crate::metrics::Modes;
+use crate::metrics::{Metrics, Modes};
 
 pub fn train(args: &TrainArgs) -> Result<Outcome> {
     let mut trainer = match &args.resume {
@@ -62,6 +62,7 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
     );
     bar.set_prefix(trainer.config.train.objective.name());
     let mut outcome = Outcome::Ok;
+    let mut evaluations = Vec::new();
     bar.set_position(trainer.iteration() as u64);
     while !trainer.is_done() {
         match trainer.step() {
@@ -103,6 +104,7 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
                     for warning in &m.warnings {
                         bar.suspend(|| eprintln!("warning: {warning}"));
                     }
+                    evaluations.push(m);
                     evaluated = true;
                 }
                 if let Some(autosave) = autosave.as_mut() {
@@ -229,11 +231,24 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
     }
     eprintln!("{}", summary(&metrics));
     if args.json {
-        let json = serde_json::to_string(&metrics)
+        let report = Report {
+            metrics: &metrics,
+            evaluations: &evaluations,
+        };
+        let json = serde_json::to_string(&report)
             .map_err(|e| Error::Unsupported(format!("cannot write JSON: {e}")))?;
         println!("{json}");
     }
     Ok(outcome)
+}
+
+/// The `--json` object: the final metrics, and those of every evaluation during training
+/// (`train.eval_every`), so that a script can see whether a miss drifts in or is fixed early.
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    #[serde(flatten)]
+    metrics: &'a Metrics,
+    evaluations: &'a [Metrics],
 }
 
 /// `samples.csv` → `samples.noise.csv`: where a noise-space run writes its samples of z.
