@@ -151,6 +151,32 @@ fn bad_input_gives_one_clear_line() {
         ],
         &["objectiv"],
     );
+    // gaussian_exact.toml has no Langevin term and no local search.
+    assert_clear_error(
+        &[
+            "train",
+            "--config",
+            &exact,
+            "--set",
+            "sampler.langevin_gain=\"reference\"",
+            "--backend",
+            "cpu",
+        ],
+        &["sampler.langevin_gain", "sampler.langevin"],
+    );
+    let manywell = config("manywell.toml");
+    assert_clear_error(
+        &[
+            "train",
+            "--config",
+            &manywell,
+            "--set",
+            "train.local_search.reference_starts=1.5",
+            "--backend",
+            "cpu",
+        ],
+        &["train.local_search.reference_starts", "1.5"],
+    );
 
     let out = dir.path().join("prior");
     let out = out.to_str().unwrap();

@@ -123,7 +123,10 @@ impl Trainer {
         net_config.dim = trainer.reference.dim();
         let fresh = SamplerNet::new(
             &net_config,
-            trainer.config.sampler.langevin,
+            trainer
+                .config
+                .sampler
+                .langevin_scale(trainer.reference.sigma()),
             trainer.config.sampler.log_variance_range(),
             &mut seeded(0),
             &trainer.compute.autodiff(),

@@ -5,6 +5,7 @@ use super::config::{ExperimentConfig, ObjectiveKind, PriorKind};
 use crate::constraint::Constraint;
 use crate::error::{Error, Result};
 use crate::prior::Reference;
+use crate::sampler::settings::LangevinGain;
 
 /// Methods that need ∇ log r refuse a constraint seen through a black-box generator.
 pub fn check_gradients(config: &ExperimentConfig, constraint: &dyn Constraint) -> Result<()> {
@@ -55,6 +56,21 @@ pub fn check_objective(config: &ExperimentConfig, reference: &Reference) -> Resu
             return Err(Error::config(
                 "train.exploration.std",
                 "the policy gradient is on-policy: exploration noise would bias it",
+            ));
+        }
+    }
+    if config.sampler.langevin_gain == LangevinGain::Reference {
+        if !config.sampler.langevin {
+            return Err(Error::config(
+                "sampler.langevin_gain",
+                "a gain for the Langevin term needs the term: set sampler.langevin = true",
+            ));
+        }
+        if reference.has_drift() {
+            return Err(Error::config(
+                "sampler.langevin_gain",
+                "\"reference\" is the gain of the exact control from a Brownian reference; a \
+                 diffusion prior's drift is not one: use \"learned\"",
             ));
         }
     }

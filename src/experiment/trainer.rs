@@ -18,7 +18,7 @@ use crate::constraint::Constraint;
 use crate::constraint::targets::EnergyTarget;
 use crate::error::{Error, Result};
 use crate::math::gaussian::log_mean_exp;
-use crate::math::rng::{Rng, seeded};
+use crate::math::rng::{Rng, seeded, standard_normal};
 use crate::math::time_grid::TimeGrid;
 use crate::math::{IsoGmm, Points};
 use crate::nn::{tensor_to_points, tensor_to_vec, time_grid_features};
@@ -104,7 +104,7 @@ impl Trainer {
         let tracked = compute.autodiff();
         let sampler = SamplerNet::new(
             &net_config,
-            config.sampler.langevin,
+            config.sampler.langevin_scale(reference.sigma()),
             config.sampler.log_variance_range(),
             &mut rng,
             &tracked,
@@ -478,8 +478,8 @@ impl Trainer {
         })
     }
 
-    /// Every `every` iterations: MALA from rank-prioritised buffer states; the end states
-    /// join the buffer.
+    /// Every `every` iterations: MALA from rank-prioritised buffer states (and from fresh
+    /// reference draws, `reference_starts`); the end states join the buffer.
     fn run_local_search(&mut self, beta: f64) {
         let config = self.config.train.local_search.clone();
         let (Some(search), Some(buffer)) = (self.local_search.as_mut(), self.buffer.as_mut())
@@ -489,7 +489,20 @@ impl Trainer {
         if config.every == 0 || !self.iteration.is_multiple_of(config.every) || buffer.is_empty() {
             return;
         }
-        let (start, _) = buffer.sample(config.chains, &mut self.rng);
+        let variance = self.reference.brownian_variance().unwrap_or(0.0);
+        let from_reference = if variance > 0.0 {
+            (config.chains as f64 * config.reference_starts).round() as usize
+        } else {
+            0
+        };
+        let (mut start, _) = buffer.sample(config.chains - from_reference, &mut self.rng);
+        if from_reference > 0 {
+            let sigma = variance.sqrt() as f32;
+            let mut draws = standard_normal(&mut self.rng, from_reference * start.dim());
+            draws.iter_mut().for_each(|v| *v *= sigma);
+            let draws = Points::new(start.dim(), draws).expect("rows of the reference's dimension");
+            start.extend(&draws);
+        }
         let target = Target {
             reference: &self.reference,
             constraint: self.constraint.as_ref(),

@@ -184,6 +184,11 @@ pub struct LocalSearchConfig {
     pub target_acceptance: f64,
     /// Chains per run, started from rank-prioritised buffer states.
     pub chains: usize,
+    /// The share of the chains that start at fresh draws of the reference's terminal law
+    /// N(0, σ²I) instead: MALA walks each to a nearby mode of the posterior, so the buffer
+    /// learns of modes the sampler has not reached (with modes far apart, exploration noise
+    /// and chains from the sampler's own states never do).
+    pub reference_starts: f64,
 }
 
 impl Default for LocalSearchConfig {
@@ -195,6 +200,7 @@ impl Default for LocalSearchConfig {
             step_size: 0.01,
             target_acceptance: 0.574,
             chains: 300,
+            reference_starts: 0.0,
         }
     }
 }
@@ -299,6 +305,13 @@ impl TrainConfig {
             }
             positive("train.local_search.every", self.local_search.every)?;
             finite_positive("train.local_search.step_size", self.local_search.step_size)?;
+            let share = self.local_search.reference_starts;
+            if !(0.0..=1.0).contains(&share) {
+                return Err(Error::config(
+                    "train.local_search.reference_starts",
+                    format!("must be a share in [0, 1], got {share}"),
+                ));
+            }
         }
         for (field, fraction) in [
             ("train.mala.burn_in_fraction", self.mala.burn_in_fraction),

@@ -37,17 +37,19 @@ pub struct SamplerTime {
 
 impl SamplerNet {
     /// A new sampler whose control is exactly zero (and whose learned log-variance, with
-    /// `log_variance_range` set, is exactly zero): untrained, it is its reference process.
+    /// `log_variance_range` set, is exactly zero): untrained, it is its reference process,
+    /// unless its Langevin term has a fixed gain. `langevin`: `None` without the Langevin term,
+    /// else [`SamplerConfig::langevin_scale`](settings::SamplerConfig::langevin_scale).
     pub fn new(
         config: &DriftNetConfig,
-        langevin: bool,
+        langevin: Option<Option<Vec<f32>>>,
         log_variance_range: Option<f64>,
         rng: &mut Rng,
         device: &Device,
     ) -> Self {
         Self {
             drift: DriftNet::new(config, true, rng, device),
-            langevin: langevin.then(|| LangevinScale::new(config, rng, device)),
+            langevin: langevin.map(|gains| LangevinScale::new(config, gains, rng, device)),
             variance: log_variance_range.map(|_| DriftNet::new(config, true, rng, device)),
             log_variance_range: log_variance_range.unwrap_or(0.0) as f32,
         }

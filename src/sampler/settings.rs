@@ -8,6 +8,36 @@ use crate::nn::DriftNetConfig;
 use crate::prior::SamplerSpace;
 use crate::validation::{finite_positive, positive};
 
+/// The time dependence of the Langevin term's scale.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LangevinGain {
+    /// NN₂(t), zero until trained: an untrained sampler is its reference.
+    #[default]
+    Learned,
+    /// g(t)·(1 + tanh NN₂(t)) with g(t) = σ²/(σ²(1 − t) + 1), the gain of the exact control
+    /// towards a unit-variance Gaussian from a Brownian reference. Near t = 1 that gain is about
+    /// σ², which a zero-initialised NN₂ does not reach in a run when σ is large (a mixture whose
+    /// modes lie far apart needs a wide reference); training can only scale it by 0 … 2, so the
+    /// term never pushes away from the target's modes, which would make Euler steps diverge.
+    /// An untrained sampler is then its reference guided by the target's score.
+    Reference,
+}
+
+impl LangevinGain {
+    /// The scale's gain at each step start t_k: `None` for a learned scale.
+    pub fn gains(self, grid: &TimeGrid, sigma: f64) -> Option<Vec<f32>> {
+        match self {
+            Self::Learned => None,
+            Self::Reference => {
+                let variance = sigma * sigma;
+                let gain = |t: f64| (variance / (variance * (1.0 - t) + 1.0)) as f32;
+                Some(grid.step_starts().iter().map(|&t| gain(t)).collect())
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SamplerConfig {
@@ -24,6 +54,8 @@ pub struct SamplerConfig {
     pub langevin: bool,
     /// Each coordinate of ∇ log r is clipped to ±this in the Langevin term.
     pub langevin_clip: f64,
+    /// How the Langevin term's scale depends on time (see [`LangevinGain`]).
+    pub langevin_gain: LangevinGain,
     /// Learn the step variance: s² = σ²·exp(h_θ(x, t)) per coordinate, h bounded to
     /// ±`log_variance_range` and zero until trained. Lets a sampler take smaller steps than
     /// its reference where the posterior is sharp.
@@ -40,6 +72,7 @@ impl Default for SamplerConfig {
             net: DriftNetConfig::default(),
             langevin: false,
             langevin_clip: 100.0,
+            langevin_gain: LangevinGain::Learned,
             learned_variance: false,
             log_variance_range: 4.0,
         }
@@ -61,6 +94,13 @@ impl SamplerConfig {
     /// The bound of the learned log-variance, when the variance is learned.
     pub fn log_variance_range(&self) -> Option<f64> {
         self.learned_variance.then_some(self.log_variance_range)
+    }
+
+    /// The Langevin term's setting for a reference of scale σ: `None` without the term, else
+    /// the gains g(t_k) of a fixed-gain scale (`None` for a learned one).
+    pub fn langevin_scale(&self, sigma: f64) -> Option<Option<Vec<f32>>> {
+        self.langevin
+            .then(|| self.langevin_gain.gains(&self.time_grid(), sigma))
     }
 
     /// The sampler's time grid.
