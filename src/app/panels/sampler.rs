@@ -6,6 +6,7 @@ use crate::app::StudioApp;
 use crate::experiment::config::{ObjectiveKind, PriorKind};
 use crate::experiment::worker::Command;
 use crate::prior::SamplerSpace;
+use crate::sampler::settings::LangevinGain;
 
 pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
     let applied = app.info.as_ref().map(|i| i.config.clone());
@@ -125,6 +126,20 @@ pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.checkbox(&mut config.train.local_search.enabled, "")
                 .labelled_by(label.id);
             ui.end_row();
+            if config.train.local_search.enabled {
+                let label = ui.label("  from reference");
+                ui.add(
+                    egui::DragValue::new(&mut config.train.local_search.reference_starts)
+                        .range(0.0..=1.0)
+                        .speed(0.01),
+                )
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "the share of MALA chains started at fresh reference draws: they find \
+                     modes the sampler has not reached",
+                );
+                ui.end_row();
+            }
             let label = ui.label("β annealing");
             ui.checkbox(&mut config.train.beta_anneal.enabled, "")
                 .labelled_by(label.id);
@@ -150,6 +165,22 @@ pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.checkbox(&mut config.sampler.langevin, "")
                 .labelled_by(label.id);
             ui.end_row();
+            if config.sampler.langevin {
+                let label = ui.label("  gain");
+                let gain = &mut config.sampler.langevin_gain;
+                ui.horizontal(|ui| {
+                    ui.selectable_value(gain, LangevinGain::Learned, "learned");
+                    ui.selectable_value(gain, LangevinGain::Reference, "Gaussian");
+                })
+                .response
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "learned: NN(t), zero until trained; Gaussian: σ²/(σ²(1−t)+1), the \
+                     exact Gaussian control's gain, scaled by training within 0…2 (for a \
+                     wide reference)",
+                );
+                ui.end_row();
+            }
             let label = ui.label("learned variance");
             ui.checkbox(&mut config.sampler.learned_variance, "")
                 .labelled_by(label.id)
