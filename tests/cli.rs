@@ -171,6 +171,18 @@ fn bad_input_gives_one_clear_line() {
             "--config",
             &manywell,
             "--set",
+            "sampler.langevin_fade=4",
+            "--backend",
+            "cpu",
+        ],
+        &["sampler.langevin_fade", "sampler.langevin_gain"],
+    );
+    assert_clear_error(
+        &[
+            "train",
+            "--config",
+            &manywell,
+            "--set",
             "train.local_search.reference_starts=1.5",
             "--backend",
             "cpu",

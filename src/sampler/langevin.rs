@@ -78,14 +78,21 @@ mod tests {
     #[test]
     fn a_fixed_gain_starts_as_the_exact_gaussian_control_and_stays_within_twice_it() {
         let grid = TimeGrid::new(100, 2.0);
-        let gains = LangevinGain::Reference.gains(&grid, 25.0).unwrap();
+        let gains = LangevinGain::Reference.gains(&grid, 25.0, 0.0).unwrap();
         // g(0) = 625/626; at the last step t = 1 − 10⁻⁴, g = 625/1.0625.
         assert!((gains[0] - 625.0 / 626.0).abs() < 1e-6);
         assert!((gains[99] - 625.0 / 1.0625).abs() < 1e-2, "{}", gains[99]);
         assert!(gains.windows(2).all(|w| w[1] > w[0]));
         // Every Euler step of the exact control contracts: g(t_k)·Δ_k < 1.
         assert!((0..100).all(|k| gains[k] as f64 * grid.dt(k) < 0.3));
-        assert!(LangevinGain::Learned.gains(&grid, 25.0).is_none());
+        assert!(LangevinGain::Learned.gains(&grid, 25.0, 0.0).is_none());
+        // Faded in by t⁴: zero at t = 0, a sixteenth at t = ½, nearly all of it at the end.
+        let faded = LangevinGain::Reference.gains(&grid, 25.0, 4.0).unwrap();
+        assert_eq!(faded[0], 0.0);
+        let half = grid.step_starts().iter().position(|&t| t >= 0.5).unwrap();
+        let t = grid.t(half) as f32;
+        assert!((faded[half] - t.powi(4) * gains[half]).abs() < 1e-4 * gains[half]);
+        assert!((faded[99] / gains[99] - 1.0).abs() < 1e-3);
 
         let device = Default::default();
         let config = DriftNetConfig {

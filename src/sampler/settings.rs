@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::math::time_grid::TimeGrid;
 use crate::nn::DriftNetConfig;
 use crate::prior::SamplerSpace;
@@ -24,16 +24,24 @@ pub enum LangevinGain {
     Reference,
 }
 
+/// g(t) of [`LangevinGain::Reference`] with the fade t^q (`sampler.langevin_fade`).
+fn reference_gain(t: f64, sigma: f64, fade: f64) -> f64 {
+    let variance = sigma * sigma;
+    t.powf(fade) * variance / (variance * (1.0 - t) + 1.0)
+}
+
 impl LangevinGain {
-    /// The scale's gain at each step start t_k: `None` for a learned scale.
-    pub fn gains(self, grid: &TimeGrid, sigma: f64) -> Option<Vec<f32>> {
+    /// The scale's gain at each step start t_k, faded in by t^`fade`: `None` for a learned
+    /// scale.
+    pub fn gains(self, grid: &TimeGrid, sigma: f64, fade: f64) -> Option<Vec<f32>> {
         match self {
             Self::Learned => None,
-            Self::Reference => {
-                let variance = sigma * sigma;
-                let gain = |t: f64| (variance / (variance * (1.0 - t) + 1.0)) as f32;
-                Some(grid.step_starts().iter().map(|&t| gain(t)).collect())
-            }
+            Self::Reference => Some(
+                grid.step_starts()
+                    .iter()
+                    .map(|&t| reference_gain(t, sigma, fade) as f32)
+                    .collect(),
+            ),
         }
     }
 }
@@ -56,6 +64,12 @@ pub struct SamplerConfig {
     pub langevin_clip: f64,
     /// How the Langevin term's scale depends on time (see [`LangevinGain`]).
     pub langevin_gain: LangevinGain,
+    /// With the `reference` gain: multiply it by t^q. For a mixture, the exact control points
+    /// early on to a weighted average of the modes (x_t says little yet about which one the
+    /// path will reach), while the target's score points to the mode nearest to x_t: at full
+    /// gain from t = 0 most paths are pulled to the modes nearest the origin. Fading the
+    /// term in lets the paths spread first, as the exact control does.
+    pub langevin_fade: f64,
     /// Learn the step variance: s² = σ²·exp(h_θ(x, t)) per coordinate, h bounded to
     /// ±`log_variance_range` and zero until trained. Lets a sampler take smaller steps than
     /// its reference where the posterior is sharp.
@@ -73,6 +87,7 @@ impl Default for SamplerConfig {
             langevin: false,
             langevin_clip: 100.0,
             langevin_gain: LangevinGain::Learned,
+            langevin_fade: 0.0,
             learned_variance: false,
             log_variance_range: 4.0,
         }
@@ -86,6 +101,19 @@ impl SamplerConfig {
         crate::validation::grid_power("sampler.grid_power", self.grid_power)?;
         positive("sampler.net.hidden", self.net.hidden)?;
         finite_positive("sampler.log_variance_range", self.log_variance_range)?;
+        let fade = self.langevin_fade;
+        if !(fade.is_finite() && fade >= 0.0) {
+            return Err(Error::config(
+                "sampler.langevin_fade",
+                format!("must be a number ≥ 0, got {fade}"),
+            ));
+        }
+        if fade > 0.0 && self.langevin_gain != LangevinGain::Reference {
+            return Err(Error::config(
+                "sampler.langevin_fade",
+                "fades the fixed gain in: set sampler.langevin_gain = \"reference\" too",
+            ));
+        }
         finite_positive("sampler.langevin_clip", self.langevin_clip)
     }
 }
@@ -99,8 +127,10 @@ impl SamplerConfig {
     /// The Langevin term's setting for a reference of scale σ: `None` without the term, else
     /// the gains g(t_k) of a fixed-gain scale (`None` for a learned one).
     pub fn langevin_scale(&self, sigma: f64) -> Option<Option<Vec<f32>>> {
-        self.langevin
-            .then(|| self.langevin_gain.gains(&self.time_grid(), sigma))
+        self.langevin.then(|| {
+            self.langevin_gain
+                .gains(&self.time_grid(), sigma, self.langevin_fade)
+        })
     }
 
     /// The sampler's time grid.
