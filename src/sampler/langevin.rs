@@ -104,7 +104,7 @@ mod tests {
         let values = scale
             .forward(features.clone())
             .into_data()
-            .to_vec::<f32>()
+            .try_to_vec::<f32>()
             .unwrap();
         for (k, row) in values.chunks(3).enumerate() {
             assert!(row.iter().all(|&v| (v - gains[k]).abs() < 1e-3 * gains[k]));
@@ -113,7 +113,7 @@ mod tests {
         let values = learned
             .forward(features)
             .into_data()
-            .to_vec::<f32>()
+            .try_to_vec::<f32>()
             .unwrap();
         assert!(values.iter().all(|&v| v == 0.0));
     }
