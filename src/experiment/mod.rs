@@ -9,6 +9,7 @@ pub mod config;
 pub mod evaluation;
 pub mod history;
 mod image_evaluation;
+mod local_search_round;
 pub mod noise_view;
 pub mod presets;
 pub mod protocol;

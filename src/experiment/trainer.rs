@@ -18,12 +18,12 @@ use crate::constraint::Constraint;
 use crate::constraint::targets::EnergyTarget;
 use crate::error::{Error, Result};
 use crate::math::gaussian::log_mean_exp;
-use crate::math::rng::{Rng, seeded, standard_normal};
+use crate::math::rng::{Rng, seeded};
 use crate::math::time_grid::TimeGrid;
 use crate::math::{IsoGmm, Points};
 use crate::nn::{tensor_to_points, tensor_to_vec, time_grid_features};
 use crate::objective::gradient_clipping::{clip_global_norm, global_norm, parameters_finite};
-use crate::objective::local_search::{LocalSearch, Target};
+use crate::objective::local_search::LocalSearch;
 use crate::objective::policy_gradient::policy_gradient_loss;
 use crate::objective::rtb::{rtb_loss, rtb_value_and_log_z_grad, var_grad_loss};
 use crate::objective::schedules::{annealed_beta, exploration_std, lr_factor};
@@ -53,8 +53,8 @@ pub struct Trainer {
     /// VarGrad's most recent batch estimate of log Z.
     pub(crate) log_z_estimate: Option<f64>,
     pub(crate) buffer: Option<ReplayBuffer>,
-    local_search: Option<LocalSearch>,
-    rng: Rng,
+    pub(super) local_search: Option<LocalSearch>,
+    pub(super) rng: Rng,
     pub(crate) iteration: usize,
     pub(crate) train_seconds: f64,
     pub history: History,
@@ -476,48 +476,6 @@ impl Trainer {
                 )));
             }
         })
-    }
-
-    /// Every `every` iterations: MALA from rank-prioritised buffer states (and from fresh
-    /// reference draws, `reference_starts`); the end states join the buffer.
-    fn run_local_search(&mut self, beta: f64) {
-        let config = self.config.train.local_search.clone();
-        let (Some(search), Some(buffer)) = (self.local_search.as_mut(), self.buffer.as_mut())
-        else {
-            return;
-        };
-        if config.every == 0 || !self.iteration.is_multiple_of(config.every) || buffer.is_empty() {
-            return;
-        }
-        let variance = self.reference.brownian_variance().unwrap_or(0.0);
-        let from_reference = if variance > 0.0 {
-            (config.chains as f64 * config.reference_starts).round() as usize
-        } else {
-            0
-        };
-        let (mut start, _) = buffer.sample(config.chains - from_reference, &mut self.rng);
-        if from_reference > 0 {
-            let sigma = variance.sqrt() as f32;
-            let mut draws = standard_normal(&mut self.rng, from_reference * start.dim());
-            draws.iter_mut().for_each(|v| *v *= sigma);
-            let draws = Points::new(start.dim(), draws).expect("rows of the reference's dimension");
-            start.extend(&draws);
-        }
-        let target = Target {
-            reference: &self.reference,
-            constraint: self.constraint.as_ref(),
-            beta,
-        };
-        if let Some((end, log_r, log_pi)) = search.run(&start, &target, config.steps, &mut self.rng)
-        {
-            buffer.add(&end, &log_r, &log_pi);
-        }
-        log::debug!(
-            "local search at {}: acceptance {:.3}, step size {:.4}",
-            self.iteration,
-            search.last_acceptance,
-            search.step_size
-        );
     }
 
     /// Replaces the constraint (the GUI re-targets while training). The sampler keeps its
