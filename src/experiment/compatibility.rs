@@ -59,20 +59,12 @@ pub fn check_objective(config: &ExperimentConfig, reference: &Reference) -> Resu
             ));
         }
     }
-    if config.sampler.langevin_gain == LangevinGain::Reference {
-        if !config.sampler.langevin {
-            return Err(Error::config(
-                "sampler.langevin_gain",
-                "a gain for the Langevin term needs the term: set sampler.langevin = true",
-            ));
-        }
-        if reference.has_drift() {
-            return Err(Error::config(
-                "sampler.langevin_gain",
-                "\"reference\" is the gain of the exact control from a Brownian reference; a \
-                 diffusion prior's drift is not one: use \"learned\"",
-            ));
-        }
+    if config.sampler.langevin_gain == LangevinGain::Reference && reference.has_drift() {
+        return Err(Error::config(
+            "sampler.langevin_gain",
+            "\"reference\" is the gain of the exact control from a Brownian reference; a \
+             diffusion prior's drift is not one: use \"learned\"",
+        ));
     }
     let no_density = reference
         .terminal_log_density(&vec![0.0; reference.dim()])

@@ -102,15 +102,15 @@ impl Trainer {
         net_config.dim = reference.dim();
         let mut rng = seeded(config.seed);
         let tracked = compute.autodiff();
+        let grid = config.sampler.time_grid();
         let sampler = SamplerNet::new(
             &net_config,
-            config.sampler.langevin_scale(reference.sigma()),
+            config.sampler.langevin_scale(&grid, reference.sigma()),
             config.sampler.log_variance_range(),
             &mut rng,
             &tracked,
         );
         let optimizer = optimizer_for(&config);
-        let grid = config.sampler.time_grid();
         let features =
             time_grid_features(&grid, config.sampler.net.time_frequencies, &compute.device);
         let features_tracked = features.clone().autodiff();

@@ -108,6 +108,12 @@ impl SamplerConfig {
                 format!("must be a number ≥ 0, got {fade}"),
             ));
         }
+        if self.langevin_gain == LangevinGain::Reference && !self.langevin {
+            return Err(Error::config(
+                "sampler.langevin_gain",
+                "a gain for the Langevin term needs the term: set sampler.langevin = true",
+            ));
+        }
         if fade > 0.0 && self.langevin_gain != LangevinGain::Reference {
             return Err(Error::config(
                 "sampler.langevin_fade",
@@ -124,13 +130,11 @@ impl SamplerConfig {
         self.learned_variance.then_some(self.log_variance_range)
     }
 
-    /// The Langevin term's setting for a reference of scale σ: `None` without the term, else
-    /// the gains g(t_k) of a fixed-gain scale (`None` for a learned one).
-    pub fn langevin_scale(&self, sigma: f64) -> Option<Option<Vec<f32>>> {
-        self.langevin.then(|| {
-            self.langevin_gain
-                .gains(&self.time_grid(), sigma, self.langevin_fade)
-        })
+    /// The Langevin term's setting on the sampler's grid, for a reference of scale σ: `None`
+    /// without the term, else the gains g(t_k) of a fixed-gain scale (`None` for a learned one).
+    pub fn langevin_scale(&self, grid: &TimeGrid, sigma: f64) -> Option<Option<Vec<f32>>> {
+        self.langevin
+            .then(|| self.langevin_gain.gains(grid, sigma, self.langevin_fade))
     }
 
     /// The sampler's time grid.
