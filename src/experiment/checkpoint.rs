@@ -126,7 +126,7 @@ impl Trainer {
             trainer
                 .config
                 .sampler
-                .langevin_scale(&trainer.grid, trainer.reference.sigma()),
+                .langevin_term(&trainer.grid, trainer.reference.sigma()),
             trainer.config.sampler.log_variance_range(),
             &mut seeded(0),
             &trainer.compute.autodiff(),

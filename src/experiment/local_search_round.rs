@@ -2,9 +2,8 @@
 //! fresh reference draws, whose end states join the replay buffer.
 
 use super::trainer::Trainer;
-use crate::math::Points;
-use crate::math::rng::standard_normal;
 use crate::objective::local_search::Target;
+use crate::sampler::trajectory::sample_reference;
 
 impl Trainer {
     /// Every `every` iterations: MALA from rank-prioritised buffer states (and from fresh
@@ -18,19 +17,16 @@ impl Trainer {
         if config.every == 0 || !self.iteration.is_multiple_of(config.every) || buffer.is_empty() {
             return;
         }
-        let variance = self.reference.brownian_variance().unwrap_or(0.0);
-        let from_reference = if variance > 0.0 {
-            (config.chains as f64 * config.reference_starts).round() as usize
-        } else {
-            0
-        };
+        let from_reference = (config.chains as f64 * config.reference_starts).round() as usize;
         let (mut start, _) = buffer.sample(config.chains - from_reference, &mut self.rng);
         if from_reference > 0 {
-            let sigma = variance.sqrt() as f32;
-            let mut draws = standard_normal(&mut self.rng, from_reference * start.dim());
-            draws.iter_mut().for_each(|v| *v *= sigma);
-            let draws = Points::new(start.dim(), draws).expect("rows of the reference's dimension");
-            start.extend(&draws);
+            start.extend(&sample_reference(
+                &self.reference,
+                &self.grid,
+                from_reference,
+                &mut self.rng,
+                &self.compute.device,
+            ));
         }
         let target = Target {
             reference: &self.reference,

@@ -105,7 +105,7 @@ impl Trainer {
         let grid = config.sampler.time_grid();
         let sampler = SamplerNet::new(
             &net_config,
-            config.sampler.langevin_scale(&grid, reference.sigma()),
+            config.sampler.langevin_term(&grid, reference.sigma()),
             config.sampler.log_variance_range(),
             &mut rng,
             &tracked,

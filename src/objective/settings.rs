@@ -185,7 +185,7 @@ pub struct LocalSearchConfig {
     /// Chains per run, started from rank-prioritised buffer states.
     pub chains: usize,
     /// The share of the chains that start at fresh draws of the reference's terminal law
-    /// N(0, σ²I) instead: MALA walks each to a nearby mode of the posterior, so the buffer
+    /// (N(0, σ²I) for the Brownian reference) instead: MALA walks each to a nearby mode of the posterior, so the buffer
     /// learns of modes the sampler has not reached (with modes far apart, exploration noise
     /// and chains from the sampler's own states never do).
     pub reference_starts: f64,

@@ -11,6 +11,7 @@ use burn::tensor::{Device, Tensor};
 use crate::math::rng::Rng;
 use crate::nn::{DriftNet, DriftNetConfig};
 use langevin::LangevinScale;
+use settings::LangevinTerm;
 
 /// The learned control v_θ(x, t) = NN₁(x, t) [+ NN₂(t)·clip(∇ log r(x))], and optionally a
 /// learned step variance s² = σ²·exp(h_θ(x, t)) with h = range·tanh(NN₃(x, t)), zero until
@@ -38,18 +39,23 @@ pub struct SamplerTime {
 impl SamplerNet {
     /// A new sampler whose control is exactly zero (and whose learned log-variance, with
     /// `log_variance_range` set, is exactly zero): untrained, it is its reference process,
-    /// unless its Langevin term has a fixed gain. `langevin`: `None` without the Langevin term,
-    /// else [`SamplerConfig::langevin_scale`](settings::SamplerConfig::langevin_scale).
+    /// unless its Langevin term has fixed gains.
     pub fn new(
         config: &DriftNetConfig,
-        langevin: Option<Option<Vec<f32>>>,
+        langevin: LangevinTerm,
         log_variance_range: Option<f64>,
         rng: &mut Rng,
         device: &Device,
     ) -> Self {
         Self {
             drift: DriftNet::new(config, true, rng, device),
-            langevin: langevin.map(|gains| LangevinScale::new(config, gains, rng, device)),
+            langevin: match langevin {
+                LangevinTerm::Off => None,
+                LangevinTerm::Learned => Some(LangevinScale::new(config, None, rng, device)),
+                LangevinTerm::Gains(gains) => {
+                    Some(LangevinScale::new(config, Some(gains), rng, device))
+                }
+            },
             variance: log_variance_range.map(|_| DriftNet::new(config, true, rng, device)),
             log_variance_range: log_variance_range.unwrap_or(0.0) as f32,
         }

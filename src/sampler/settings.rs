@@ -24,6 +24,17 @@ pub enum LangevinGain {
     Reference,
 }
 
+/// The Langevin term a new sampler starts with.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LangevinTerm {
+    /// No Langevin term.
+    Off,
+    /// NN₂(t), zero until trained.
+    Learned,
+    /// g(t_k)·(1 + tanh NN₂(t_k)), one gain per step of the sampler's grid.
+    Gains(Vec<f32>),
+}
+
 /// g(t) of [`LangevinGain::Reference`] with the fade t^q (`sampler.langevin_fade`).
 fn reference_gain(t: f64, sigma: f64, fade: f64) -> f64 {
     let variance = sigma * sigma;
@@ -130,11 +141,15 @@ impl SamplerConfig {
         self.learned_variance.then_some(self.log_variance_range)
     }
 
-    /// The Langevin term's setting on the sampler's grid, for a reference of scale σ: `None`
-    /// without the term, else the gains g(t_k) of a fixed-gain scale (`None` for a learned one).
-    pub fn langevin_scale(&self, grid: &TimeGrid, sigma: f64) -> Option<Option<Vec<f32>>> {
-        self.langevin
-            .then(|| self.langevin_gain.gains(grid, sigma, self.langevin_fade))
+    /// The Langevin term on the sampler's grid, for a reference of scale σ.
+    pub fn langevin_term(&self, grid: &TimeGrid, sigma: f64) -> LangevinTerm {
+        if !self.langevin {
+            return LangevinTerm::Off;
+        }
+        match self.langevin_gain.gains(grid, sigma, self.langevin_fade) {
+            None => LangevinTerm::Learned,
+            Some(gains) => LangevinTerm::Gains(gains),
+        }
     }
 
     /// The sampler's time grid.
