@@ -189,6 +189,18 @@ fn bad_input_gives_one_clear_line() {
         ],
         &["train.local_search.reference_starts", "1.5"],
     );
+    assert_clear_error(
+        &[
+            "train",
+            "--config",
+            &manywell,
+            "--set",
+            "train.exploration.floor=0.5",
+            "--backend",
+            "cpu",
+        ],
+        &["train.exploration.floor", "0.5", "0.2"],
+    );
 
     let out = dir.path().join("prior");
     let out = out.to_str().unwrap();

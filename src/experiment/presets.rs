@@ -17,6 +17,7 @@ pub fn apply_sketch_settings(config: &mut ExperimentConfig) {
     train.exploration = ExplorationConfig {
         std: 0.5,
         decay_fraction: 0.5,
+        floor: 0.0,
     };
     train.buffer = BufferConfig {
         enabled: true,

@@ -4,7 +4,8 @@
 use super::settings::{BetaAnnealConfig, ExplorationConfig};
 use crate::math::schedule::cosine_factor;
 
-/// ε at `iteration`: linear decay from `std` to 0 over the first `decay_fraction` of training.
+/// ε at `iteration`: linear decay from `std` to `floor` over the first `decay_fraction` of
+/// training.
 pub fn exploration_std(config: &ExplorationConfig, iteration: usize, iterations: usize) -> f64 {
     if config.std <= 0.0 {
         return 0.0;
@@ -13,7 +14,8 @@ pub fn exploration_std(config: &ExplorationConfig, iteration: usize, iterations:
     if horizon <= 0.0 {
         return config.std;
     }
-    config.std * (1.0 - iteration as f64 / horizon).max(0.0)
+    let progress = (iteration as f64 / horizon).min(1.0);
+    config.std + (config.floor - config.std) * progress
 }
 
 /// The factor on the learning rates at `iteration`: a cosine from 1 down to `final_fraction`
@@ -39,14 +41,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn exploration_decays_to_zero() {
-        let config = ExplorationConfig {
+    fn exploration_decays_to_its_floor() {
+        let mut config = ExplorationConfig {
             std: 2.0,
             decay_fraction: 0.5,
+            floor: 0.0,
         };
         assert_eq!(exploration_std(&config, 0, 100), 2.0);
         assert_eq!(exploration_std(&config, 25, 100), 1.0);
         assert_eq!(exploration_std(&config, 80, 100), 0.0);
+        config.floor = 0.5;
+        assert_eq!(exploration_std(&config, 25, 100), 1.25);
+        assert_eq!(exploration_std(&config, 50, 100), 0.5);
+        assert_eq!(exploration_std(&config, 80, 100), 0.5);
     }
 
     #[test]

@@ -126,13 +126,17 @@ impl Default for TrainConfig {
 }
 
 /// Off-policy exploration: the behaviour process's step noise has standard deviation
-/// √(σ²Δ + ε²) instead of σ√Δ, with ε decaying linearly from `std` to 0 over the first
+/// √(σ²Δ + ε²) instead of σ√Δ, with ε decaying linearly from `std` to `floor` over the first
 /// `decay_fraction` of training.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ExplorationConfig {
     pub std: f64,
     pub decay_fraction: f64,
+    /// ε never falls below this. On a target with many modes of unequal mass (Many Well's
+    /// pairs), on-policy training after exploration has stopped lets single modes drain into
+    /// their heavier neighbours; a little exploration to the end holds the balance.
+    pub floor: f64,
 }
 
 impl Default for ExplorationConfig {
@@ -140,6 +144,7 @@ impl Default for ExplorationConfig {
         Self {
             std: 0.0,
             decay_fraction: 0.5,
+            floor: 0.0,
         }
     }
 }
@@ -289,8 +294,24 @@ impl TrainConfig {
                 format!("must be in (0, 1], got {fraction}"),
             ));
         }
-        if !(self.exploration.std.is_finite() && self.exploration.std >= 0.0) {
+        let exploration = &self.exploration;
+        if !(exploration.std.is_finite() && exploration.std >= 0.0) {
             return Err(Error::config("train.exploration.std", "must be ≥ 0"));
+        }
+        if !(exploration.decay_fraction.is_finite() && exploration.decay_fraction >= 0.0) {
+            return Err(Error::config(
+                "train.exploration.decay_fraction",
+                format!("must be ≥ 0, got {}", exploration.decay_fraction),
+            ));
+        }
+        if !(exploration.floor >= 0.0 && exploration.floor <= exploration.std) {
+            return Err(Error::config(
+                "train.exploration.floor",
+                format!(
+                    "must be in [0, train.exploration.std = {}], got {}",
+                    exploration.std, exploration.floor
+                ),
+            ));
         }
         if self.buffer.enabled {
             positive("train.buffer.capacity", self.buffer.capacity)?;

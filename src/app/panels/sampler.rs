@@ -118,6 +118,22 @@ pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
             )
             .labelled_by(label.id);
             ui.end_row();
+            let exploration = &mut config.train.exploration;
+            exploration.floor = exploration.floor.min(exploration.std);
+            if exploration.std > 0.0 {
+                let label = ui.label("  floor");
+                ui.add(
+                    egui::DragValue::new(&mut exploration.floor)
+                        .range(0.0..=exploration.std)
+                        .speed(0.01),
+                )
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "exploration decays to this, not to 0: on-policy training once exploration \
+                     has stopped can drain light modes into heavy ones",
+                );
+                ui.end_row();
+            }
             let label = ui.label("replay buffer");
             ui.checkbox(&mut config.train.buffer.enabled, "")
                 .labelled_by(label.id);
