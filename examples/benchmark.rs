@@ -21,7 +21,8 @@ use posterior_studio::experiment::{ExperimentConfig, Trainer};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Overrides that turn the config's sampler into plain on-policy RTB.
-const PLAIN: [&str; 4] = [
+const PLAIN: [&str; 5] = [
+    RTB,
     "train.exploration.std=0.0",
     "train.buffer.enabled=false",
     "train.local_search.enabled=false",
@@ -51,10 +52,14 @@ const fn variant(
     }
 }
 
+/// The papers' trajectory balance, which Funnel and Many Well ship as VarGrad: the variants
+/// below time RTB so that they compare with the papers' code.
+const RTB: &str = "train.objective=\"rtb\"";
 const GMM25: &str = "gmm25_energy.toml";
 const FUNNEL: &str = "funnel.toml";
 /// The papers' network width, which `funnel.toml` doubles for accuracy.
 const PAPERS_WIDTH: [&str; 1] = ["sampler.net.hidden=64"];
+const PAPERS_WIDTH_RTB: [&str; 2] = ["sampler.net.hidden=64", RTB];
 const MANYWELL: &str = "manywell.toml";
 
 const VARIANTS: [Variant; 14] = [
@@ -89,14 +94,14 @@ const VARIANTS: [Variant; 14] = [
         "Funnel RTB + Lgv + expl. + buffer + LS",
         FUNNEL,
         false,
-        &PAPERS_WIDTH,
+        &PAPERS_WIDTH_RTB,
     ),
     variant("Manywell plain RTB", MANYWELL, true, &[]),
     variant(
         "Manywell RTB + Lgv + expl. + buffer + LS",
         MANYWELL,
         false,
-        &[],
+        &[RTB],
     ),
     variant(
         "images: VAE footwear (noise space)",

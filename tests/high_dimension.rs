@@ -294,6 +294,7 @@ fn local_search_from_the_reference_spreads_the_buffer_over_the_modes() {
                 "constraint.energy.components=8",
                 "sampler.steps=20",
                 "sampler.net.hidden=16",
+                "sampler.langevin_fade=0",
                 "train.batch=100",
                 "train.local_search.every=1",
                 "train.local_search.chains=200",
