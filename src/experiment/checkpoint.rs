@@ -127,7 +127,10 @@ impl Trainer {
                 .config
                 .sampler
                 .langevin_term(&trainer.grid, trainer.reference.sigma()),
-            trainer.config.sampler.log_variance_range(),
+            trainer
+                .config
+                .sampler
+                .variance_term(&trainer.grid, trainer.reference.sigma()),
             &mut seeded(0),
             &trainer.compute.autodiff(),
         );

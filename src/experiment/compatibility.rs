@@ -5,7 +5,7 @@ use super::config::{ExperimentConfig, ObjectiveKind, PriorKind};
 use crate::constraint::Constraint;
 use crate::error::{Error, Result};
 use crate::prior::Reference;
-use crate::sampler::settings::LangevinGain;
+use crate::sampler::settings::{LangevinGain, StepVariance};
 
 /// Methods that need ∇ log r refuse a constraint seen through a black-box generator.
 pub fn check_gradients(config: &ExperimentConfig, constraint: &dyn Constraint) -> Result<()> {
@@ -50,6 +50,13 @@ pub fn check_objective(config: &ExperimentConfig, reference: &Reference) -> Resu
                 "sampler.learned_variance",
                 "the policy gradient's KL term assumes the reference's variance; use RTB or \
                  VarGrad with a learned variance",
+            ));
+        }
+        if config.sampler.step_variance != StepVariance::Reference {
+            return Err(Error::config(
+                "sampler.step_variance",
+                "the policy gradient's KL term assumes the reference's variance; use RTB or \
+                 VarGrad with the Gaussian step variance",
             ));
         }
         if train.exploration.std > 0.0 {

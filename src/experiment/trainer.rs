@@ -106,7 +106,7 @@ impl Trainer {
         let sampler = SamplerNet::new(
             &net_config,
             config.sampler.langevin_term(&grid, reference.sigma()),
-            config.sampler.log_variance_range(),
+            config.sampler.variance_term(&grid, reference.sigma()),
             &mut rng,
             &tracked,
         );
@@ -406,7 +406,7 @@ impl Trainer {
             &device,
         );
         let features = self.features_tracked.clone().select(0, indices);
-        let time = self.sampler.time(features);
+        let time = self.sampler.time_of_steps(features, Some(&steps));
         let partial = log_ratio(
             &self.sampler,
             &time,

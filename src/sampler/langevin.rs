@@ -50,9 +50,9 @@ impl LangevinScale {
         }
     }
 
-    /// The scale for rows of time features (rows × d). With gains, the rows must be the grid's
-    /// steps in order.
-    pub fn forward(&self, features: Tensor<2>) -> Tensor<2> {
+    /// The scale for rows of time features (rows × d): the grid's steps in order, or the
+    /// steps `steps` in that order.
+    pub fn forward(&self, features: Tensor<2>, steps: Option<&[usize]>) -> Tensor<2> {
         let h = self.activation.apply(self.time_in.forward(features));
         let h = self.activation.apply(self.hidden.forward(h));
         let raw = self.head.forward(h);
@@ -60,9 +60,12 @@ impl LangevinScale {
             return raw;
         }
         let [rows, _] = raw.dims();
-        assert_eq!(rows, self.gains.len(), "one Langevin gain per grid step");
-        let gains =
-            Tensor::<1>::from_floats(self.gains.as_slice(), &raw.device()).reshape([rows, 1]);
+        let gains: Vec<f32> = match steps {
+            Some(steps) => steps.iter().map(|&k| self.gains[k]).collect(),
+            None => self.gains.clone(),
+        };
+        assert_eq!(rows, gains.len(), "one Langevin gain per time row");
+        let gains = Tensor::<1>::from_floats(gains.as_slice(), &raw.device()).reshape([rows, 1]);
         (raw.tanh() + 1.0) * gains
     }
 }
@@ -102,7 +105,7 @@ mod tests {
         let features = time_grid_features(&grid, config.time_frequencies, &device);
         let scale = LangevinScale::new(&config, Some(gains.clone()), &mut seeded(1), &device);
         let values = scale
-            .forward(features.clone())
+            .forward(features.clone(), None)
             .into_data()
             .try_to_vec::<f32>()
             .unwrap();
@@ -111,7 +114,7 @@ mod tests {
         }
         let learned = LangevinScale::new(&config, None, &mut seeded(1), &device);
         let values = learned
-            .forward(features)
+            .forward(features, None)
             .into_data()
             .try_to_vec::<f32>()
             .unwrap();

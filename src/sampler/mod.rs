@@ -11,11 +11,12 @@ use burn::tensor::{Device, Tensor};
 use crate::math::rng::Rng;
 use crate::nn::{DriftNet, DriftNetConfig};
 use langevin::LangevinScale;
-use settings::LangevinTerm;
+use settings::{LangevinTerm, VarianceTerm};
 
 /// The learned control v_θ(x, t) = NN₁(x, t) [+ NN₂(t)·clip(∇ log r(x))], and optionally a
 /// learned step variance s² = σ²·exp(h_θ(x, t)) with h = range·tanh(NN₃(x, t)), zero until
-/// trained (zero-initialised head), so bounded to σ²·e^{±range}.
+/// trained (zero-initialised head), so bounded to σ²·e^{±range}. A fixed log-variance per step
+/// ([`StepVariance`](settings::StepVariance)) adds to h, learned or not.
 #[derive(Module, Debug)]
 pub struct SamplerNet {
     drift: DriftNet,
@@ -23,6 +24,9 @@ pub struct SamplerNet {
     variance: Option<DriftNet>,
     #[module(skip)]
     log_variance_range: f32,
+    /// log(s_k²/(σ²Δ_k)) per grid step before learning; empty: zero.
+    #[module(skip)]
+    fixed_log_variance: Vec<f32>,
 }
 
 /// Per-time quantities of the sampler on a time grid, computed once per simulation.
@@ -34,6 +38,8 @@ pub struct SamplerTime {
     pub langevin_scale: Option<Tensor<2>>,
     /// T × H time embeddings of the log-variance network NN₃.
     pub variance_embedding: Option<Tensor<2>>,
+    /// T × 1 fixed log-variances of the steps, when the sampler has them.
+    pub fixed_log_variance: Option<Tensor<2>>,
 }
 
 impl SamplerNet {
@@ -43,7 +49,7 @@ impl SamplerNet {
     pub fn new(
         config: &DriftNetConfig,
         langevin: LangevinTerm,
-        log_variance_range: Option<f64>,
+        variance: VarianceTerm,
         rng: &mut Rng,
         device: &Device,
     ) -> Self {
@@ -56,8 +62,11 @@ impl SamplerNet {
                     Some(LangevinScale::new(config, Some(gains), rng, device))
                 }
             },
-            variance: log_variance_range.map(|_| DriftNet::new(config, true, rng, device)),
-            log_variance_range: log_variance_range.unwrap_or(0.0) as f32,
+            variance: variance
+                .learned_range
+                .map(|_| DriftNet::new(config, true, rng, device)),
+            log_variance_range: variance.learned_range.unwrap_or(0.0) as f32,
+            fixed_log_variance: variance.fixed,
         }
     }
 
@@ -69,23 +78,54 @@ impl SamplerNet {
         raw.tanh().mul_scalar(self.log_variance_range)
     }
 
-    /// h = log(s²/σ²) at states of one time step k (B × d), when the variance is learned.
+    /// h = log(s²/(σ²Δ)) at states of one time step k (B × d), when the variance is learned
+    /// or fixed per step.
     pub fn log_variance_step(
         &self,
         x: Tensor<2>,
         time: &SamplerTime,
         k: usize,
     ) -> Option<Tensor<2>> {
-        let (net, embedding) = (self.variance.as_ref()?, time.variance_embedding.as_ref()?);
-        let [_, width] = embedding.dims();
-        let row = embedding.clone().slice([k..k + 1, 0..width]);
-        Some(self.bounded(net.forward(x, row)))
+        let [batch, dim] = x.dims();
+        let fixed = time
+            .fixed_log_variance
+            .as_ref()
+            .map(|f| f.clone().slice([k..k + 1, 0..1]));
+        let learned = match (self.variance.as_ref(), time.variance_embedding.as_ref()) {
+            (Some(net), Some(embedding)) => {
+                let [_, width] = embedding.dims();
+                let row = embedding.clone().slice([k..k + 1, 0..width]);
+                Some(self.bounded(net.forward(x, row)))
+            }
+            _ => None,
+        };
+        match (learned, fixed) {
+            (Some(h), Some(f)) => Some(h + f.expand([batch, dim])),
+            (h, None) => h,
+            (None, Some(f)) => Some(f.expand([batch, dim])),
+        }
     }
 
-    /// h at a time-major grid of states ((T·B) × d), when the variance is learned.
+    /// h at a time-major grid of states ((T·B) × d), when the variance is learned or fixed
+    /// per step.
     pub fn log_variance_grid(&self, x: Tensor<2>, time: &SamplerTime) -> Option<Tensor<2>> {
-        let (net, embedding) = (self.variance.as_ref()?, time.variance_embedding.as_ref()?);
-        Some(self.bounded(net.forward_grid(x, embedding.clone())))
+        let [rows, dim] = x.dims();
+        let learned = match (self.variance.as_ref(), time.variance_embedding.as_ref()) {
+            (Some(net), Some(embedding)) => {
+                Some(self.bounded(net.forward_grid(x, embedding.clone())))
+            }
+            _ => None,
+        };
+        let Some(fixed) = &time.fixed_log_variance else {
+            return learned;
+        };
+        let [steps, _] = fixed.dims();
+        let shape = [steps, rows / steps, dim];
+        let fixed = fixed.clone().reshape([steps, 1, 1]).expand(shape);
+        Some(match learned {
+            Some(h) => (h.reshape(shape) + fixed).reshape([rows, dim]),
+            None => fixed.reshape([rows, dim]),
+        })
     }
 
     pub fn uses_langevin(&self) -> bool {
@@ -95,13 +135,28 @@ impl SamplerNet {
     /// Time embeddings from Fourier features of the time grid (T × 2K, see
     /// [`time_grid_features`](crate::nn::time_grid_features)).
     pub fn time(&self, features: Tensor<2>) -> SamplerTime {
+        self.time_of_steps(features, None)
+    }
+
+    /// Time embeddings of some steps of the grid, in that order, from their rows of Fourier
+    /// features; `None`: every step.
+    pub fn time_of_steps(&self, features: Tensor<2>, steps: Option<&[usize]>) -> SamplerTime {
+        let fixed_log_variance = (!self.fixed_log_variance.is_empty()).then(|| {
+            let values: Vec<f32> = match steps {
+                Some(steps) => steps.iter().map(|&k| self.fixed_log_variance[k]).collect(),
+                None => self.fixed_log_variance.clone(),
+            };
+            let rows = values.len();
+            Tensor::<1>::from_floats(values.as_slice(), &features.device()).reshape([rows, 1])
+        });
         SamplerTime {
+            fixed_log_variance,
             embedding: self.drift.embed_time(features.clone()),
             variance_embedding: self
                 .variance
                 .as_ref()
                 .map(|v| v.embed_time(features.clone())),
-            langevin_scale: self.langevin.as_ref().map(|l| l.forward(features)),
+            langevin_scale: self.langevin.as_ref().map(|l| l.forward(features, steps)),
         }
     }
 

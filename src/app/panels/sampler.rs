@@ -6,7 +6,7 @@ use crate::app::StudioApp;
 use crate::experiment::config::{ObjectiveKind, PriorKind};
 use crate::experiment::worker::Command;
 use crate::prior::SamplerSpace;
-use crate::sampler::settings::LangevinGain;
+use crate::sampler::settings::{LangevinGain, StepVariance};
 
 pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
     let applied = app.info.as_ref().map(|i| i.config.clone());
@@ -196,6 +196,27 @@ pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
                      wide reference)",
                 );
                 ui.end_row();
+                if config.sampler.langevin_gain == LangevinGain::Reference {
+                    let label = ui.label("  step variance");
+                    let variance = &mut config.sampler.step_variance;
+                    ui.horizontal(|ui| {
+                        ui.selectable_value(variance, StepVariance::Reference, "reference");
+                        ui.selectable_value(variance, StepVariance::Gaussian, "Gaussian");
+                    })
+                    .response
+                    .labelled_by(label.id)
+                    .on_hover_text(
+                        "reference: σ²Δ; Gaussian: σ²Δ·H(t+Δ)/H(t), H(t) = σ²(1−t)+1, the exact \
+                         Gaussian control's step, so that samples are not wider than the modes",
+                    );
+                    ui.end_row();
+                }
+            }
+            // The Gaussian step variance belongs to the fixed gain: switching the gain off
+            // switches it off too, so that the settings never become invalid from here.
+            if !(config.sampler.langevin && config.sampler.langevin_gain == LangevinGain::Reference)
+            {
+                config.sampler.step_variance = StepVariance::Reference;
             }
             let label = ui.label("learned variance");
             ui.checkbox(&mut config.sampler.learned_variance, "")
