@@ -239,6 +239,7 @@ fn untrained_variance(step_variance: &str) -> f64 {
         10,
         1,
         &[
+            "prior.sigma=25",
             "sampler.steps=100",
             "sampler.grid_power=2",
             "sampler.langevin_fade=0",
