@@ -60,10 +60,7 @@ impl LangevinScale {
             return raw;
         }
         let [rows, _] = raw.dims();
-        let gains: Vec<f32> = match steps {
-            Some(steps) => steps.iter().map(|&k| self.gains[k]).collect(),
-            None => self.gains.clone(),
-        };
+        let gains = super::of_steps(&self.gains, steps);
         assert_eq!(rows, gains.len(), "one Langevin gain per time row");
         let gains = Tensor::<1>::from_floats(gains.as_slice(), &raw.device()).reshape([rows, 1]);
         (raw.tanh() + 1.0) * gains

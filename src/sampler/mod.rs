@@ -142,10 +142,7 @@ impl SamplerNet {
     /// features; `None`: every step.
     pub fn time_of_steps(&self, features: Tensor<2>, steps: Option<&[usize]>) -> SamplerTime {
         let fixed_log_variance = (!self.fixed_log_variance.is_empty()).then(|| {
-            let values: Vec<f32> = match steps {
-                Some(steps) => steps.iter().map(|&k| self.fixed_log_variance[k]).collect(),
-                None => self.fixed_log_variance.clone(),
-            };
+            let values = of_steps(&self.fixed_log_variance, steps);
             let rows = values.len();
             Tensor::<1>::from_floats(values.as_slice(), &features.device()).reshape([rows, 1])
         });
@@ -194,5 +191,13 @@ impl SamplerNet {
             v = v + scaled.reshape([rows, d]);
         }
         v
+    }
+}
+
+/// The values of some steps of a per-step table, in that order; `None`: all of them.
+fn of_steps(values: &[f32], steps: Option<&[usize]>) -> Vec<f32> {
+    match steps {
+        Some(steps) => steps.iter().map(|&k| values[k]).collect(),
+        None => values.to_vec(),
     }
 }

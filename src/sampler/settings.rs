@@ -59,10 +59,15 @@ pub enum LangevinTerm {
     Gains(Vec<f32>),
 }
 
-/// g(t) of [`LangevinGain::Reference`] with the fade t^q (`sampler.langevin_fade`).
+/// H(t) = σ²(1 − t) + 1: the variance of x_1 given x_t under the exact control towards a
+/// unit-variance Gaussian, which sets both its gain and its step variance.
+fn gaussian_spread(t: f64, sigma: f64) -> f64 {
+    sigma * sigma * (1.0 - t) + 1.0
+}
+
+/// g(t) = σ²/H(t) of [`LangevinGain::Reference`] with the fade t^q (`sampler.langevin_fade`).
 fn reference_gain(t: f64, sigma: f64, fade: f64) -> f64 {
-    let variance = sigma * sigma;
-    t.powf(fade) * variance / (variance * (1.0 - t) + 1.0)
+    t.powf(fade) * sigma * sigma / gaussian_spread(t, sigma)
 }
 
 impl LangevinGain {
@@ -177,12 +182,13 @@ impl SamplerConfig {
     pub fn variance_term(&self, grid: &TimeGrid, sigma: f64) -> VarianceTerm {
         let fixed = match self.step_variance {
             StepVariance::Reference => Vec::new(),
-            StepVariance::Gaussian => {
-                let h = |t: f64| sigma * sigma * (1.0 - t) + 1.0;
-                (0..grid.steps())
-                    .map(|k| (h(grid.t(k + 1)) / h(grid.t(k))).ln() as f32)
-                    .collect()
-            }
+            StepVariance::Gaussian => (0..grid.steps())
+                .map(|k| {
+                    let ratio =
+                        gaussian_spread(grid.t(k + 1), sigma) / gaussian_spread(grid.t(k), sigma);
+                    ratio.ln() as f32
+                })
+                .collect(),
         };
         VarianceTerm {
             learned_range: self.learned_variance.then_some(self.log_variance_range),
