@@ -527,3 +527,38 @@ fn painting_the_observation_re_targets_the_inpainting_sampler() {
     });
     assert!(!harness.state().config.constraint.inpaint.has_edits());
 }
+
+/// Drawing the panels never changes the experiment: every shipped config, opened in the app,
+/// is still the same config after a few frames. The panels' ranges once clamped the mixture's
+/// σ = 100 to 50 in the first frame, so that the app trained a config nobody had chosen.
+#[test]
+fn the_panels_keep_every_shipped_config_as_it_is() {
+    let dir = common::repo_path("examples/configs");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        // `prior.toml`, `flow_prior.toml`, …: `pretrain` settings, not experiments.
+        .filter(|p| !p.to_string_lossy().ends_with("prior.toml"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 16, "shipped configs: {paths:?}");
+    for path in paths {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let (shipped, _) = common::example_config(&name, &[]);
+        let mut harness = harness(shipped.clone());
+        for _ in 0..3 {
+            harness.step();
+        }
+        let (now, was) = (harness.state().config.to_toml(), shipped.to_toml());
+        let changed: Vec<_> = was
+            .lines()
+            .zip(now.lines())
+            .filter(|(was, now)| was != now)
+            .collect();
+        assert!(
+            harness.state().config == shipped,
+            "{name}: the panels changed (shipped, now) {changed:?}"
+        );
+    }
+}

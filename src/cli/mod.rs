@@ -209,6 +209,14 @@ fn fmt_opt(v: Option<f64>) -> String {
     v.map_or("—".into(), |v| format!("{v:.4}"))
 }
 
+/// IW log Z with its standard error, where it has one.
+fn fmt_iw(m: &Metrics) -> String {
+    match m.log_z_iw_se {
+        Some(se) => format!("{} ± {se:.4}", fmt_opt(m.log_z_iw)),
+        None => fmt_opt(m.log_z_iw),
+    }
+}
+
 /// A human-readable summary of metrics, one line each.
 pub fn summary(m: &Metrics) -> String {
     let modes = match (m.modes_covered, m.modes_total) {
@@ -227,7 +235,7 @@ pub fn summary(m: &Metrics) -> String {
         fmt_opt(m.it_per_s),
         m.reference_method,
         fmt_opt(m.log_z_ref),
-        fmt_opt(m.log_z_iw),
+        fmt_iw(m),
         fmt_opt(m.elbo),
         fmt_opt(m.log_z_learned),
         fmt_opt(m.ess),

@@ -96,7 +96,7 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
                     let line = format!(
                         "[{}] {shape} IW log Z {} (ref {}) ED {}",
                         m.iterations,
-                        fmt_opt(m.log_z_iw),
+                        fmt_iw(&m),
                         fmt_opt(m.log_z_ref),
                         fmt_opt(m.energy_distance),
                     );

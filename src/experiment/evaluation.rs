@@ -377,6 +377,7 @@ impl Trainer {
                 .then(|| self.iteration as f64 / self.train_seconds),
             log_z_ref: Some(truth.posterior.log_z),
             log_z_iw: summary.map(|s| s.iw_log_z),
+            log_z_iw_se: summary.map(|s| s.iw_log_z_se),
             elbo: if is_sir {
                 None
             } else {
@@ -449,6 +450,8 @@ impl Trainer {
         }
         if let Some((log_z, ess)) = draw.sir {
             metrics.log_z_iw = Some(log_z);
+            // The on-policy weights' error does not belong to the SIR baseline's estimate.
+            metrics.log_z_iw_se = None;
             metrics.ess = Some(ess);
             metrics.delta_log_z = Some((truth.posterior.log_z - log_z).abs());
         }

@@ -33,6 +33,10 @@ pub struct Metrics {
     /// log mean w over on-policy trajectories, w = r^β·p_ref/q: a stochastic lower bound in
     /// expectation that tightens with more samples.
     pub log_z_iw: Option<f64>,
+    /// The standard error of `log_z_iw` (delta method, from the weights' own moments; an
+    /// underestimate where the weights are heavy-tailed).
+    #[serde(default)]
+    pub log_z_iw_se: Option<f64>,
     /// mean log w: the evidence lower bound.
     pub elbo: Option<f64>,
     pub log_z_learned: Option<f64>,

@@ -29,7 +29,11 @@ pub(super) fn constraint(app: &mut StudioApp, ui: &mut egui::Ui) {
         });
     let _ = combo.response.accessible_name("constraint family");
     changed |= ui
-        .add(egui::Slider::new(&mut c.beta, 0.0..=4.0).text("β"))
+        .add(
+            egui::Slider::new(&mut c.beta, 0.0..=4.0)
+                .clamping(egui::SliderClamping::Edits)
+                .text("β"),
+        )
         .changed();
     changed |= family(c, ui);
     if changed {
@@ -77,18 +81,10 @@ fn energy(e: &mut EnergyConfig, ui: &mut egui::Ui) -> bool {
     if e.target == "gmm" {
         ui.horizontal(|ui| {
             changed |= ui
-                .add(
-                    egui::DragValue::new(&mut e.components)
-                        .range(1..=200)
-                        .prefix("components "),
-                )
+                .add(super::drag_value(&mut e.components, 1..=200).prefix("components "))
                 .changed();
             changed |= ui
-                .add(
-                    egui::DragValue::new(&mut e.spread)
-                        .range(0.0..=100.0)
-                        .prefix("spread ±"),
-                )
+                .add(super::drag_value(&mut e.spread, 0.0..=100.0).prefix("spread ±"))
                 .changed();
         });
     }
@@ -143,11 +139,7 @@ fn classifier(c: &mut ClassifierConfig, ui: &mut egui::Ui) -> bool {
 fn inpaint(c: &mut InpaintConfig, ui: &mut egui::Ui) -> bool {
     let mut changed = text_row(ui, "images", &mut c.data);
     changed |= ui
-        .add(
-            egui::DragValue::new(&mut c.image_index)
-                .range(0..=9999)
-                .prefix("test image #"),
-        )
+        .add(super::drag_value(&mut c.image_index, 0..=9999).prefix("test image #"))
         .changed();
     let combo = egui::ComboBox::from_id_salt("inpaint_mask")
         .selected_text(c.mask.name())
@@ -197,8 +189,13 @@ fn log_slider(
     range: std::ops::RangeInclusive<f64>,
     name: &str,
 ) -> bool {
-    ui.add(egui::Slider::new(value, range).logarithmic(true).text(name))
-        .changed()
+    ui.add(
+        egui::Slider::new(value, range)
+            .logarithmic(true)
+            .clamping(egui::SliderClamping::Edits)
+            .text(name),
+    )
+    .changed()
 }
 
 fn gaussian_obs(o: &mut GaussianObsConfig, ui: &mut egui::Ui) -> bool {
@@ -236,7 +233,11 @@ fn annulus(a: &mut AnnulusConfig, ui: &mut egui::Ui) -> bool {
     a.center.resize(2, 0.0);
     let mut changed = vector_row(ui, "centre", &mut a.center, 0.1);
     changed |= ui
-        .add(egui::Slider::new(&mut a.radius, 0.1..=20.0).text("radius"))
+        .add(
+            egui::Slider::new(&mut a.radius, 0.1..=20.0)
+                .clamping(egui::SliderClamping::Edits)
+                .text("radius"),
+        )
         .changed();
     changed |= log_slider(ui, &mut a.width, 0.05..=10.0, "width");
     ui.small("Edit tool: drag the centre, or the rim to set the radius.");

@@ -26,3 +26,16 @@ pub fn controls(app: &mut StudioApp, ui: &mut egui::Ui) {
         .default_open(true)
         .show(ui, |ui| sampler::sampler(app, ui));
 }
+
+/// A drag value over a config field. A config file may set a value beyond the range the
+/// panel offers (the 40-mode mixture ships σ = 100): drawing the panel shows it and keeps it,
+/// where egui's default would clamp it in the first frame and change the experiment unseen.
+/// Only the user's own edits are held to the range.
+fn drag_value<Num: egui::emath::Numeric>(
+    value: &mut Num,
+    range: std::ops::RangeInclusive<Num>,
+) -> egui::DragValue<'_> {
+    egui::DragValue::new(value)
+        .range(range)
+        .clamp_existing_to_range(false)
+}

@@ -62,23 +62,15 @@ pub(super) fn prior(app: &mut StudioApp, ui: &mut egui::Ui) {
     });
     ui.horizontal(|ui| {
         let label = ui.label("iterations");
-        ui.add(
-            egui::DragValue::new(&mut app.config.prior.iterations)
-                .range(100..=200_000)
-                .speed(100),
-        )
-        .labelled_by(label.id);
+        ui.add(super::drag_value(&mut app.config.prior.iterations, 100..=200_000).speed(100))
+            .labelled_by(label.id);
         let label = ui.label("σ");
-        ui.add(
-            egui::DragValue::new(&mut app.config.prior.sigma)
-                .range(0.1..=50.0)
-                .speed(0.05),
-        )
-        .labelled_by(label.id)
-        .on_hover_text(
-            "σ of the next prior trained here and of Brownian motion; a loaded diffusion prior \
+        ui.add(super::drag_value(&mut app.config.prior.sigma, 0.05..=1000.0).speed(0.05))
+            .labelled_by(label.id)
+            .on_hover_text(
+                "σ of the next prior trained here and of Brownian motion; a loaded diffusion prior \
              keeps its own σ (shown above)",
-        );
+            );
     });
     ui.horizontal_wrapped(|ui| {
         if ui.button("Train prior").clicked() {

@@ -50,82 +50,56 @@ pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
                 ui.end_row();
             }
             let label = ui.label("steps T");
-            ui.add(egui::DragValue::new(&mut config.sampler.steps).range(2..=1000))
+            ui.add(super::drag_value(&mut config.sampler.steps, 2..=1000))
                 .labelled_by(label.id);
             ui.end_row();
             if config.prior.kind == PriorKind::Brownian {
                 let label = ui.label("σ");
-                ui.add(
-                    egui::DragValue::new(&mut config.prior.sigma)
-                        .range(0.05..=50.0)
-                        .speed(0.05),
-                )
-                .labelled_by(label.id);
+                ui.add(super::drag_value(&mut config.prior.sigma, 0.05..=1000.0).speed(0.05))
+                    .labelled_by(label.id);
                 ui.end_row();
             }
             let label = ui.label("batch");
-            ui.add(egui::DragValue::new(&mut config.train.batch).range(1..=10_000))
+            ui.add(super::drag_value(&mut config.train.batch, 1..=10_000))
                 .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("iterations");
-            ui.add(
-                egui::DragValue::new(&mut config.train.iterations)
-                    .range(1..=1_000_000)
-                    .speed(50),
-            )
-            .labelled_by(label.id);
+            ui.add(super::drag_value(&mut config.train.iterations, 1..=1_000_000).speed(50))
+                .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("learning rate");
-            ui.add(
-                egui::DragValue::new(&mut config.train.lr)
-                    .range(1e-6..=1.0)
-                    .speed(1e-5),
-            )
-            .labelled_by(label.id);
+            ui.add(super::drag_value(&mut config.train.lr, 1e-6..=1.0).speed(1e-5))
+                .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("log Z learning rate");
-            ui.add(
-                egui::DragValue::new(&mut config.train.lr_log_z)
-                    .range(0.0..=10.0)
-                    .speed(1e-3),
-            )
-            .labelled_by(label.id);
+            ui.add(super::drag_value(&mut config.train.lr_log_z, 0.0..=10.0).speed(1e-3))
+                .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("final lr fraction");
-            ui.add(
-                egui::DragValue::new(&mut config.train.lr_final_fraction)
-                    .range(0.01..=1.0)
-                    .speed(0.01),
-            )
-            .labelled_by(label.id)
-            .on_hover_text(
-                "both learning rates fall by a cosine to this fraction over the iterations",
-            );
+            ui.add(super::drag_value(&mut config.train.lr_final_fraction, 0.01..=1.0).speed(0.01))
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "both learning rates fall by a cosine to this fraction over the iterations",
+                );
             ui.end_row();
             let label = ui.label("hidden width");
-            ui.add(egui::DragValue::new(&mut config.sampler.net.hidden).range(4..=1024))
+            ui.add(super::drag_value(&mut config.sampler.net.hidden, 4..=1024))
                 .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("depth");
-            ui.add(egui::DragValue::new(&mut config.sampler.net.depth).range(1..=8))
+            ui.add(super::drag_value(&mut config.sampler.net.depth, 1..=8))
                 .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("exploration std");
-            ui.add(
-                egui::DragValue::new(&mut config.train.exploration.std)
-                    .range(0.0..=5.0)
-                    .speed(0.01),
-            )
-            .labelled_by(label.id);
+            ui.add(super::drag_value(&mut config.train.exploration.std, 0.0..=5.0).speed(0.01))
+                .labelled_by(label.id);
             ui.end_row();
             let exploration = &mut config.train.exploration;
             exploration.floor = exploration.floor.min(exploration.std);
             if exploration.std > 0.0 {
                 let label = ui.label("  floor");
                 ui.add(
-                    egui::DragValue::new(&mut exploration.floor)
-                        .range(0.0..=exploration.std)
-                        .speed(0.01),
+                    super::drag_value(&mut exploration.floor, 0.0..=exploration.std).speed(0.01),
                 )
                 .labelled_by(label.id)
                 .on_hover_text(
@@ -145,8 +119,7 @@ pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
             if config.train.local_search.enabled {
                 let label = ui.label("  from reference");
                 ui.add(
-                    egui::DragValue::new(&mut config.train.local_search.reference_starts)
-                        .range(0.0..=1.0)
+                    super::drag_value(&mut config.train.local_search.reference_starts, 0.0..=1.0)
                         .speed(0.01),
                 )
                 .labelled_by(label.id)
@@ -163,17 +136,15 @@ pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
             if config.train.beta_anneal.enabled {
                 let label = ui.label("  from β =");
                 ui.add(
-                    egui::DragValue::new(&mut config.train.beta_anneal.start)
-                        .range(0.0..=1.0)
-                        .speed(0.01),
+                    super::drag_value(&mut config.train.beta_anneal.start, 0.0..=1.0).speed(0.01),
                 )
                 .labelled_by(label.id);
                 ui.end_row();
                 let label = ui.label("  over iterations");
-                ui.add(
-                    egui::DragValue::new(&mut config.train.beta_anneal.iterations)
-                        .range(1..=1_000_000),
-                )
+                ui.add(super::drag_value(
+                    &mut config.train.beta_anneal.iterations,
+                    1..=1_000_000,
+                ))
                 .labelled_by(label.id);
                 ui.end_row();
             }
@@ -224,29 +195,17 @@ pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
                 .on_hover_text("the sampler learns its step variance σ²·e^h, |h| ≤ 4");
             ui.end_row();
             let label = ui.label("grid power");
-            ui.add(
-                egui::DragValue::new(&mut config.sampler.grid_power)
-                    .range(1.0..=4.0)
-                    .speed(0.05),
-            )
-            .labelled_by(label.id)
-            .on_hover_text("time grid t_k = 1 − (1 − k/T)^p: 2 makes the last step 1/T²");
+            ui.add(super::drag_value(&mut config.sampler.grid_power, 1.0..=4.0).speed(0.05))
+                .labelled_by(label.id)
+                .on_hover_text("time grid t_k = 1 − (1 − k/T)^p: 2 makes the last step 1/T²");
             ui.end_row();
             let label = ui.label("guidance scale");
-            ui.add(
-                egui::DragValue::new(&mut config.train.guidance_scale)
-                    .range(0.0..=100.0)
-                    .speed(0.05),
-            )
-            .labelled_by(label.id);
+            ui.add(super::drag_value(&mut config.train.guidance_scale, 0.0..=100.0).speed(0.05))
+                .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("KL weight");
-            ui.add(
-                egui::DragValue::new(&mut config.train.kl_weight)
-                    .range(0.0..=100.0)
-                    .speed(0.05),
-            )
-            .labelled_by(label.id);
+            ui.add(super::drag_value(&mut config.train.kl_weight, 0.0..=100.0).speed(0.05))
+                .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("seed");
             ui.add(egui::DragValue::new(&mut config.seed))

@@ -31,12 +31,18 @@ use std::sync::Arc;
 /// The last evaluation against the exact log Z and the target's own metrics, when it has them.
 fn evaluation_line(m: &crate::metrics::Metrics) -> Option<String> {
     let mut parts = Vec::new();
+    if let Some(delta) = m.delta_log_z {
+        // The error tells whether a gap is real or the luck of a few weights.
+        parts.push(match m.log_z_iw_se {
+            Some(se) => format!("Δlog Z (IW) {delta:.3} ± {se:.3}"),
+            None => format!("Δlog Z (IW) {delta:.3}"),
+        });
+    }
     let mut add = |name: &str, value: Option<f64>, digits: usize| {
         if let Some(v) = value {
             parts.push(format!("{name} {v:.digits$}"));
         }
     };
-    add("Δlog Z (IW)", m.delta_log_z, 3);
     add("ELBO gap", m.elbo_gap, 3);
     add("EUBO", m.eubo, 3);
     add("neck KS", m.neck_ks, 3);
