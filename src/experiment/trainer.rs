@@ -127,6 +127,7 @@ impl Trainer {
                 config.train.local_search.step_size,
                 config.train.local_search.target_acceptance,
             )
+            .with_per_chain_steps(config.train.local_search.per_chain_steps)
         });
         Ok(Self {
             log_z: LearnedLogZ::new(config.train.log_z_init, config.train.lr_log_z),

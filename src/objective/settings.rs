@@ -194,6 +194,9 @@ pub struct LocalSearchConfig {
     /// learns of modes the sampler has not reached (with modes far apart, exploration noise
     /// and chains from the sampler's own states never do).
     pub reference_starts: f64,
+    /// Each chain adapts its own step size instead of sharing one: for a target whose scale
+    /// varies from place to place (the funnel's neck and mouth).
+    pub per_chain_steps: bool,
 }
 
 impl Default for LocalSearchConfig {
@@ -206,6 +209,7 @@ impl Default for LocalSearchConfig {
             target_acceptance: 0.574,
             chains: 300,
             reference_starts: 0.0,
+            per_chain_steps: false,
         }
     }
 }

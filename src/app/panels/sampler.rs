@@ -128,6 +128,14 @@ pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
                      modes the sampler has not reached",
                 );
                 ui.end_row();
+                let label = ui.label("  step per chain");
+                ui.checkbox(&mut config.train.local_search.per_chain_steps, "")
+                    .labelled_by(label.id)
+                    .on_hover_text(
+                        "each MALA chain adapts its own step size: for targets whose scale \
+                         varies from place to place, like the funnel's neck and mouth",
+                    );
+                ui.end_row();
             }
             let label = ui.label("β annealing");
             ui.checkbox(&mut config.train.beta_anneal.enabled, "")
