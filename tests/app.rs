@@ -533,17 +533,11 @@ fn painting_the_observation_re_targets_the_inpainting_sampler() {
 /// σ = 100 to 50 in the first frame, so that the app trained a config nobody had chosen.
 #[test]
 fn the_panels_keep_every_shipped_config_as_it_is() {
-    let dir = common::repo_path("examples/configs");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        // `prior.toml`, `flow_prior.toml`, …: `pretrain` settings, not experiments.
-        .filter(|p| !p.to_string_lossy().ends_with("prior.toml"))
-        .collect();
-    paths.sort();
-    assert!(paths.len() >= 16, "shipped configs: {paths:?}");
-    for path in paths {
+    // `prior.toml`, `flow_prior.toml`, …: `pretrain` settings, not experiments.
+    let experiments = common::shipped_configs()
+        .into_iter()
+        .filter(|p| !p.to_string_lossy().ends_with("prior.toml"));
+    for path in experiments {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let (shipped, _) = common::example_config(&name, &[]);
         let mut harness = harness(shipped.clone());

@@ -11,6 +11,18 @@ pub fn repo_path(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
+/// Every shipped config (`examples/configs/*.toml`), sorted.
+pub fn shipped_configs() -> Vec<PathBuf> {
+    let mut paths: Vec<_> = std::fs::read_dir(repo_path("examples/configs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 16, "shipped configs: {paths:?}");
+    paths
+}
+
 /// An example config with overrides, on the CPU backend unless an override says otherwise.
 pub fn example_config(name: &str, overrides: &[&str]) -> (ExperimentConfig, PathBuf) {
     let path = repo_path(&format!("examples/configs/{name}"));

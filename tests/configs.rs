@@ -9,15 +9,7 @@ use posterior_studio::experiment::presets::apply_sketch_settings;
 
 #[test]
 fn every_shipped_config_parses_validates_and_round_trips() {
-    let dir = common::repo_path("examples/configs");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    names.sort();
-    assert!(names.len() >= 16, "shipped configs: {names:?}");
-    for path in names {
+    for path in common::shipped_configs() {
         let text = std::fs::read_to_string(&path).unwrap();
         let origin = path.display().to_string();
         let config =

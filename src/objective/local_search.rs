@@ -73,8 +73,12 @@ pub(crate) fn take_row(
 
 /// Multiplicative adaptation of a step size towards the target acceptance rate.
 pub(crate) fn adapt_step_size(step: f64, rate: f64, target: f64) -> f64 {
-    (step * if rate > target { 1.1 } else { 0.9 }).clamp(1e-6, 10.0)
+    (step * if rate > target { 1.1 } else { 0.9 }).clamp(MIN_STEP, MAX_STEP)
 }
+
+/// The bounds of an adapted step size, shared or per chain.
+const MIN_STEP: f64 = 1e-6;
+const MAX_STEP: f64 = 10.0;
 
 /// Adaptive MALA state kept between runs.
 #[derive(Clone, Debug)]
@@ -178,7 +182,8 @@ impl LocalSearch {
                 if adapting && self.per_chain {
                     // Robbins–Monro on log h: at the target rate the steps cancel on average.
                     let hit = if moved { 1.0 } else { 0.0 };
-                    *hc = (*hc * (0.3 * (hit - self.target_acceptance)).exp()).clamp(1e-6, 10.0);
+                    *hc = (*hc * (0.3 * (hit - self.target_acceptance)).exp())
+                        .clamp(MIN_STEP, MAX_STEP);
                 }
             }
             if adapting && !self.per_chain {

@@ -29,11 +29,7 @@ pub(super) fn constraint(app: &mut StudioApp, ui: &mut egui::Ui) {
         });
     let _ = combo.response.accessible_name("constraint family");
     changed |= ui
-        .add(
-            egui::Slider::new(&mut c.beta, 0.0..=4.0)
-                .clamping(egui::SliderClamping::Edits)
-                .text("β"),
-        )
+        .add(super::slider(&mut c.beta, 0.0..=4.0).text("β"))
         .changed();
     changed |= family(c, ui);
     if changed {
@@ -189,13 +185,8 @@ fn log_slider(
     range: std::ops::RangeInclusive<f64>,
     name: &str,
 ) -> bool {
-    ui.add(
-        egui::Slider::new(value, range)
-            .logarithmic(true)
-            .clamping(egui::SliderClamping::Edits)
-            .text(name),
-    )
-    .changed()
+    ui.add(super::slider(value, range).logarithmic(true).text(name))
+        .changed()
 }
 
 fn gaussian_obs(o: &mut GaussianObsConfig, ui: &mut egui::Ui) -> bool {
@@ -233,11 +224,7 @@ fn annulus(a: &mut AnnulusConfig, ui: &mut egui::Ui) -> bool {
     a.center.resize(2, 0.0);
     let mut changed = vector_row(ui, "centre", &mut a.center, 0.1);
     changed |= ui
-        .add(
-            egui::Slider::new(&mut a.radius, 0.1..=20.0)
-                .clamping(egui::SliderClamping::Edits)
-                .text("radius"),
-        )
+        .add(super::slider(&mut a.radius, 0.1..=20.0).text("radius"))
         .changed();
     changed |= log_slider(ui, &mut a.width, 0.05..=10.0, "width");
     ui.small("Edit tool: drag the centre, or the rim to set the radius.");

@@ -27,6 +27,14 @@ pub fn controls(app: &mut StudioApp, ui: &mut egui::Ui) {
         .show(ui, |ui| sampler::sampler(app, ui));
 }
 
+/// The σ a panel offers for Brownian motion: the 40-mode mixture ships 100.
+const SIGMA_RANGE: std::ops::RangeInclusive<f64> = 0.05..=1000.0;
+
+/// A slider over a config field: like [`drag_value`], a value from a file is kept.
+fn slider(value: &mut f64, range: std::ops::RangeInclusive<f64>) -> egui::Slider<'_> {
+    egui::Slider::new(value, range).clamping(egui::SliderClamping::Edits)
+}
+
 /// A drag value over a config field. A config file may set a value beyond the range the
 /// panel offers (the 40-mode mixture ships σ = 100): drawing the panel shows it and keeps it,
 /// where egui's default would clamp it in the first frame and change the experiment unseen.

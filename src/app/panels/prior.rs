@@ -65,7 +65,7 @@ pub(super) fn prior(app: &mut StudioApp, ui: &mut egui::Ui) {
         ui.add(super::drag_value(&mut app.config.prior.iterations, 100..=200_000).speed(100))
             .labelled_by(label.id);
         let label = ui.label("σ");
-        ui.add(super::drag_value(&mut app.config.prior.sigma, 0.05..=1000.0).speed(0.05))
+        ui.add(super::drag_value(&mut app.config.prior.sigma, super::SIGMA_RANGE).speed(0.05))
             .labelled_by(label.id)
             .on_hover_text(
                 "σ of the next prior trained here and of Brownian motion; a loaded diffusion prior \

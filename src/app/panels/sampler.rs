@@ -55,7 +55,7 @@ pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.end_row();
             if config.prior.kind == PriorKind::Brownian {
                 let label = ui.label("σ");
-                ui.add(super::drag_value(&mut config.prior.sigma, 0.05..=1000.0).speed(0.05))
+                ui.add(super::drag_value(&mut config.prior.sigma, super::SIGMA_RANGE).speed(0.05))
                     .labelled_by(label.id);
                 ui.end_row();
             }
