@@ -382,6 +382,17 @@ fn a_many_well_experiment_shows_its_wells_pairs_and_marginals_on_chosen_axes() {
     assert_eq!(full.dim(), 32);
     assert_eq!(shown.dim(), 2);
     assert_eq!(shown.row(0), &[full.row(0)[2], full.row(0)[5]]);
+
+    // "Brownian" restarts on the experiment's own dimension (here with a new σ), not the
+    // plane's, which the 32-D target would refuse.
+    harness.state_mut().config.prior.sigma = 2.5;
+    harness.get_by_label("Brownian").click();
+    wait_for(&mut harness, "the restart", |app| {
+        app.error.is_some() || app.info.as_ref().unwrap().config.prior.sigma == 2.5
+    });
+    let app = harness.state();
+    assert!(app.error.is_none(), "{:?}", app.error);
+    assert_eq!(app.info.as_ref().unwrap().dim, 32);
 }
 
 #[test]

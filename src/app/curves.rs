@@ -11,6 +11,18 @@ type Series = Vec<[f64; 2]>;
 /// At most this many buckets are drawn per curve.
 const BUCKETS: usize = 600;
 
+/// The legend entry of the IW log Z error bars.
+const INTERVAL: &str = "IW log Z ± 2 SE";
+
+/// What a plot draws besides its series.
+#[derive(Default)]
+struct Marks<'a> {
+    /// A horizontal line: (name, value).
+    reference: Option<(&'a str, f64)>,
+    /// Error bars: (x, low, high).
+    intervals: &'a [[f64; 3]],
+}
+
 /// (smoothed, lower envelope, upper envelope) of finite points.
 pub fn envelope(points: &[[f64; 2]], window: usize) -> (Series, Series, Series) {
     let finite: Vec<[f64; 2]> = points
@@ -54,7 +66,7 @@ fn series_plot(
     title: &str,
     height: f32,
     series: Vec<(String, Vec<[f64; 2]>, bool)>,
-    reference: Option<(&str, f64)>,
+    marks: Marks,
     smoothing: usize,
 ) {
     ui.label(egui::RichText::new(title).small().strong());
@@ -85,7 +97,15 @@ fn series_plot(
                     plot.line(Line::new(name, points).color(plot_color(name)).width(1.5));
                 }
             }
-            if let Some((name, value)) = reference {
+            // (x, low, high): one vertical bar per evaluation, in the colour of IW log Z.
+            for &[x, low, high] in marks.intervals {
+                plot.line(
+                    Line::new(INTERVAL, vec![[x, low], [x, high]])
+                        .color(plot_color("IW log Z").gamma_multiply(0.6))
+                        .width(3.0),
+                );
+            }
+            if let Some((name, value)) = marks.reference {
                 plot.hline(HLine::new(name, value).color(egui::Color32::from_rgb(214, 39, 40)));
             }
         });
@@ -149,6 +169,18 @@ pub fn curves(app: &mut StudioApp, ui: &mut egui::Ui) {
         .map(|s| [s.iteration as f64, 1.0 / s.seconds.max(1e-6)])
         .collect();
     let reference = evals.iter().rev().find_map(|m| m.log_z_ref);
+    // The delta method's standard error says how far IW log Z may move by chance alone.
+    let intervals: Vec<[f64; 3]> = evals
+        .iter()
+        .filter_map(|m| {
+            let (z, se) = (m.log_z_iw?, m.log_z_iw_se?);
+            (z.is_finite() && se.is_finite()).then_some([
+                m.iterations as f64,
+                z - 2.0 * se,
+                z + 2.0 * se,
+            ])
+        })
+        .collect();
     let (elbo, iw, ess) = (eval(&|m| m.elbo), eval(&|m| m.log_z_iw), eval(&|m| m.ess));
     let (covered, tv) = (
         eval(&|m| m.modes_covered.map(|v| v as f64)),
@@ -174,13 +206,13 @@ pub fn curves(app: &mut StudioApp, ui: &mut egui::Ui) {
             "log₁₀ loss",
             h,
             vec![("loss".into(), loss, true)],
-            None,
+            Marks::default(),
             smoothing,
         );
         series_plot(
             ui,
             "log_z",
-            "log Z: learned, ELBO, IW (red: reference)",
+            "log Z: learned, ELBO, IW ± 2 SE (red: reference)",
             h,
             with_previous(
                 vec![
@@ -192,7 +224,10 @@ pub fn curves(app: &mut StudioApp, ui: &mut egui::Ui) {
                 previous_iw,
                 previous_name,
             ),
-            reference.map(|r| ("reference log Z", r)),
+            Marks {
+                reference: reference.map(|r| ("reference log Z", r)),
+                intervals: &intervals,
+            },
             smoothing,
         );
         series_plot(
@@ -201,7 +236,7 @@ pub fn curves(app: &mut StudioApp, ui: &mut egui::Ui) {
             "effective sample size (fraction)",
             h,
             vec![("ESS".into(), ess, false)],
-            None,
+            Marks::default(),
             smoothing,
         );
         series_plot(
@@ -218,7 +253,7 @@ pub fn curves(app: &mut StudioApp, ui: &mut egui::Ui) {
                 previous_tv,
                 previous_name,
             ),
-            None,
+            Marks::default(),
             smoothing,
         );
         series_plot(
@@ -227,7 +262,7 @@ pub fn curves(app: &mut StudioApp, ui: &mut egui::Ui) {
             "iterations / s",
             h,
             vec![("it/s".into(), rate, true)],
-            None,
+            Marks::default(),
             smoothing,
         );
     });

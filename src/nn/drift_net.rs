@@ -56,6 +56,12 @@ pub struct DriftNetConfig {
     /// on the scale of its inputs; a target with structure much finer than the states' range
     /// (the mode cells of a noise space, ~0.5 wide in N(0, I)) needs its inputs spread out.
     pub input_scale: f64,
+    /// A second head gives a gain per coordinate that multiplies the state itself: the drift
+    /// is u(x, t) + s(x, t) ⊙ x. A target whose conditional spread scales with other
+    /// coordinates (the funnel: x_i | x₀ has standard deviation e^{x₀/2}) needs a drift
+    /// proportional to x_i with a factor set by x₀, a product a plain MLP only approximates
+    /// where it has seen states. The gain head starts at zero, so the drift starts unchanged.
+    pub state_gain: bool,
 }
 
 impl Default for DriftNetConfig {
@@ -67,6 +73,7 @@ impl Default for DriftNetConfig {
             time_frequencies: 16,
             activation: Activation::Relu,
             input_scale: 1.0,
+            state_gain: false,
         }
     }
 }
@@ -77,6 +84,7 @@ pub struct DriftNet {
     time_in: Linear,
     hidden: Vec<Linear>,
     head: Linear,
+    gain: Option<Linear>,
     #[module(skip)]
     activation: Activation,
     #[module(skip)]
@@ -131,6 +139,11 @@ impl DriftNet {
                 .map(|_| dense(rng, h, h, false, device))
                 .collect(),
             head: dense(rng, h, config.dim, zero_head, device),
+            // Drawn last and zero, so that it takes no numbers from `rng`: a seed gives the
+            // same network with the gain as without it.
+            gain: config
+                .state_gain
+                .then(|| dense(rng, h, config.dim, true, device)),
             activation: config.activation,
             input_scale: config.input_scale as f32,
         }
@@ -144,10 +157,12 @@ impl DriftNet {
     /// The drift at states `x` (N × d) given their time embedding (N × H, or 1 × H shared by
     /// all rows).
     pub fn forward(&self, x: Tensor<2>, time_embedding: Tensor<2>) -> Tensor<2> {
-        let h = self
-            .activation
-            .apply(self.state_in.forward(x.mul_scalar(self.input_scale)) + time_embedding);
-        self.forward_hidden(h)
+        let h = self.activation.apply(
+            self.state_in
+                .forward(x.clone().mul_scalar(self.input_scale))
+                + time_embedding,
+        );
+        self.forward_hidden(h, x)
     }
 
     /// The drift at a time-major grid of states: `x` is (T·B) × d with row k·B + b at time t_k,
@@ -158,20 +173,23 @@ impl DriftNet {
         let batch = rows / steps;
         let state = self
             .state_in
-            .forward(x.mul_scalar(self.input_scale))
+            .forward(x.clone().mul_scalar(self.input_scale))
             .reshape([steps, batch, width]);
         let h = self
             .activation
             .apply(state + time_embedding.unsqueeze_dim::<3>(1))
             .reshape([rows, width]);
-        self.forward_hidden(h)
+        self.forward_hidden(h, x)
     }
 
-    fn forward_hidden(&self, mut h: Tensor<2>) -> Tensor<2> {
+    fn forward_hidden(&self, mut h: Tensor<2>, x: Tensor<2>) -> Tensor<2> {
         for layer in &self.hidden {
             h = self.activation.apply(layer.forward(h));
         }
-        self.head.forward(h)
+        match &self.gain {
+            Some(gain) => self.head.forward(h.clone()) + gain.forward(h) * x,
+            None => self.head.forward(h),
+        }
     }
 }
 
@@ -188,4 +206,50 @@ pub fn time_features(times: &[f32], frequencies: usize, device: &Device) -> Tens
         TensorData::new(data, [times.len(), time_embedding::width(frequencies)]),
         device,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::rng::seeded;
+
+    fn values(t: Tensor<2>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap()
+    }
+
+    #[test]
+    fn the_state_gain_starts_at_zero_and_multiplies_the_state() {
+        let device = Default::default();
+        let plain = DriftNetConfig {
+            dim: 3,
+            hidden: 16,
+            ..DriftNetConfig::default()
+        };
+        let gained = DriftNetConfig {
+            state_gain: true,
+            ..plain.clone()
+        };
+        let x = Tensor::<2>::from_floats([[0.5, -2.0, 4.0], [1.0, 3.0, -1.5]], &device);
+        let time = time_features(&[0.3], plain.time_frequencies, &device);
+        // Same seed, gain or not: same network, and (untrained) the same drift.
+        let without = DriftNet::new(&plain, false, &mut seeded(7), &device);
+        let mut with = DriftNet::new(&gained, false, &mut seeded(7), &device);
+        let u = values(without.forward(x.clone(), without.embed_time(time.clone())));
+        let embedding = with.embed_time(time.clone());
+        assert_eq!(u, values(with.forward(x.clone(), embedding.clone())));
+
+        // A gain head with bias c per coordinate adds c ⊙ x to the drift.
+        let gains = [0.5f32, -1.0, 2.0];
+        let head = with.gain.take().unwrap();
+        with.gain = Some(Linear {
+            bias: Some(Param::from_tensor(Tensor::from_floats(gains, &device))),
+            ..head
+        });
+        let v = values(with.forward(x.clone(), embedding));
+        let xs = values(x);
+        for (i, (&vi, &ui)) in v.iter().zip(&u).enumerate() {
+            let expected = ui + gains[i % 3] * xs[i];
+            assert!((vi - expected).abs() < 1e-5, "{i}: {vi} against {expected}");
+        }
+    }
 }

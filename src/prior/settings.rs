@@ -128,6 +128,7 @@ impl Default for PriorConfig {
                 time_frequencies: 16,
                 activation: Activation::Relu,
                 input_scale: 1.0,
+                state_gain: false,
             },
             flow: FlowConfig::default(),
             generator: GeneratorNetConfig::default(),

@@ -62,9 +62,14 @@ impl SamplerNet {
                     Some(LangevinScale::new(config, Some(gains), rng, device))
                 }
             },
-            variance: variance
-                .learned_range
-                .map(|_| DriftNet::new(config, true, rng, device)),
+            // The gain is the control's: a log-variance proportional to the state means nothing.
+            variance: variance.learned_range.map(|_| {
+                let config = DriftNetConfig {
+                    state_gain: false,
+                    ..config.clone()
+                };
+                DriftNet::new(&config, true, rng, device)
+            }),
             log_variance_range: variance.learned_range.unwrap_or(0.0) as f32,
             fixed_log_variance: variance.fixed,
         }

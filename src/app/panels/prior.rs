@@ -97,8 +97,12 @@ pub(super) fn prior(app: &mut StudioApp, ui: &mut egui::Ui) {
             .clicked()
         {
             app.history = Default::default();
+            let dim = app
+                .info
+                .as_ref()
+                .map_or(app.config.prior.dim, |info| info.dim);
             app.send(Command::SetPrior(PriorChoice::Brownian {
-                dim: 2,
+                dim,
                 sigma: app.config.prior.sigma,
             }));
         }
