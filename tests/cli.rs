@@ -164,6 +164,18 @@ fn bad_input_gives_one_clear_line() {
         ],
         &["sampler.langevin_gain", "sampler.langevin"],
     );
+    assert_clear_error(
+        &[
+            "train",
+            "--config",
+            &exact,
+            "--set",
+            "sampler.net.state_gain=-2",
+            "--backend",
+            "cpu",
+        ],
+        &["sampler.net.state_gain", "-2"],
+    );
     let manywell = config("manywell.toml");
     assert_clear_error(
         &[

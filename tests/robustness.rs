@@ -28,6 +28,32 @@ fn a_diverging_run_stops_and_keeps_the_last_good_state() {
 }
 
 #[test]
+fn a_refused_var_grad_step_keeps_the_last_log_z_estimate() {
+    // VarGrad estimates log Z from each batch; the estimate of a batch whose update is refused
+    // (once −7.5·10⁵⁸ on the funnel) must not become the run's reported log Z.
+    let mut trainer = common::trainer(
+        "gaussian_exact.toml",
+        &[
+            "train.objective=\"var_grad\"",
+            "train.lr=1e25",
+            "train.iterations=10",
+        ],
+    );
+    let mut before = trainer.learned_log_z();
+    for _ in 0..5 {
+        match trainer.step() {
+            Ok(_) => before = trainer.learned_log_z(),
+            Err(error) => {
+                assert!(matches!(error, Error::NonFinite { .. }), "{error}");
+                assert_eq!(trainer.learned_log_z(), before);
+                return;
+            }
+        }
+    }
+    panic!("a learning rate of 1e25 must be refused within five steps");
+}
+
+#[test]
 fn saved_experiment_reloads_the_same_sampler() {
     let mut trainer = common::trainer("gaussian_exact.toml", &["train.iterations=30"]);
     while !trainer.is_done() {

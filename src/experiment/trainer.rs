@@ -231,6 +231,17 @@ impl Trainer {
     /// Runs one training iteration. On a non-finite loss or gradient it returns
     /// [`Error::NonFinite`] and leaves the sampler as it was before the iteration.
     pub fn step(&mut self) -> Result<StepRecord> {
+        // VarGrad's estimate is taken from the batch before its gradient is checked: a refused
+        // batch must not leave its estimate behind as the run's log Z.
+        let estimate = self.log_z_estimate;
+        let step = self.try_step();
+        if step.is_err() {
+            self.log_z_estimate = estimate;
+        }
+        step
+    }
+
+    fn try_step(&mut self) -> Result<StepRecord> {
         let objective = self.config.train.objective;
         if !objective.is_trained() {
             return Err(Error::Unsupported(format!(

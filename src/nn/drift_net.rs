@@ -56,12 +56,14 @@ pub struct DriftNetConfig {
     /// on the scale of its inputs; a target with structure much finer than the states' range
     /// (the mode cells of a noise space, ~0.5 wide in N(0, I)) needs its inputs spread out.
     pub input_scale: f64,
-    /// A second head gives a gain per coordinate that multiplies the state itself: the drift
-    /// is u(x, t) + s(x, t) ⊙ x. A target whose conditional spread scales with other
-    /// coordinates (the funnel: x_i | x₀ has standard deviation e^{x₀/2}) needs a drift
-    /// proportional to x_i with a factor set by x₀, a product a plain MLP only approximates
-    /// where it has seen states. The gain head starts at zero, so the drift starts unchanged.
-    pub state_gain: bool,
+    /// With a bound b > 0, a second head gives a gain per coordinate that multiplies the
+    /// state itself: the drift is u(x, t) + s(x, t) ⊙ x with s = b·tanh(NN(x, t)). A target
+    /// whose conditional spread scales with other coordinates (the funnel: x_i | x₀ has
+    /// standard deviation e^{x₀/2}) needs a drift proportional to x_i with a factor set by
+    /// x₀, a product a plain MLP only approximates where it has seen states. The bound keeps
+    /// the Euler steps stable: an unbounded gain grew trajectories past f32 within 800
+    /// iterations on the funnel. The head starts at zero, so the drift starts unchanged. 0: off.
+    pub state_gain: f64,
 }
 
 impl Default for DriftNetConfig {
@@ -73,7 +75,7 @@ impl Default for DriftNetConfig {
             time_frequencies: 16,
             activation: Activation::Relu,
             input_scale: 1.0,
-            state_gain: false,
+            state_gain: 0.0,
         }
     }
 }
@@ -85,6 +87,8 @@ pub struct DriftNet {
     hidden: Vec<Linear>,
     head: Linear,
     gain: Option<Linear>,
+    #[module(skip)]
+    gain_bound: f32,
     #[module(skip)]
     activation: Activation,
     #[module(skip)]
@@ -141,9 +145,8 @@ impl DriftNet {
             head: dense(rng, h, config.dim, zero_head, device),
             // Drawn last and zero, so that it takes no numbers from `rng`: a seed gives the
             // same network with the gain as without it.
-            gain: config
-                .state_gain
-                .then(|| dense(rng, h, config.dim, true, device)),
+            gain: (config.state_gain > 0.0).then(|| dense(rng, h, config.dim, true, device)),
+            gain_bound: config.state_gain as f32,
             activation: config.activation,
             input_scale: config.input_scale as f32,
         }
@@ -187,7 +190,10 @@ impl DriftNet {
             h = self.activation.apply(layer.forward(h));
         }
         match &self.gain {
-            Some(gain) => self.head.forward(h.clone()) + gain.forward(h) * x,
+            Some(gain) => {
+                let s = gain.forward(h.clone()).tanh().mul_scalar(self.gain_bound);
+                self.head.forward(h) + s * x
+            }
             None => self.head.forward(h),
         }
     }
@@ -226,7 +232,7 @@ mod tests {
             ..DriftNetConfig::default()
         };
         let gained = DriftNetConfig {
-            state_gain: true,
+            state_gain: 3.0,
             ..plain.clone()
         };
         let x = Tensor::<2>::from_floats([[0.5, -2.0, 4.0], [1.0, 3.0, -1.5]], &device);
@@ -238,7 +244,7 @@ mod tests {
         let embedding = with.embed_time(time.clone());
         assert_eq!(u, values(with.forward(x.clone(), embedding.clone())));
 
-        // A gain head with bias c per coordinate adds c ⊙ x to the drift.
+        // A gain head with bias c per coordinate adds b·tanh(c) ⊙ x to the drift.
         let gains = [0.5f32, -1.0, 2.0];
         let head = with.gain.take().unwrap();
         with.gain = Some(Linear {
@@ -248,7 +254,7 @@ mod tests {
         let v = values(with.forward(x.clone(), embedding));
         let xs = values(x);
         for (i, (&vi, &ui)) in v.iter().zip(&u).enumerate() {
-            let expected = ui + gains[i % 3] * xs[i];
+            let expected = ui + 3.0 * gains[i % 3].tanh() * xs[i];
             assert!((vi - expected).abs() < 1e-5, "{i}: {vi} against {expected}");
         }
     }

@@ -128,7 +128,7 @@ impl Default for PriorConfig {
                 time_frequencies: 16,
                 activation: Activation::Relu,
                 input_scale: 1.0,
-                state_gain: false,
+                state_gain: 0.0,
             },
             flow: FlowConfig::default(),
             generator: GeneratorNetConfig::default(),

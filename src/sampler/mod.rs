@@ -65,7 +65,7 @@ impl SamplerNet {
             // The gain is the control's: a log-variance proportional to the state means nothing.
             variance: variance.learned_range.map(|_| {
                 let config = DriftNetConfig {
-                    state_gain: false,
+                    state_gain: 0.0,
                     ..config.clone()
                 };
                 DriftNet::new(&config, true, rng, device)

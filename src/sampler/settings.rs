@@ -144,6 +144,13 @@ impl SamplerConfig {
         positive("sampler.steps", self.steps)?;
         crate::validation::grid_power("sampler.grid_power", self.grid_power)?;
         positive("sampler.net.hidden", self.net.hidden)?;
+        let gain = self.net.state_gain;
+        if !(gain.is_finite() && gain >= 0.0) {
+            return Err(Error::config(
+                "sampler.net.state_gain",
+                format!("is the bound on the state gain, a number ≥ 0 (0: none), got {gain}"),
+            ));
+        }
         finite_positive("sampler.log_variance_range", self.log_variance_range)?;
         let fade = self.langevin_fade;
         if !(fade.is_finite() && fade >= 0.0) {

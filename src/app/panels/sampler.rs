@@ -90,11 +90,13 @@ pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.add(super::drag_value(&mut config.sampler.net.depth, 1..=8))
                 .labelled_by(label.id);
             ui.end_row();
-            ui.label("");
-            ui.checkbox(&mut config.sampler.net.state_gain, "state gain")
+            let label = ui.label("state gain bound");
+            ui.add(super::drag_value(&mut config.sampler.net.state_gain, 0.0..=100.0).speed(0.1))
+                .labelled_by(label.id)
                 .on_hover_text(
-                    "the drift is u(x, t) + s(x, t)·x: a spread that depends on other \
-                     coordinates (the funnel's mouth) is one gain, not a product to fit",
+                    "0: off. Otherwise the drift is u(x, t) + s(x, t)·x with |s| below this: \
+                     a spread that depends on other coordinates (the funnel's mouth) is one \
+                     gain, not a product to fit",
                 );
             ui.end_row();
             let label = ui.label("exploration std");
