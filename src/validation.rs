@@ -31,3 +31,15 @@ pub fn finite_positive(field: &str, v: f64) -> Result<()> {
         ))
     }
 }
+
+/// A number that must be finite and ≥ 0.
+pub fn finite_non_negative(field: &str, v: f64) -> Result<()> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::config(
+            field,
+            format!("must be a number ≥ 0, got {v}"),
+        ))
+    }
+}

@@ -144,21 +144,9 @@ impl SamplerConfig {
         positive("sampler.steps", self.steps)?;
         crate::validation::grid_power("sampler.grid_power", self.grid_power)?;
         positive("sampler.net.hidden", self.net.hidden)?;
-        let gain = self.net.state_gain;
-        if !(gain.is_finite() && gain >= 0.0) {
-            return Err(Error::config(
-                "sampler.net.state_gain",
-                format!("is the bound on the state gain, a number ≥ 0 (0: none), got {gain}"),
-            ));
-        }
+        crate::validation::finite_non_negative("sampler.net.state_gain", self.net.state_gain)?;
         finite_positive("sampler.log_variance_range", self.log_variance_range)?;
-        let fade = self.langevin_fade;
-        if !(fade.is_finite() && fade >= 0.0) {
-            return Err(Error::config(
-                "sampler.langevin_fade",
-                format!("must be a number ≥ 0, got {fade}"),
-            ));
-        }
+        crate::validation::finite_non_negative("sampler.langevin_fade", self.langevin_fade)?;
         if self.langevin_gain == LangevinGain::Reference && !self.langevin {
             return Err(Error::config(
                 "sampler.langevin_gain",
@@ -174,7 +162,7 @@ impl SamplerConfig {
                  fixed gain: set sampler.langevin = true and sampler.langevin_gain = \"reference\"",
             ));
         }
-        if fade > 0.0 && self.langevin_gain != LangevinGain::Reference {
+        if self.langevin_fade > 0.0 && self.langevin_gain != LangevinGain::Reference {
             return Err(Error::config(
                 "sampler.langevin_fade",
                 "fades the fixed gain in: set sampler.langevin_gain = \"reference\" too",
