@@ -176,6 +176,18 @@ fn bad_input_gives_one_clear_line() {
         ],
         &["sampler.net.state_gain", "-2"],
     );
+    assert_clear_error(
+        &[
+            "train",
+            "--config",
+            &exact,
+            "--set",
+            "train.forward_weight=-1",
+            "--backend",
+            "cpu",
+        ],
+        &["train.forward_weight", "-1"],
+    );
     let manywell = config("manywell.toml");
     assert_clear_error(
         &[

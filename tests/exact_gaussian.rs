@@ -97,6 +97,26 @@ fn rtb_matches_closed_form_on_a_grid_with_small_last_steps() {
 }
 
 #[test]
+fn rtb_with_the_forward_kl_term_still_matches_closed_form() {
+    // Both directions of the KL vanish at the same sampler: adding the forward one must not
+    // move the result.
+    assert_rtb_matches_closed_form(&["train.forward_weight=1"]);
+}
+
+#[test]
+fn the_forward_kl_term_changes_on_policy_updates() {
+    let mut plain = common::trainer("gaussian_exact.toml", &[]);
+    let mut forward = common::trainer("gaussian_exact.toml", &["train.forward_weight=1"]);
+    for _ in 0..5 {
+        plain.step().unwrap();
+        forward.step().unwrap();
+    }
+    let a = plain.draw(64, &mut seeded(3)).samples;
+    let b = forward.draw(64, &mut seeded(3)).samples;
+    assert_ne!(a, b, "the term must reach the gradient");
+}
+
+#[test]
 fn an_untrained_sampler_is_its_reference_on_any_grid() {
     let trainer = common::trainer("gaussian_exact.toml", &["sampler.grid_power=3"]);
     let draw = trainer.draw(500, &mut seeded(4));

@@ -3,6 +3,7 @@
 //! (guidance, DPS) and the off-policy machinery (exploration, replay, local search) live
 //! beside them.
 
+pub mod forward_kl;
 pub mod gradient_clipping;
 pub mod guidance;
 pub mod hmc;

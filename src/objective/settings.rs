@@ -81,6 +81,11 @@ pub struct TrainConfig {
     /// The loss value stays exact; the gradient is an unbiased estimate, scaled by T/K, at
     /// K/T of the cost of the backward pass.
     pub gradient_steps: usize,
+    /// Add λ·KL(P*‖Q) to RTB or VarGrad on on-policy batches without exploration, estimated
+    /// with self-normalised importance weights (see `objective::forward_kl`); 0: off. The
+    /// reverse direction alone starves regions where the sampler is too narrow, because it
+    /// sends few samples there; the forward one weighs those few by p/q.
+    pub forward_weight: f64,
     pub exploration: ExplorationConfig,
     pub buffer: BufferConfig,
     pub local_search: LocalSearchConfig,
@@ -111,6 +116,7 @@ impl Default for TrainConfig {
             lr_final_fraction: 1.0,
             log_r_floor: None,
             gradient_steps: 0,
+            forward_weight: 0.0,
             exploration: ExplorationConfig::default(),
             buffer: BufferConfig::default(),
             local_search: LocalSearchConfig::default(),
@@ -298,6 +304,7 @@ impl TrainConfig {
                 format!("must be in (0, 1], got {fraction}"),
             ));
         }
+        crate::validation::finite_non_negative("train.forward_weight", self.forward_weight)?;
         let exploration = &self.exploration;
         if !(exploration.std.is_finite() && exploration.std >= 0.0) {
             return Err(Error::config("train.exploration.std", "must be ≥ 0"));

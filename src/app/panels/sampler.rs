@@ -224,6 +224,15 @@ pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.add(super::drag_value(&mut config.train.kl_weight, 0.0..=100.0).speed(0.05))
                 .labelled_by(label.id);
             ui.end_row();
+            let label = ui.label("forward KL weight");
+            ui.add(super::drag_value(&mut config.train.forward_weight, 0.0..=100.0).speed(0.05))
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "RTB and VarGrad: add this × KL(target ‖ sampler), importance-weighted, on \
+                     on-policy batches once exploration has ended: pulls mass into regions the \
+                     sampler covers too thinly",
+                );
+            ui.end_row();
             let label = ui.label("seed");
             ui.add(egui::DragValue::new(&mut config.seed))
                 .labelled_by(label.id);
