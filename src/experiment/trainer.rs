@@ -22,7 +22,7 @@ use crate::math::rng::{Rng, seeded};
 use crate::math::time_grid::TimeGrid;
 use crate::math::{IsoGmm, Points};
 use crate::nn::{tensor_to_points, tensor_to_vec, time_grid_features};
-use crate::objective::forward_kl::{forward_coefficients, forward_kl_loss};
+use crate::objective::forward_kl::forward_term;
 use crate::objective::gradient_clipping::{clip_global_norm, global_norm, parameters_finite};
 use crate::objective::local_search::LocalSearch;
 use crate::objective::policy_gradient::policy_gradient_loss;
@@ -452,7 +452,13 @@ impl Trainer {
         on_policy: bool,
     ) -> Result<(Tensor<1>, f64, Option<f64>)> {
         let (delta_log_tracked, kl, delta_log) = self.tracked_log_ratio(trajectories, exact, sigma);
-        let forward = self.forward_term(delta_log_tracked.clone(), &delta_log, target, on_policy);
+        let forward = forward_term(
+            &self.config.train,
+            on_policy,
+            delta_log_tracked.clone(),
+            &delta_log,
+            target,
+        );
         let (loss, value, log_z_grad) = match self.config.train.objective {
             ObjectiveKind::Rtb => {
                 if self.config.train.log_z_warm_start && self.iteration == 0 {
@@ -498,28 +504,6 @@ impl Trainer {
             None => loss,
         };
         Ok((loss, value, log_z_grad))
-    }
-
-    /// `train.forward_weight` × the forward KL's surrogate, for RTB and VarGrad on an on-policy
-    /// batch (the only one whose log-weights are importance weights).
-    fn forward_term(
-        &self,
-        delta_log_tracked: Tensor<1>,
-        delta_log: &[f64],
-        target: &[f64],
-        on_policy: bool,
-    ) -> Option<Tensor<1>> {
-        let weight = self.config.train.forward_weight;
-        let objective = self.config.train.objective;
-        if weight == 0.0
-            || !on_policy
-            || !matches!(objective, ObjectiveKind::Rtb | ObjectiveKind::VarGrad)
-        {
-            return None;
-        }
-        let log_w: Vec<f64> = target.iter().zip(delta_log).map(|(t, d)| t - d).collect();
-        let coefficients = forward_coefficients(&log_w)?;
-        Some(forward_kl_loss(delta_log_tracked, &coefficients, weight))
     }
 
     /// Replaces the constraint (the GUI re-targets while training). The sampler keeps its

@@ -10,6 +10,8 @@
 
 use burn::tensor::{Tensor, TensorData};
 
+use super::settings::{ObjectiveKind, TrainConfig};
+
 /// The per-trajectory coefficients w̄_i − 1/B of the forward gradient, from the log-weights
 /// β·log r − Δlog. Empty or non-finite log-weights give no coefficients.
 pub fn forward_coefficients(log_w: &[f64]) -> Option<Vec<f64>> {
@@ -30,6 +32,30 @@ pub fn forward_kl_loss(delta_log: Tensor<1>, coefficients: &[f64], weight: f64) 
     let c: Vec<f32> = coefficients.iter().map(|&c| (-weight * c) as f32).collect();
     let c = Tensor::<1>::from_data(TensorData::new(c, [coefficients.len()]), &device);
     (delta_log * c).sum()
+}
+
+/// `train.forward_weight` × the forward KL's surrogate, for RTB and VarGrad on an on-policy
+/// batch (its log-weights β·log r − Δlog are importance weights only then); `None` otherwise,
+/// or when the weights are not finite.
+pub fn forward_term(
+    train: &TrainConfig,
+    on_policy: bool,
+    delta_log_tracked: Tensor<1>,
+    delta_log: &[f64],
+    beta_log_r: &[f64],
+) -> Option<Tensor<1>> {
+    let weight = train.forward_weight;
+    let objective = matches!(train.objective, ObjectiveKind::Rtb | ObjectiveKind::VarGrad);
+    if weight == 0.0 || !on_policy || !objective {
+        return None;
+    }
+    let log_w: Vec<f64> = beta_log_r
+        .iter()
+        .zip(delta_log)
+        .map(|(t, d)| t - d)
+        .collect();
+    let coefficients = forward_coefficients(&log_w)?;
+    Some(forward_kl_loss(delta_log_tracked, &coefficients, weight))
 }
 
 #[cfg(test)]
