@@ -8,8 +8,9 @@
 //! which is largest exactly there. The weights are importance weights only for trajectories
 //! drawn from q_θ itself, so the term is applied to on-policy batches without exploration.
 
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::Tensor;
 
+use super::rtb::constant;
 use super::settings::{ObjectiveKind, TrainConfig};
 
 /// The per-trajectory coefficients w̄_i − 1/B of the forward gradient, from the log-weights
@@ -28,9 +29,8 @@ pub fn forward_coefficients(log_w: &[f64]) -> Option<Vec<f64>> {
 /// −λ·Σ_i c_i·Δlog(τ_i) for coefficients c (constants) and Δlog tracked for gradients: its
 /// gradient is λ times the forward KL's estimated gradient.
 pub fn forward_kl_loss(delta_log: Tensor<1>, coefficients: &[f64], weight: f64) -> Tensor<1> {
-    let device = delta_log.device();
-    let c: Vec<f32> = coefficients.iter().map(|&c| (-weight * c) as f32).collect();
-    let c = Tensor::<1>::from_data(TensorData::new(c, [coefficients.len()]), &device);
+    let c: Vec<f64> = coefficients.iter().map(|&c| -weight * c).collect();
+    let c = constant(&c, &delta_log.device());
     (delta_log * c).sum()
 }
 
@@ -61,6 +61,7 @@ pub fn forward_term(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use burn::tensor::TensorData;
 
     #[test]
     fn equal_weights_give_no_pull() {

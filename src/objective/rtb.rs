@@ -41,7 +41,8 @@ impl LearnedLogZ {
     }
 }
 
-fn constant(values: &[f64], device: &Device) -> Tensor<1> {
+/// A constant (untracked) tensor of `values`, as f32.
+pub(super) fn constant(values: &[f64], device: &Device) -> Tensor<1> {
     let data: Vec<f32> = values.iter().map(|&v| v as f32).collect();
     Tensor::from_data(TensorData::new(data, [values.len()]), device)
 }
