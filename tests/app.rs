@@ -383,6 +383,15 @@ fn a_many_well_experiment_shows_its_wells_pairs_and_marginals_on_chosen_axes() {
     assert_eq!(shown.dim(), 2);
     assert_eq!(shown.row(0), &[full.row(0)[2], full.row(0)[5]]);
 
+    // No prior takes part in an energy benchmark: the prior-training controls wait behind a
+    // closed header until asked for.
+    assert!(harness.query_by_label("Train prior").is_none());
+    harness
+        .get_by_label("Train or open a prior instead")
+        .click();
+    harness.run_steps(2);
+    harness.get_by_label("Train prior");
+
     // "Brownian" restarts on the experiment's own dimension (here with a new σ), not the
     // plane's, which the 32-D target would refuse.
     harness.state_mut().config.prior.sigma = 2.5;

@@ -17,6 +17,30 @@ pub(super) fn prior(app: &mut StudioApp, ui: &mut egui::Ui) {
     if let Some(info) = &app.info {
         ui.label(&info.reference);
     }
+    // An energy benchmark has no prior: its reference is Brownian motion. The training
+    // controls would only suggest that a dataset takes part, so they wait behind a header.
+    let brownian = app
+        .info
+        .as_ref()
+        .is_some_and(|info| info.config.prior.kind == PriorKind::Brownian);
+    if brownian {
+        ui.label("no prior: the target alone defines the posterior (σ is the sampler's)");
+        egui::CollapsingHeader::new("Train or open a prior instead")
+            .default_open(false)
+            .show(ui, |ui| prior_sources(app, ui, false));
+    } else {
+        prior_sources(app, ui, true);
+    }
+    progress(app, ui);
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut app.view.show_data, "data");
+        ui.checkbox(&mut app.view.show_prior, "prior samples");
+    });
+}
+
+/// Where a prior comes from: a dataset to train on, a saved prior, a CSV, or none (Brownian
+/// motion). `can_save`: there is a trained prior to save.
+fn prior_sources(app: &mut StudioApp, ui: &mut egui::Ui, can_save: bool) {
     ui.horizontal(|ui| {
         ui.label("dataset");
         let combo = egui::ComboBox::from_id_salt("dataset")
@@ -88,7 +112,7 @@ pub(super) fn prior(app: &mut StudioApp, ui: &mut egui::Ui) {
             app.background
                 .dialog(Purpose::OpenCsv, false, &[("CSV", &["csv"])], "");
         }
-        if ui.button("Save prior…").clicked() {
+        if can_save && ui.button("Save prior…").clicked() {
             app.background.dialog(Purpose::SavePrior, true, &[], "");
         }
         if ui
@@ -113,6 +137,10 @@ pub(super) fn prior(app: &mut StudioApp, ui: &mut egui::Ui) {
             app.send(Command::SetPrior(PriorChoice::Folder(path)));
         }
     });
+}
+
+/// The progress and loss of a prior in training, with its Cancel button.
+fn progress(app: &mut StudioApp, ui: &mut egui::Ui) {
     if let Some(p) = &app.prior_progress {
         let done = p.iteration as f32 / p.iterations.max(1) as f32;
         ui.add(egui::ProgressBar::new(done).text(format!(
@@ -131,8 +159,4 @@ pub(super) fn prior(app: &mut StudioApp, ui: &mut egui::Ui) {
                 plot.line(egui_plot::Line::new("prior loss", losses));
             });
     }
-    ui.horizontal(|ui| {
-        ui.checkbox(&mut app.view.show_data, "data");
-        ui.checkbox(&mut app.view.show_prior, "prior samples");
-    });
 }
