@@ -88,12 +88,7 @@ impl ExperimentConfig {
         self.sampler.validate()?;
         self.train.validate()?;
         self.eval.validate()?;
-        if !(self.constraint.beta.is_finite() && self.constraint.beta > 0.0) {
-            return Err(Error::config(
-                "constraint.beta",
-                format!("must be a positive number, got {}", self.constraint.beta),
-            ));
-        }
+        crate::validation::finite_positive("constraint.beta", self.constraint.beta)?;
         if self.train.local_search.enabled && self.prior.kind == PriorKind::Diffusion {
             return Err(Error::config(
                 "train.local_search.enabled",

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::validation::{finite_positive, positive};
+use crate::validation::{finite_non_negative, finite_positive, positive};
 
 /// How the sampler is obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -304,17 +304,13 @@ impl TrainConfig {
                 format!("must be in (0, 1], got {fraction}"),
             ));
         }
-        crate::validation::finite_non_negative("train.forward_weight", self.forward_weight)?;
+        finite_non_negative("train.forward_weight", self.forward_weight)?;
         let exploration = &self.exploration;
-        if !(exploration.std.is_finite() && exploration.std >= 0.0) {
-            return Err(Error::config("train.exploration.std", "must be ≥ 0"));
-        }
-        if !(exploration.decay_fraction.is_finite() && exploration.decay_fraction >= 0.0) {
-            return Err(Error::config(
-                "train.exploration.decay_fraction",
-                format!("must be ≥ 0, got {}", exploration.decay_fraction),
-            ));
-        }
+        finite_non_negative("train.exploration.std", exploration.std)?;
+        finite_non_negative(
+            "train.exploration.decay_fraction",
+            exploration.decay_fraction,
+        )?;
         if !(exploration.floor >= 0.0 && exploration.floor <= exploration.std) {
             return Err(Error::config(
                 "train.exploration.floor",

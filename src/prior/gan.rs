@@ -52,12 +52,7 @@ pub fn train_gan_prior(
             "must be at least 1",
         ));
     }
-    if !(gan.discriminator_lr.is_finite() && gan.discriminator_lr > 0.0) {
-        return Err(Error::config(
-            "prior.gan.discriminator_lr",
-            "must be positive",
-        ));
-    }
+    crate::validation::finite_positive("prior.gan.discriminator_lr", gan.discriminator_lr)?;
     let dim = data.dim();
     let latent = net.latent_dim;
     let pack = gan.pack;

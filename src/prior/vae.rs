@@ -20,6 +20,7 @@ use super::training::{
 use crate::backend::ComputeDevice;
 use crate::error::{Error, Result};
 use crate::math::rng::{seeded, standard_normal};
+use crate::validation::finite_positive;
 
 #[derive(Module, Debug)]
 struct Vae {
@@ -48,9 +49,7 @@ pub fn train_vae_prior(
             "latent_dim and hidden must be at least 1",
         ));
     }
-    if !(vae_config.kl_weight.is_finite() && vae_config.kl_weight > 0.0) {
-        return Err(Error::config("prior.vae.kl_weight", "must be positive"));
-    }
+    finite_positive("prior.vae.kl_weight", vae_config.kl_weight)?;
     if !(0.0..1.0).contains(&vae_config.kl_warmup) {
         return Err(Error::config("prior.vae.kl_warmup", "must be in [0, 1)"));
     }
@@ -61,9 +60,7 @@ pub fn train_vae_prior(
             vae_config.min_observation_std,
         ),
     ] {
-        if !(value.is_finite() && value > 0.0) {
-            return Err(Error::config(field, "must be positive"));
-        }
+        finite_positive(field, value)?;
     }
     let dim = data.dim();
     let latent = net.latent_dim;

@@ -9,6 +9,7 @@ use super::{EnergyTarget, TargetShape};
 use crate::error::{Error, Result};
 use crate::math::rng::{Rng, seeded};
 use crate::math::{IsoGmm, Points};
+use crate::validation::{finite_non_negative, finite_positive};
 
 /// `components` equally weighted components with variance `variance`, means uniform in
 /// [−spread, spread]^dim drawn from `seed`.
@@ -31,18 +32,8 @@ pub fn random_mixture(
             format!("the mixture takes 1 to 10000 components, got {components}"),
         ));
     }
-    if !(spread.is_finite() && spread >= 0.0) {
-        return Err(Error::config(
-            "constraint.energy.spread",
-            format!("must be finite and ≥ 0, got {spread}"),
-        ));
-    }
-    if !(variance.is_finite() && variance > 0.0) {
-        return Err(Error::config(
-            "constraint.energy.component_variance",
-            format!("must be finite and > 0, got {variance}"),
-        ));
-    }
+    finite_non_negative("constraint.energy.spread", spread)?;
+    finite_positive("constraint.energy.component_variance", variance)?;
     let mut rng = seeded(seed ^ 0x676d_6d00);
     let means = (0..components)
         .map(|_| {
