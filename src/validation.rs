@@ -43,3 +43,15 @@ pub fn finite_non_negative(field: &str, v: f64) -> Result<()> {
         ))
     }
 }
+
+/// A share that must lie in [0, 1].
+pub fn share(field: &str, v: f64) -> Result<()> {
+    if (0.0..=1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(Error::config(
+            field,
+            format!("must be a share in [0, 1], got {v}"),
+        ))
+    }
+}

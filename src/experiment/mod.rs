@@ -13,6 +13,7 @@ mod local_search_round;
 pub mod noise_view;
 pub mod presets;
 pub mod protocol;
+mod replay_round;
 pub mod setup;
 pub mod snapshot;
 pub mod trainer;

@@ -24,6 +24,7 @@ pub fn apply_sketch_settings(config: &mut ExperimentConfig) {
         capacity: 50_000,
         replay_every: 2,
         rank_weight: 0.01,
+        ..BufferConfig::default()
     };
     train.beta_anneal = BetaAnnealConfig {
         enabled: true,

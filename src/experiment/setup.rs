@@ -10,7 +10,11 @@ use crate::constraint::pushforward::{ThroughGenerator, WithPriorDensity};
 use crate::constraint::targets::{EnergyTarget, TargetShape, build_target};
 use crate::constraint::{BuildContext, Constraint, ConstraintKind};
 use crate::error::Result;
+use crate::files::resolve_path;
 use crate::math::IsoGmm;
+use crate::objective::ReplayBuffer;
+use crate::objective::replay_buffer::KnownStates;
+use crate::prior::csv_data::read_points;
 use crate::prior::factory;
 use crate::prior::training::PriorProgress;
 use crate::prior::{BuiltinDataset, Reference, SamplerSpace};
@@ -106,4 +110,31 @@ pub fn known_modes(
         .dataset()
         .and_then(BuiltinDataset::from_name)
         .and_then(BuiltinDataset::components)
+}
+
+/// A fresh replay buffer, if the config asks for one.
+pub fn replay_buffer(config: &ExperimentConfig, dim: usize) -> Option<ReplayBuffer> {
+    let buffer = &config.train.buffer;
+    buffer
+        .enabled
+        .then(|| ReplayBuffer::new(dim, buffer.capacity, buffer.rank_weight))
+}
+
+/// The known states of `train.buffer.known_states`, read from their CSV. The path is stored
+/// back resolved, so that a checkpoint saved elsewhere still finds the file.
+pub fn known_states(
+    config: &mut ExperimentConfig,
+    dim: usize,
+    base_dir: Option<&Path>,
+) -> Result<Option<KnownStates>> {
+    let buffer = &mut config.train.buffer;
+    let Some(spec) = buffer.known_states.as_deref() else {
+        return Ok(None);
+    };
+    let path = resolve_path(spec, base_dir);
+    let path = std::fs::canonicalize(&path).unwrap_or(path);
+    let states = read_points(&path)?;
+    let known = KnownStates::new(states, buffer.known_share, dim, &path.display().to_string())?;
+    buffer.known_states = Some(path.display().to_string());
+    Ok(Some(known))
 }

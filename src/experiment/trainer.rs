@@ -26,6 +26,7 @@ use crate::objective::forward_kl::forward_term;
 use crate::objective::gradient_clipping::{clip_global_norm, global_norm, parameters_finite};
 use crate::objective::local_search::LocalSearch;
 use crate::objective::policy_gradient::policy_gradient_loss;
+use crate::objective::replay_buffer::KnownStates;
 use crate::objective::rtb::{rtb_loss, rtb_value_and_log_z_grad, var_grad_loss};
 use crate::objective::schedules::{annealed_beta, exploration_std, lr_factor};
 use crate::objective::{LearnedLogZ, ReplayBuffer, log_ratio};
@@ -54,6 +55,8 @@ pub struct Trainer {
     /// VarGrad's most recent batch estimate of log Z.
     pub(crate) log_z_estimate: Option<f64>,
     pub(crate) buffer: Option<ReplayBuffer>,
+    /// States replayed beside the buffer's, never evicted (`train.buffer.known_states`).
+    pub(crate) known_states: Option<KnownStates>,
     pub(super) local_search: Option<LocalSearch>,
     pub(super) rng: Rng,
     pub(crate) iteration: usize,
@@ -84,15 +87,17 @@ impl Trainer {
         }
         let reference = setup::build_reference(&config, base_dir, &compute, on_prior_progress)?;
         let constraint = setup::build_constraint(&config, &reference, base_dir)?;
-        Self::from_parts(config, compute, reference, constraint)
+        Self::from_parts(config, compute, reference, constraint, base_dir)
     }
 
-    /// Builds an experiment from parts already made (the GUI swaps them).
+    /// Builds an experiment from parts already made (the GUI swaps them); `base_dir` resolves
+    /// the known states' file.
     pub fn from_parts(
-        config: ExperimentConfig,
+        mut config: ExperimentConfig,
         compute: ComputeDevice,
         reference: Reference,
         constraint: Arc<dyn Constraint>,
+        base_dir: Option<&Path>,
     ) -> Result<Self> {
         config.validate()?;
         check_objective(&config, &reference)?;
@@ -116,13 +121,8 @@ impl Trainer {
             time_grid_features(&grid, config.sampler.net.time_frequencies, &compute.device);
         let features_tracked = features.clone().autodiff();
         let reference_time = reference.time_embedding(&grid, &compute.device);
-        let buffer = config.train.buffer.enabled.then(|| {
-            ReplayBuffer::new(
-                reference.dim(),
-                config.train.buffer.capacity,
-                config.train.buffer.rank_weight,
-            )
-        });
+        let buffer = setup::replay_buffer(&config, reference.dim());
+        let known_states = setup::known_states(&mut config, reference.dim(), base_dir)?;
         let local_search = config.train.local_search.enabled.then(|| {
             LocalSearch::new(
                 config.train.local_search.step_size,
@@ -142,6 +142,7 @@ impl Trainer {
             sampler,
             optimizer,
             buffer,
+            known_states,
             local_search,
             rng,
             iteration: 0,
@@ -268,10 +269,7 @@ impl Trainer {
         let langevin_ref: Option<LangevinGradient<'_>> = langevin.as_deref().map(|f| f as _);
 
         let (trajectories, log_r, exact) = if replay {
-            let Some(buffer) = self.buffer.as_ref() else {
-                unreachable!("replay needs a buffer");
-            };
-            let (terminal, log_r) = buffer.sample(batch, &mut self.rng);
+            let (terminal, log_r) = self.replay_batch(batch);
             let trajectories = backward_trajectories(
                 &terminal,
                 &self.reference,
@@ -524,13 +522,7 @@ impl Trainer {
         self.config.constraint = config;
         self.target = setup::energy_target(&self.config);
         self.known_modes = setup::known_modes(self.target.as_ref(), &self.reference);
-        if let Some(buffer) = self.buffer.as_mut() {
-            *buffer = ReplayBuffer::new(
-                self.reference.dim(),
-                self.config.train.buffer.capacity,
-                self.config.train.buffer.rank_weight,
-            );
-        }
+        self.buffer = setup::replay_buffer(&self.config, self.reference.dim());
         self.truth = None;
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! A replay buffer of terminal states, replayed through the backward process. Oldest states
 //! leave first; draws are rank-prioritised by score: P(rank i) ∝ 1/(k·N + i), i = 0 the best.
 
+use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -128,6 +129,58 @@ impl ReplayBuffer {
     }
 }
 
+/// States known to matter, replayed beside the buffer's and never evicted: `share` of every
+/// replay batch is drawn from them uniformly. Training from them is off-policy like any
+/// replay; they only add the regions on-policy trajectories and local search do not reach.
+#[derive(Clone, Debug)]
+pub struct KnownStates {
+    states: Points,
+    share: f64,
+}
+
+impl KnownStates {
+    /// `what` names the states' source in errors (a file).
+    pub fn new(states: Points, share: f64, dim: usize, what: &str) -> Result<Self> {
+        if states.dim() != dim {
+            return Err(Error::bad_file(
+                what,
+                format!(
+                    "known states have {} columns, the experiment has d = {dim}",
+                    states.dim()
+                ),
+            ));
+        }
+        if states.is_empty() || !states.all_finite() {
+            return Err(Error::bad_file(
+                what,
+                "known states must be at least one row of finite numbers",
+            ));
+        }
+        Ok(Self { states, share })
+    }
+
+    pub fn len(&self) -> usize {
+        self.states.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.states.is_empty()
+    }
+
+    /// How many of a replay batch of `batch` come from the known states.
+    pub fn count_in(&self, batch: usize) -> usize {
+        ((batch as f64 * self.share).round() as usize).min(batch)
+    }
+
+    /// `n` known states drawn uniformly with replacement.
+    pub fn draw(&self, n: usize, rng: &mut Rng) -> Points {
+        let picks: Vec<usize> = (0..n)
+            .map(|_| rng.random_range(0..self.states.len()))
+            .collect();
+        self.states.select(&picks)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +206,30 @@ mod tests {
         let pts = Points::new(1, vec![f32::NAN, 1.0]).unwrap();
         buffer.add(&pts, &[0.0, f64::NEG_INFINITY], &[0.0, 0.0]);
         assert!(buffer.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod known_state_tests {
+    use super::*;
+    use crate::math::rng::seeded;
+
+    #[test]
+    fn known_states_fill_their_share_uniformly_and_refuse_a_wrong_width() {
+        let states = Points::new(1, vec![0.0, 1.0, 2.0, 3.0]).unwrap();
+        let known = KnownStates::new(states.clone(), 0.25, 1, "k.csv").unwrap();
+        assert_eq!(known.count_in(300), 75);
+        let drawn = known.draw(40_000, &mut seeded(3));
+        let mut counts = [0usize; 4];
+        for row in drawn.rows() {
+            counts[row[0] as usize] += 1;
+        }
+        for c in counts {
+            assert!((c as f64 / 40_000.0 - 0.25).abs() < 0.01, "{counts:?}");
+        }
+        let e = KnownStates::new(states, 0.5, 2, "k.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("k.csv") && e.contains("d = 2"), "{e}");
     }
 }

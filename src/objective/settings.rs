@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::validation::{finite_non_negative, finite_positive, positive};
+use crate::validation::{finite_non_negative, finite_positive, positive, share};
 
 /// How the sampler is obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,6 +166,11 @@ pub struct BufferConfig {
     pub replay_every: usize,
     /// Rank prioritisation: P(rank i) ∝ 1 / (k·N + i).
     pub rank_weight: f64,
+    /// A CSV of states known to matter (from a long MCMC run, a simulation, or exact samples
+    /// as an oracle): they never leave, and `known_share` of every replay batch is drawn from
+    /// them uniformly. Relative paths are relative to the config file.
+    pub known_states: Option<String>,
+    pub known_share: f64,
 }
 
 impl Default for BufferConfig {
@@ -175,6 +180,8 @@ impl Default for BufferConfig {
             capacity: 10_000,
             replay_every: 2,
             rank_weight: 0.01,
+            known_states: None,
+            known_share: 0.5,
         }
     }
 }
@@ -323,6 +330,12 @@ impl TrainConfig {
         if self.buffer.enabled {
             positive("train.buffer.capacity", self.buffer.capacity)?;
             positive("train.buffer.replay_every", self.buffer.replay_every)?;
+            share("train.buffer.known_share", self.buffer.known_share)?;
+        } else if self.buffer.known_states.is_some() {
+            return Err(Error::config(
+                "train.buffer.known_states",
+                "known states are replayed from the buffer: enable train.buffer too",
+            ));
         }
         if self.local_search.enabled {
             if !self.buffer.enabled {
@@ -333,13 +346,10 @@ impl TrainConfig {
             }
             positive("train.local_search.every", self.local_search.every)?;
             finite_positive("train.local_search.step_size", self.local_search.step_size)?;
-            let share = self.local_search.reference_starts;
-            if !(0.0..=1.0).contains(&share) {
-                return Err(Error::config(
-                    "train.local_search.reference_starts",
-                    format!("must be a share in [0, 1], got {share}"),
-                ));
-            }
+            share(
+                "train.local_search.reference_starts",
+                self.local_search.reference_starts,
+            )?;
         }
         for (field, fraction) in [
             ("train.mala.burn_in_fraction", self.mala.burn_in_fraction),

@@ -277,7 +277,7 @@ impl Worker {
             let reference =
                 setup::build_reference(&config, base_dir.as_deref(), &compute, &mut on_progress)?;
             let constraint = setup::build_constraint(&config, &reference, base_dir.as_deref())?;
-            Trainer::from_parts(config, compute, reference, constraint)
+            Trainer::from_parts(config, compute, reference, constraint, base_dir.as_deref())
         })();
         self.install(result, opened_from);
     }
@@ -285,8 +285,11 @@ impl Worker {
     /// Builds a fresh trainer around an existing reference (no prior work).
     fn rebuild_with(&mut self, config: ExperimentConfig, reference: Reference) {
         let compute = self.compute(&config);
-        let result = setup::build_constraint(&config, &reference, self.base_dir.as_deref())
-            .and_then(|constraint| Trainer::from_parts(config, compute, reference, constraint));
+        let base_dir = self.base_dir.as_deref();
+        let result =
+            setup::build_constraint(&config, &reference, base_dir).and_then(|constraint| {
+                Trainer::from_parts(config, compute, reference, constraint, base_dir)
+            });
         self.install(result, None);
     }
 
