@@ -96,6 +96,13 @@ impl ExperimentConfig {
                  does not give; use it with a Brownian reference or a generator prior",
             ));
         }
+        if self.train.buffer.known_hmc > 0 && self.prior.kind == PriorKind::Diffusion {
+            return Err(Error::config(
+                "train.buffer.known_hmc",
+                "HMC needs the posterior density up to a constant, which a diffusion prior \
+                 does not give; use it with a Brownian reference or a generator prior",
+            ));
+        }
         if self.sampler.space == SamplerSpace::Noise && !self.prior.kind.is_generator() {
             return Err(Error::config(
                 "sampler.space",

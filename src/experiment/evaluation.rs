@@ -163,7 +163,8 @@ impl Trainer {
             self.config.train.objective,
             ObjectiveKind::Mala | ObjectiveKind::Hmc
         ) {
-            return self.draw_chains(n, rng);
+            let hmc = self.config.train.objective == ObjectiveKind::Hmc;
+            return self.draw_chains(n, hmc, rng);
         }
         let started = Instant::now();
         let runs = self.simulate(n, false, false, rng);
@@ -189,9 +190,9 @@ impl Trainer {
         }
     }
 
-    /// `n` MALA or HMC chains from reference samples; their end states have no importance
-    /// weights.
-    fn draw_chains(&self, n: usize, rng: &mut Rng) -> SamplerDraw {
+    /// `n` MALA or HMC chains from reference samples (the `train.mala` or `train.hmc`
+    /// settings); their end states have no importance weights.
+    pub(super) fn draw_chains(&self, n: usize, hmc: bool, rng: &mut Rng) -> SamplerDraw {
         let started = Instant::now();
         let train = &self.config.train;
         let start = self.prior_samples(n, rng);
@@ -200,7 +201,7 @@ impl Trainer {
             constraint: self.constraint.as_ref(),
             beta: self.beta(),
         };
-        let end = if train.objective == ObjectiveKind::Hmc {
+        let end = if hmc {
             let h = &train.hmc;
             let burn_in = burn_in_steps(h.steps, h.burn_in_fraction);
             Hmc::new(h.step_size, h.leapfrog, h.target_acceptance, burn_in)

@@ -1,9 +1,57 @@
 //! The states a replay iteration trains on: the buffer's, by rank, and a share of known states.
 
 use super::trainer::Trainer;
+use crate::error::{Error, Result};
 use crate::math::Points;
+use crate::math::rng::seeded;
+use crate::objective::replay_buffer::KnownStates;
 
 impl Trainer {
+    /// Runs the HMC chains of `train.buffer.known_hmc` and keeps their end states as known
+    /// states. On-policy training finds where the sampler already goes; MCMC moves by the
+    /// target's own gradient and reaches regions the sampler has no reason to try (on the
+    /// funnel, its mouth). Off-policy replay needs only coverage from them, not exactness: a
+    /// chain that has not mixed (in the funnel's neck) shifts where training looks, not what
+    /// it converges to.
+    pub(super) fn add_hmc_known_states(&mut self) -> Result<()> {
+        let n = self.config.train.buffer.known_hmc;
+        if n == 0 {
+            return Ok(());
+        }
+        // A stream of its own, so that the chains do not shift the training's draws.
+        let mut rng = seeded(self.config.seed ^ 0x6b6e_6f77_6e00);
+        let chains = self.draw_chains(n, true, &mut rng);
+        if chains.log_r.is_empty() {
+            return Err(Error::config(
+                "train.buffer.known_hmc",
+                "HMC needs the posterior density up to a constant, which this reference does \
+                 not give",
+            ));
+        }
+        let dim = self.reference.dim();
+        let finite = Points::from_rows(
+            dim,
+            chains
+                .samples
+                .rows()
+                .filter(|row| row.iter().all(|v| v.is_finite())),
+        );
+        if finite.is_empty() {
+            return Err(Error::config(
+                "train.buffer.known_hmc",
+                format!("none of the {n} HMC chains ended at a finite state"),
+            ));
+        }
+        match self.known_states.as_mut() {
+            Some(known) => known.extend(&finite),
+            None => {
+                let share = self.config.train.buffer.known_share;
+                self.known_states = Some(KnownStates::new(finite, share, dim, "HMC chains")?);
+            }
+        }
+        Ok(())
+    }
+
     /// `batch` terminal states with their log r: `train.buffer.known_share` of them drawn
     /// uniformly from the known states (log r from the current constraint, which the GUI may
     /// have changed since they were read), the rest from the buffer by rank.
@@ -72,6 +120,51 @@ mod tests {
         for i in known {
             assert_eq!(log_r[i], direct[i]);
         }
+    }
+
+    #[test]
+    fn hmc_chains_join_the_known_states_and_need_a_density() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("known.csv"), "40,40\n-40,40\n").unwrap();
+        let with_chains = config(&[
+            "train.buffer.known_states=\"known.csv\"",
+            "train.buffer.known_hmc=300",
+            "train.hmc.steps=60",
+        ])
+        .unwrap();
+        let trainer = Trainer::new(with_chains, Some(dir.path()), &mut |_| true).unwrap();
+        assert_eq!(trainer.known_states.as_ref().unwrap().len(), 302);
+        // The chains sample the posterior: their mean is the closed form's, which a draw of
+        // the chains' start (the reference, mean 0) is not.
+        let used = &trainer.config;
+        let observation =
+            crate::constraint::GaussianObservation::new(&used.constraint.gaussian_obs).unwrap();
+        let exact = crate::metrics::exact_gaussian::gaussian_posterior(
+            used.prior.sigma.powi(2),
+            &observation,
+            used.constraint.beta,
+        )
+        .unwrap();
+        let known = trainer.known_states.as_ref().unwrap();
+        let drawn = known.draw(20_000, &mut crate::math::rng::seeded(1));
+        let chains = drawn.select(
+            &(0..drawn.len())
+                .filter(|&i| drawn.row(i)[1] != 40.0)
+                .collect::<Vec<_>>(),
+        );
+        for (m, e) in chains.mean().iter().zip(&exact.mean) {
+            assert!(
+                (m - e).abs() < 0.15,
+                "{:?} against {:?}",
+                chains.mean(),
+                exact.mean
+            );
+        }
+        let e = config(&["train.buffer.known_hmc=10", "prior.kind=\"diffusion\""])
+            .and_then(|c| c.validate())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("train.buffer.known_hmc"), "{e}");
     }
 
     #[test]

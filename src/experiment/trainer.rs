@@ -130,7 +130,7 @@ impl Trainer {
             )
             .with_per_chain_steps(config.train.local_search.per_chain_steps)
         });
-        Ok(Self {
+        let mut trainer = Self {
             log_z: LearnedLogZ::new(config.train.log_z_init, config.train.lr_log_z),
             log_z_estimate: None,
             config,
@@ -153,7 +153,9 @@ impl Trainer {
             reference_time,
             grid,
             truth: None,
-        })
+        };
+        trainer.add_hmc_known_states()?;
+        Ok(trainer)
     }
 
     pub fn iteration(&self) -> usize {

@@ -167,6 +167,11 @@ impl KnownStates {
         self.states.is_empty()
     }
 
+    /// Adds finite states of the same width.
+    pub fn extend(&mut self, states: &Points) {
+        self.states.extend(states);
+    }
+
     /// How many of a replay batch of `batch` come from the known states.
     pub fn count_in(&self, batch: usize) -> usize {
         ((batch as f64 * self.share).round() as usize).min(batch)

@@ -171,6 +171,10 @@ pub struct BufferConfig {
     /// them uniformly. Relative paths are relative to the config file.
     pub known_states: Option<String>,
     pub known_share: f64,
+    /// Also (or instead) this many known states from HMC chains on the target (the
+    /// `train.hmc` settings, from reference draws), run once when the experiment is built.
+    /// Needs the posterior density up to a constant (not a diffusion prior).
+    pub known_hmc: usize,
 }
 
 impl Default for BufferConfig {
@@ -182,6 +186,7 @@ impl Default for BufferConfig {
             rank_weight: 0.01,
             known_states: None,
             known_share: 0.5,
+            known_hmc: 0,
         }
     }
 }
@@ -331,7 +336,7 @@ impl TrainConfig {
             positive("train.buffer.capacity", self.buffer.capacity)?;
             positive("train.buffer.replay_every", self.buffer.replay_every)?;
             share("train.buffer.known_share", self.buffer.known_share)?;
-        } else if self.buffer.known_states.is_some() {
+        } else if self.buffer.known_states.is_some() || self.buffer.known_hmc > 0 {
             return Err(Error::config(
                 "train.buffer.known_states",
                 "known states are replayed from the buffer: enable train.buffer too",
