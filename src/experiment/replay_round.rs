@@ -44,10 +44,7 @@ impl Trainer {
         }
         match self.known_states.as_mut() {
             Some(known) => known.extend(&finite),
-            None => {
-                let share = self.config.train.buffer.known_share;
-                self.known_states = Some(KnownStates::new(finite, share, dim, "HMC chains")?);
-            }
+            None => self.known_states = Some(KnownStates::new(finite, dim, "HMC chains")?),
         }
         Ok(())
     }
@@ -56,7 +53,11 @@ impl Trainer {
     /// uniformly from the known states (log r from the current constraint, which the GUI may
     /// have changed since they were read), the rest from the buffer by rank.
     pub(super) fn replay_batch(&mut self, batch: usize) -> (Points, Vec<f64>) {
-        let known = self.known_states.as_ref().map_or(0, |k| k.count_in(batch));
+        let share = self.config.train.buffer.known_share;
+        let known = self
+            .known_states
+            .as_ref()
+            .map_or(0, |_| KnownStates::count_in(batch, share));
         let Some(buffer) = self.buffer.as_ref() else {
             unreachable!("replay needs a buffer");
         };
@@ -120,6 +121,18 @@ mod tests {
         for i in known {
             assert_eq!(log_r[i], direct[i]);
         }
+        // A new share applies at once; new known states need the experiment rebuilt.
+        let mut share = trainer.config.clone();
+        share.train.buffer.known_share = 1.0;
+        trainer.update_settings(share).unwrap();
+        let (states, _) = trainer.replay_batch(40);
+        assert!(states.rows().all(|row| row[1] == 40.0));
+        let mut more = trainer.config.clone();
+        more.train.buffer.known_hmc = 10;
+        assert!(matches!(
+            trainer.update_settings(more),
+            Err(crate::error::Error::Unsupported(_))
+        ));
     }
 
     #[test]

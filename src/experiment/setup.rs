@@ -134,7 +134,7 @@ pub fn known_states(
     let path = resolve_path(spec, base_dir);
     let path = std::fs::canonicalize(&path).unwrap_or(path);
     let states = read_points(&path)?;
-    let known = KnownStates::new(states, buffer.known_share, dim, &path.display().to_string())?;
+    let known = KnownStates::new(states, dim, &path.display().to_string())?;
     buffer.known_states = Some(path.display().to_string());
     Ok(Some(known))
 }

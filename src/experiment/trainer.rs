@@ -533,13 +533,18 @@ impl Trainer {
     /// exploration, …). Settings that do (steps, network, objective, prior) need a new trainer.
     pub fn update_settings(&mut self, config: ExperimentConfig) -> Result<()> {
         config.validate()?;
+        let (buffer, old) = (&config.train.buffer, &self.config.train.buffer);
         let same_shape = config.sampler == self.config.sampler
             && config.prior == self.config.prior
             && config.train.objective == self.config.train.objective
-            && config.seed == self.config.seed;
+            && config.seed == self.config.seed
+            && (buffer.enabled, &buffer.known_states, buffer.known_hmc)
+                == (old.enabled, &old.known_states, old.known_hmc);
         if !same_shape {
             return Err(Error::Unsupported(
-                "changing the sampler, prior, objective or seed needs a reset".into(),
+                "changing the sampler, prior, objective, seed, or the replay buffer or its known \
+                 states needs a reset"
+                    .into(),
             ));
         }
         let beta_changed = config.constraint.beta != self.config.constraint.beta

@@ -129,18 +129,17 @@ impl ReplayBuffer {
     }
 }
 
-/// States known to matter, replayed beside the buffer's and never evicted: `share` of every
+/// States known to matter, replayed beside the buffer's and never evicted: a share of every
 /// replay batch is drawn from them uniformly. Training from them is off-policy like any
 /// replay; they only add the regions on-policy trajectories and local search do not reach.
 #[derive(Clone, Debug)]
 pub struct KnownStates {
     states: Points,
-    share: f64,
 }
 
 impl KnownStates {
     /// `what` names the states' source in errors (a file).
-    pub fn new(states: Points, share: f64, dim: usize, what: &str) -> Result<Self> {
+    pub fn new(states: Points, dim: usize, what: &str) -> Result<Self> {
         if states.dim() != dim {
             return Err(Error::bad_file(
                 what,
@@ -156,7 +155,7 @@ impl KnownStates {
                 "known states must be at least one row of finite numbers",
             ));
         }
-        Ok(Self { states, share })
+        Ok(Self { states })
     }
 
     pub fn len(&self) -> usize {
@@ -172,9 +171,9 @@ impl KnownStates {
         self.states.extend(states);
     }
 
-    /// How many of a replay batch of `batch` come from the known states.
-    pub fn count_in(&self, batch: usize) -> usize {
-        ((batch as f64 * self.share).round() as usize).min(batch)
+    /// How many of a replay batch of `batch` come from the known states at `share`.
+    pub fn count_in(batch: usize, share: f64) -> usize {
+        ((batch as f64 * share).round() as usize).min(batch)
     }
 
     /// `n` known states drawn uniformly with replacement.
@@ -222,8 +221,8 @@ mod known_state_tests {
     #[test]
     fn known_states_fill_their_share_uniformly_and_refuse_a_wrong_width() {
         let states = Points::new(1, vec![0.0, 1.0, 2.0, 3.0]).unwrap();
-        let known = KnownStates::new(states.clone(), 0.25, 1, "k.csv").unwrap();
-        assert_eq!(known.count_in(300), 75);
+        let known = KnownStates::new(states.clone(), 1, "k.csv").unwrap();
+        assert_eq!(KnownStates::count_in(300, 0.25), 75);
         let drawn = known.draw(40_000, &mut seeded(3));
         let mut counts = [0usize; 4];
         for row in drawn.rows() {
@@ -232,7 +231,7 @@ mod known_state_tests {
         for c in counts {
             assert!((c as f64 / 40_000.0 - 0.25).abs() < 0.01, "{counts:?}");
         }
-        let e = KnownStates::new(states, 0.5, 2, "k.csv")
+        let e = KnownStates::new(states, 2, "k.csv")
             .unwrap_err()
             .to_string();
         assert!(e.contains("k.csv") && e.contains("d = 2"), "{e}");

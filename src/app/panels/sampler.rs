@@ -121,6 +121,25 @@ pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
             ui.checkbox(&mut config.train.buffer.enabled, "")
                 .labelled_by(label.id);
             ui.end_row();
+            if config.train.buffer.enabled {
+                let buffer = &mut config.train.buffer;
+                let label = ui.label("  known from HMC");
+                ui.add(super::drag_value(&mut buffer.known_hmc, 0..=100_000).speed(100))
+                    .labelled_by(label.id)
+                    .on_hover_text(
+                        "end states of this many HMC chains on the target (run once, on Apply) \
+                         join the replay and never leave: MCMC reaches regions on-policy \
+                         training has no reason to try, like the funnel's mouth",
+                    );
+                ui.end_row();
+                if buffer.known_hmc > 0 || buffer.known_states.is_some() {
+                    let label = ui.label("  known share");
+                    ui.add(super::drag_value(&mut buffer.known_share, 0.0..=1.0).speed(0.01))
+                        .labelled_by(label.id)
+                        .on_hover_text("the share of each replay batch drawn from known states");
+                    ui.end_row();
+                }
+            }
             let label = ui.label("local search");
             ui.checkbox(&mut config.train.local_search.enabled, "")
                 .labelled_by(label.id);
