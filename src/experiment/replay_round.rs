@@ -29,17 +29,27 @@ impl Trainer {
             ));
         }
         let dim = self.reference.dim();
-        let finite = Points::from_rows(
-            dim,
-            chains
-                .samples
-                .rows()
-                .filter(|row| row.iter().all(|v| v.is_finite())),
+        let beta = self.beta();
+        let log_pi: Vec<f64> = chains
+            .samples
+            .rows()
+            .zip(&chains.log_r)
+            .map(|(x, lr)| {
+                self.reference
+                    .terminal_log_density(x)
+                    .map_or(f64::NAN, |l| l + beta * lr)
+            })
+            .collect();
+        let finite = KnownStates::without_stuck_chains(&chains.samples, &log_pi);
+        log::info!(
+            "known states: {} of {n} HMC chain ends ({} dropped as stuck)",
+            finite.len(),
+            n - finite.len()
         );
         if finite.is_empty() {
             return Err(Error::config(
                 "train.buffer.known_hmc",
-                format!("none of the {n} HMC chains ended at a finite state"),
+                format!("none of the {n} HMC chains ended at a usable state"),
             ));
         }
         match self.known_states.as_mut() {

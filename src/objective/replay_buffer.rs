@@ -129,6 +129,9 @@ impl ReplayBuffer {
     }
 }
 
+/// How far below the median log π (in interquartile ranges) a chain's end counts as stuck.
+const STUCK_IQRS: f64 = 10.0;
+
 /// States known to matter, replayed beside the buffer's and never evicted: a share of every
 /// replay batch is drawn from them uniformly. Training from them is off-policy like any
 /// replay; they only add the regions on-policy trajectories and local search do not reach.
@@ -164,6 +167,28 @@ impl KnownStates {
 
     pub fn is_empty(&self) -> bool {
         self.states.is_empty()
+    }
+
+    /// The finite rows of `states` whose log π is not far below the rest: more than
+    /// `STUCK_IQRS` interquartile ranges below the median marks a chain that never left a
+    /// bad start (on the funnel, HMC chains started in the neck with the reference's spread
+    /// end at log π near −10⁶ where exact samples stay above −80). Such a state covers nothing
+    /// and, replayed, its log-weight would swamp the batch's loss.
+    pub fn without_stuck_chains(states: &Points, log_pi: &[f64]) -> Points {
+        let mut sorted: Vec<f64> = log_pi.iter().copied().filter(|v| v.is_finite()).collect();
+        sorted.sort_unstable_by(f64::total_cmp);
+        let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+        let floor = if sorted.is_empty() {
+            f64::INFINITY
+        } else {
+            at(0.5) - STUCK_IQRS * (at(0.75) - at(0.25))
+        };
+        Points::from_rows(
+            states.dim(),
+            states.rows().zip(log_pi).filter_map(|(row, &lp)| {
+                (lp >= floor && row.iter().all(|v| v.is_finite())).then_some(row)
+            }),
+        )
     }
 
     /// Adds finite states of the same width.
@@ -231,9 +256,20 @@ mod known_state_tests {
         for c in counts {
             assert!((c as f64 / 40_000.0 - 0.25).abs() < 0.01, "{counts:?}");
         }
-        let e = KnownStates::new(states, 2, "k.csv")
+        let e = KnownStates::new(states.clone(), 2, "k.csv")
             .unwrap_err()
             .to_string();
         assert!(e.contains("k.csv") && e.contains("d = 2"), "{e}");
+    }
+
+    #[test]
+    fn stuck_chains_are_dropped_and_the_rest_kept() {
+        let states = Points::from_rows(1, (0..105).map(|i| [i as f32]));
+        let mut log_pi: Vec<f64> = (0..100).map(|i| -(i as f64) / 10.0).collect();
+        log_pi.extend([-1e4, -1e6, f64::NAN, -500.0, -60.0]);
+        let kept = KnownStates::without_stuck_chains(&states, &log_pi);
+        // Median −5, IQR 5: the floor is −55.
+        assert_eq!(kept.len(), 100);
+        assert!(kept.rows().all(|row| row[0] < 100.0));
     }
 }
