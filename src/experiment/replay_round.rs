@@ -29,17 +29,8 @@ impl Trainer {
             ));
         }
         let dim = self.reference.dim();
-        let beta = self.beta();
-        let log_pi: Vec<f64> = chains
-            .samples
-            .rows()
-            .zip(&chains.log_r)
-            .map(|(x, lr)| {
-                self.reference
-                    .terminal_log_density(x)
-                    .map_or(f64::NAN, |l| l + beta * lr)
-            })
-            .collect();
+        // The buffer's ranking score is log π up to a constant, which is what the rule needs.
+        let log_pi = self.scores(&chains.samples, &chains.log_r, self.beta());
         let finite = KnownStates::without_stuck_chains(&chains.samples, &log_pi);
         log::info!(
             "known states: {} of {n} HMC chain ends ({} dropped as stuck)",
@@ -104,17 +95,19 @@ mod tests {
         ExperimentConfig::from_toml(&text, "gaussian_exact.toml")?.with_overrides(&all)
     }
 
+    /// A trainer whose known states include two rows at y = 40, far from anything the sampler
+    /// reaches, so that they are recognisable in a batch.
+    fn with_known_rows(overrides: &[&str]) -> Trainer {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("known.csv"), "x,y\n40,40\n-40,40\n").unwrap();
+        let mut all = vec!["train.buffer.known_states=\"known.csv\""];
+        all.extend(overrides);
+        Trainer::new(config(&all).unwrap(), Some(dir.path()), &mut |_| true).unwrap()
+    }
+
     #[test]
     fn a_replay_batch_holds_its_share_of_known_states_with_their_log_r() {
-        let dir = tempfile::tempdir().unwrap();
-        // Far from anything the sampler reaches, so their rows are recognisable.
-        std::fs::write(dir.path().join("known.csv"), "x,y\n40,40\n-40,40\n").unwrap();
-        let config = config(&[
-            "train.buffer.known_states=\"known.csv\"",
-            "train.buffer.known_share=0.25",
-        ])
-        .unwrap();
-        let mut trainer = Trainer::new(config, Some(dir.path()), &mut |_| true).unwrap();
+        let mut trainer = with_known_rows(&["train.buffer.known_share=0.25"]);
         let stored = trainer.config.train.buffer.known_states.clone().unwrap();
         assert!(
             PathBuf::from(&stored).is_absolute(),
@@ -147,15 +140,7 @@ mod tests {
 
     #[test]
     fn hmc_chains_join_the_known_states_and_need_a_density() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("known.csv"), "40,40\n-40,40\n").unwrap();
-        let with_chains = config(&[
-            "train.buffer.known_states=\"known.csv\"",
-            "train.buffer.known_hmc=300",
-            "train.hmc.steps=60",
-        ])
-        .unwrap();
-        let trainer = Trainer::new(with_chains, Some(dir.path()), &mut |_| true).unwrap();
+        let trainer = with_known_rows(&["train.buffer.known_hmc=300", "train.hmc.steps=60"]);
         assert_eq!(trainer.known_states.as_ref().unwrap().len(), 302);
         // The chains sample the posterior: their mean is the closed form's, which a draw of
         // the chains' start (the reference, mean 0) is not.

@@ -224,7 +224,7 @@ impl Trainer {
 
     /// The replay buffer's ranking score: the posterior log density up to a constant where
     /// the reference density is known, else β·log r.
-    fn scores(&self, states: &Points, log_r: &[f64], beta: f64) -> Vec<f64> {
+    pub(super) fn scores(&self, states: &Points, log_r: &[f64], beta: f64) -> Vec<f64> {
         states
             .rows()
             .zip(log_r)
