@@ -10,6 +10,7 @@ pub mod evaluation;
 pub mod history;
 mod image_evaluation;
 mod local_search_round;
+mod loss_round;
 pub mod noise_view;
 pub mod presets;
 pub mod protocol;

@@ -52,8 +52,9 @@ impl Trainer {
 
     /// `batch` terminal states with their log r: `train.buffer.known_share` of them drawn
     /// uniformly from the known states (log r from the current constraint, which the GUI may
-    /// have changed since they were read), the rest from the buffer by rank.
-    pub(super) fn replay_batch(&mut self, batch: usize) -> (Points, Vec<f64>) {
+    /// have changed since they were read), the rest from the buffer by rank. The known
+    /// states come last; their count is the third value.
+    pub(super) fn replay_batch(&mut self, batch: usize) -> (Points, Vec<f64>, usize) {
         let share = self.config.train.buffer.known_share;
         let known = self
             .known_states
@@ -70,7 +71,7 @@ impl Trainer {
             log_r.extend(self.constraint.log_r_batch(&extra));
             terminal.extend(&extra);
         }
-        (terminal, log_r)
+        (terminal, log_r, known)
     }
 }
 
@@ -116,7 +117,8 @@ mod tests {
         while trainer.buffer.as_ref().unwrap().len() < 40 {
             trainer.step().unwrap();
         }
-        let (states, log_r) = trainer.replay_batch(40);
+        let (states, log_r, known_rows) = trainer.replay_batch(40);
+        assert_eq!(known_rows, 10);
         assert_eq!((states.len(), log_r.len()), (40, 40));
         let known: Vec<usize> = (0..40).filter(|&i| states.row(i)[1] == 40.0).collect();
         assert_eq!(known.len(), 10, "a quarter of the batch");
@@ -128,7 +130,7 @@ mod tests {
         let mut share = trainer.config.clone();
         share.train.buffer.known_share = 1.0;
         trainer.update_settings(share).unwrap();
-        let (states, _) = trainer.replay_batch(40);
+        let (states, _, _) = trainer.replay_batch(40);
         assert!(states.rows().all(|row| row[1] == 40.0));
         let mut more = trainer.config.clone();
         more.train.buffer.known_hmc = 10;
@@ -136,6 +138,51 @@ mod tests {
             trainer.update_settings(more),
             Err(crate::error::Error::Unsupported(_))
         ));
+    }
+
+    #[test]
+    fn known_states_fitted_by_likelihood_stay_out_of_the_objective_and_pull_the_sampler() {
+        // VarGrad: the batch's log Z estimate shows which rows entered the objective. Rows at
+        // y = 40 have log r near −5,000 under this constraint.
+        let settings = [
+            "train.objective=\"var_grad\"",
+            "train.buffer.known_share=0.25",
+            "train.buffer.replay_every=1",
+        ];
+        let estimate_after_replay = |extra: &[&str]| {
+            let mut all = settings.to_vec();
+            all.extend(extra);
+            let mut trainer = with_known_rows(&all);
+            trainer.step().unwrap();
+            let record = trainer.step().unwrap();
+            assert!(!record.on_policy, "the second iteration replays");
+            trainer.log_z_estimate.unwrap()
+        };
+        let replayed = estimate_after_replay(&[]);
+        let fitted = estimate_after_replay(&["train.buffer.known_likelihood=1"]);
+        assert!(
+            replayed < -500.0,
+            "replayed known rows enter the estimate: {replayed}"
+        );
+        assert!(fitted.abs() < 50.0, "fitted rows stay out of it: {fitted}");
+
+        // Trained on the known rows alone, the sampler moves its mass towards them.
+        let mut trainer = with_known_rows(&[
+            "train.buffer.known_likelihood=1",
+            "train.buffer.known_share=1",
+            "train.buffer.replay_every=1",
+            "train.lr=0.01",
+        ]);
+        let mean_y = |trainer: &Trainer| {
+            let draw = trainer.draw(400, &mut crate::math::rng::seeded(5));
+            draw.samples.mean()[1]
+        };
+        let before = mean_y(&trainer);
+        for _ in 0..60 {
+            trainer.step().unwrap();
+        }
+        let after = mean_y(&trainer);
+        assert!(after > before + 10.0, "mean y {before} → {after}");
     }
 
     #[test]

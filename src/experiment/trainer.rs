@@ -17,24 +17,20 @@ use crate::backend::{self, ComputeDevice};
 use crate::constraint::Constraint;
 use crate::constraint::targets::EnergyTarget;
 use crate::error::{Error, Result};
-use crate::math::gaussian::log_mean_exp;
 use crate::math::rng::{Rng, seeded};
 use crate::math::time_grid::TimeGrid;
 use crate::math::{IsoGmm, Points};
 use crate::nn::{tensor_to_points, tensor_to_vec, time_grid_features};
-use crate::objective::forward_kl::forward_term;
 use crate::objective::gradient_clipping::{clip_global_norm, global_norm, parameters_finite};
 use crate::objective::local_search::LocalSearch;
-use crate::objective::policy_gradient::policy_gradient_loss;
 use crate::objective::replay_buffer::KnownStates;
-use crate::objective::rtb::{rtb_loss, rtb_value_and_log_z_grad, var_grad_loss};
 use crate::objective::schedules::{annealed_beta, exploration_std, lr_factor};
-use crate::objective::{LearnedLogZ, ReplayBuffer, log_ratio};
+use crate::objective::{LearnedLogZ, ReplayBuffer};
 use crate::prior::Reference;
 use crate::prior::training::PriorProgress;
 use crate::sampler::SamplerNet;
 use crate::sampler::trajectory::{
-    Control, ForwardSimulation, LangevinGradient, Trajectories, backward_trajectories,
+    Control, ForwardSimulation, LangevinGradient, backward_trajectories,
 };
 
 /// A batch gradient x ↦ clip(β·∇log r(x)), owned by the caller.
@@ -63,8 +59,8 @@ pub struct Trainer {
     pub(crate) train_seconds: f64,
     pub history: History,
     /// Fourier features of the time grid, without and with gradient tracking.
-    features: Tensor<2>,
-    features_tracked: Tensor<2>,
+    pub(super) features: Tensor<2>,
+    pub(super) features_tracked: Tensor<2>,
     /// The reference's time embeddings on the grid (diffusion priors).
     pub(crate) reference_time: Option<Tensor<2>>,
     /// The time grid of the sampler and of the reference it is measured against.
@@ -270,8 +266,8 @@ impl Trainer {
         let langevin = self.langevin_gradient(beta);
         let langevin_ref: Option<LangevinGradient<'_>> = langevin.as_deref().map(|f| f as _);
 
-        let (trajectories, log_r, exact) = if replay {
-            let (terminal, log_r) = self.replay_batch(batch);
+        let (trajectories, log_r, exact, known_rows) = if replay {
+            let (terminal, log_r, known_rows) = self.replay_batch(batch);
             let trajectories = backward_trajectories(
                 &terminal,
                 &self.reference,
@@ -281,7 +277,7 @@ impl Trainer {
                 &mut self.rng,
                 &device,
             );
-            (trajectories, log_r, None)
+            (trajectories, log_r, None, known_rows)
         } else {
             let net = self.sampler.valid();
             let time = net.time(self.features.clone());
@@ -305,7 +301,7 @@ impl Trainer {
             }
             let exact = (self.config.train.gradient_steps > 0)
                 .then(|| tensor_to_vec(trajectories.delta_log.clone()));
-            (trajectories, log_r, exact)
+            (trajectories, log_r, exact, 0)
         };
         if let Some(&bad) = log_r.iter().find(|v| !v.is_finite()) {
             return Err(Error::NonFinite {
@@ -317,8 +313,20 @@ impl Trainer {
         let floor = self.config.train.log_r_floor.unwrap_or(f64::NEG_INFINITY);
         let target: Vec<f64> = log_r.iter().map(|l| beta * l.max(floor)).collect();
         let on_policy = !replay && exploration == 0.0;
-        let (loss, loss_value, log_z_grad) =
-            self.loss(&trajectories, exact, &target, sigma, on_policy)?;
+        // Known states fitted by likelihood stay out of the objective's batch.
+        let likelihood_rows = if self.config.train.buffer.known_likelihood > 0.0 {
+            known_rows
+        } else {
+            0
+        };
+        let (loss, loss_value, log_z_grad) = self.loss(
+            &trajectories,
+            exact,
+            &target,
+            sigma,
+            on_policy,
+            likelihood_rows,
+        )?;
         if !loss_value.is_finite() {
             return Err(Error::NonFinite {
                 iteration: self.iteration + 1,
@@ -379,131 +387,6 @@ impl Trainer {
         };
         self.history.steps.push(record.clone());
         Ok(record)
-    }
-
-    /// Time steps to differentiate this iteration: all (`None`), or `gradient_steps` of them
-    /// drawn without replacement.
-    fn gradient_step_subset(&mut self) -> Option<Vec<usize>> {
-        let total = self.config.sampler.steps;
-        let k = self.config.train.gradient_steps;
-        if k == 0 || k >= total {
-            return None;
-        }
-        let mut steps = rand::seq::index::sample(&mut self.rng, total, k).into_vec();
-        steps.sort_unstable();
-        Some(steps)
-    }
-
-    /// Δlog(τ) tracked for gradients, with its exact values. Over a subset of steps, the
-    /// tracked value is exact + (T/K)·(partial − stop_gradient(partial)): the right value with
-    /// the subset's unbiased gradient.
-    fn tracked_log_ratio(
-        &mut self,
-        trajectories: &Trajectories,
-        exact: Option<Vec<f64>>,
-        sigma: f64,
-    ) -> (Tensor<1>, Tensor<1>, Vec<f64>) {
-        let Some(steps) = self.gradient_step_subset() else {
-            let time = self.sampler.time(self.features_tracked.clone());
-            let ratio = log_ratio(&self.sampler, &time, trajectories, &self.grid, sigma, None);
-            let values = tensor_to_vec(ratio.delta_log.clone().detach().inner());
-            return (ratio.delta_log, ratio.kl, values);
-        };
-        let exact = exact.unwrap_or_else(|| {
-            let net = self.sampler.valid();
-            let time = net.time(self.features.clone());
-            tensor_to_vec(log_ratio(&net, &time, trajectories, &self.grid, sigma, None).delta_log)
-        });
-        let device = self.features_tracked.device();
-        let indices: Vec<i32> = steps.iter().map(|&k| k as i32).collect();
-        let indices = Tensor::<1, burn::tensor::Int>::from_data(
-            burn::tensor::TensorData::new(indices, [steps.len()]),
-            &device,
-        );
-        let features = self.features_tracked.clone().select(0, indices);
-        let time = self.sampler.time_of_steps(features, Some(&steps));
-        let partial = log_ratio(
-            &self.sampler,
-            &time,
-            trajectories,
-            &self.grid,
-            sigma,
-            Some(&steps),
-        );
-        let scale = self.config.sampler.steps as f32 / steps.len() as f32;
-        let exact_tensor = Tensor::<1>::from_data(
-            burn::tensor::TensorData::new(
-                exact.iter().map(|&v| v as f32).collect::<Vec<_>>(),
-                [exact.len()],
-            ),
-            &device,
-        );
-        let fluctuation = (partial.delta_log.clone() - partial.delta_log.detach()) * scale;
-        (exact_tensor + fluctuation, partial.kl * scale, exact)
-    }
-
-    /// The objective's loss (tracked), its value, and the gradient for the learned log Z.
-    fn loss(
-        &mut self,
-        trajectories: &Trajectories,
-        exact: Option<Vec<f64>>,
-        target: &[f64],
-        sigma: f64,
-        on_policy: bool,
-    ) -> Result<(Tensor<1>, f64, Option<f64>)> {
-        let (delta_log_tracked, kl, delta_log) = self.tracked_log_ratio(trajectories, exact, sigma);
-        let forward = forward_term(
-            &self.config.train,
-            on_policy,
-            delta_log_tracked.clone(),
-            &delta_log,
-            target,
-        );
-        let (loss, value, log_z_grad) = match self.config.train.objective {
-            ObjectiveKind::Rtb => {
-                if self.config.train.log_z_warm_start && self.iteration == 0 {
-                    let log_w: Vec<f64> =
-                        target.iter().zip(&delta_log).map(|(t, d)| t - d).collect();
-                    let estimate = log_mean_exp(&log_w);
-                    if estimate.is_finite() {
-                        self.log_z.value = estimate;
-                    }
-                }
-                let (value, grad) = rtb_value_and_log_z_grad(&delta_log, self.log_z.value, target);
-                (
-                    rtb_loss(delta_log_tracked, self.log_z.value, target),
-                    value,
-                    Some(grad),
-                )
-            }
-            ObjectiveKind::VarGrad => {
-                let (loss, log_z_hat) = var_grad_loss(delta_log_tracked, &delta_log, target);
-                self.log_z_estimate = Some(log_z_hat);
-                let (value, _) = rtb_value_and_log_z_grad(&delta_log, log_z_hat, target);
-                (loss, value, None)
-            }
-            ObjectiveKind::KlPolicyGradient => {
-                let loss = policy_gradient_loss(
-                    delta_log_tracked,
-                    kl,
-                    target,
-                    self.config.train.kl_weight,
-                );
-                let value = loss.clone().detach().inner().into_scalar::<f32>() as f64;
-                (loss, value, None)
-            }
-            other => {
-                return Err(Error::Unsupported(format!(
-                    "`{}` has no training loss",
-                    other.name()
-                )));
-            }
-        };
-        let loss = match forward {
-            Some(forward) => loss + forward,
-            None => loss,
-        };
-        Ok((loss, value, log_z_grad))
     }
 
     /// Replaces the constraint (the GUI re-targets while training). The sampler keeps its

@@ -58,6 +58,14 @@ pub fn forward_term(
     Some(forward_kl_loss(delta_log_tracked, &coefficients, weight))
 }
 
+/// λ·mean(−Δlog(τ_i)) over backward trajectories from known states: with the reference fixed,
+/// its gradient is −λ·mean ∇log q_θ(τ_i), the forward KL's when the states are target samples.
+/// No log-weight enters, so states far outside the sampler's reach pull it there without
+/// moving any other trajectory's residual.
+pub fn known_likelihood_loss(delta_log: Tensor<1>, weight: f64) -> Tensor<1> {
+    delta_log.mean() * (-weight as f32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +114,17 @@ mod tests {
             .try_into_vec::<f32>()
             .unwrap();
         assert_eq!(g, vec![-1.0, 0.5, 0.5]);
+    }
+
+    #[test]
+    fn the_likelihood_of_known_states_raises_each_log_density_equally() {
+        let device = crate::backend::ComputeDevice::cpu().autodiff();
+        let x = Tensor::<1>::from_data(TensorData::new(vec![-40.0f32, 2.0], [2]), &device)
+            .require_grad();
+        let loss = known_likelihood_loss(x.clone(), 3.0);
+        let value = loss.clone().into_scalar::<f32>();
+        assert!((value - 57.0).abs() < 1e-4, "{value}");
+        let g = x.grad(&loss.backward()).unwrap().into_data();
+        assert_eq!(g.try_into_vec::<f32>().unwrap(), vec![-1.5, -1.5]);
     }
 }

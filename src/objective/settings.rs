@@ -175,6 +175,13 @@ pub struct BufferConfig {
     /// `train.hmc` settings, from reference draws), run once when the experiment is built.
     /// Needs the posterior density up to a constant (not a diffusion prior).
     pub known_hmc: usize,
+    /// λ > 0: fit the known states by maximum likelihood, λ·E[−log q_θ(τ)] over backward
+    /// trajectories from them (the forward KL when they are target samples), instead of
+    /// passing them through the objective beside the buffer's; 0: replay them. Replayed,
+    /// states the sampler misses carry log-weights far above the batch's, and VarGrad's
+    /// batch estimate of log Z moves with them; the likelihood pulls the sampler towards
+    /// them without touching the other trajectories' residuals.
+    pub known_likelihood: f64,
 }
 
 impl Default for BufferConfig {
@@ -187,6 +194,7 @@ impl Default for BufferConfig {
             known_states: None,
             known_share: 0.5,
             known_hmc: 0,
+            known_likelihood: 0.0,
         }
     }
 }
@@ -336,6 +344,10 @@ impl TrainConfig {
             positive("train.buffer.capacity", self.buffer.capacity)?;
             positive("train.buffer.replay_every", self.buffer.replay_every)?;
             share("train.buffer.known_share", self.buffer.known_share)?;
+            finite_non_negative(
+                "train.buffer.known_likelihood",
+                self.buffer.known_likelihood,
+            )?;
         } else if self.buffer.known_states.is_some() || self.buffer.known_hmc > 0 {
             return Err(Error::config(
                 "train.buffer.known_states",

@@ -138,6 +138,17 @@ pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
                         .labelled_by(label.id)
                         .on_hover_text("the share of each replay batch drawn from known states");
                     ui.end_row();
+                    let label = ui.label("  fit by likelihood");
+                    ui.add(
+                        super::drag_value(&mut buffer.known_likelihood, 0.0..=100.0).speed(0.05),
+                    )
+                    .labelled_by(label.id)
+                    .on_hover_text(
+                        "λ > 0: known states raise the sampler's likelihood of reaching them \
+                         (λ·E[−log q(τ)]) instead of entering the objective beside the buffer's; \
+                         0: replay them through the objective",
+                    );
+                    ui.end_row();
                 }
             }
             let label = ui.label("local search");
