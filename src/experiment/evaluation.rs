@@ -24,6 +24,7 @@ use crate::objective::guidance::{ClassifierGuidance, PosteriorSamplingGuidance};
 use crate::objective::hmc::Hmc;
 use crate::objective::local_search::{LocalSearch, Target};
 use crate::objective::log_ratio;
+use crate::objective::rtb::log_weights;
 use crate::objective::settings::burn_in_steps;
 use crate::prior::Reference;
 use crate::sampler::trajectory::{
@@ -176,11 +177,8 @@ impl Trainer {
         }
         let samples_per_s = n as f64 / started.elapsed().as_secs_f64().max(1e-9);
         let log_r = self.constraint.log_r_batch(&samples);
-        let log_w = log_r
-            .iter()
-            .zip(&delta_log)
-            .map(|(lr, d)| beta * lr - d)
-            .collect();
+        let beta_log_r: Vec<f64> = log_r.iter().map(|l| beta * l).collect();
+        let log_w = log_weights(&beta_log_r, &delta_log);
         SamplerDraw {
             samples,
             log_w,

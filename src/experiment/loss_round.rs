@@ -12,7 +12,7 @@ use crate::nn::tensor_to_vec;
 use crate::objective::forward_kl::{forward_term, known_likelihood_loss};
 use crate::objective::log_ratio;
 use crate::objective::policy_gradient::policy_gradient_loss;
-use crate::objective::rtb::{rtb_loss, rtb_value_and_log_z_grad, var_grad_loss};
+use crate::objective::rtb::{log_weights, rtb_loss, rtb_value_and_log_z_grad, var_grad_loss};
 use crate::sampler::trajectory::Trajectories;
 
 impl Trainer {
@@ -130,9 +130,7 @@ impl Trainer {
         let (loss, value, log_z_grad) = match self.config.train.objective {
             ObjectiveKind::Rtb => {
                 if self.config.train.log_z_warm_start && self.iteration == 0 {
-                    let log_w: Vec<f64> =
-                        target.iter().zip(delta_log).map(|(t, d)| t - d).collect();
-                    let estimate = log_mean_exp(&log_w);
+                    let estimate = log_mean_exp(&log_weights(target, delta_log));
                     if estimate.is_finite() {
                         self.log_z.value = estimate;
                     }

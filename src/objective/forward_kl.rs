@@ -10,7 +10,7 @@
 
 use burn::tensor::Tensor;
 
-use super::rtb::constant;
+use super::rtb::{constant, log_weights};
 use super::settings::{ObjectiveKind, TrainConfig};
 
 /// The per-trajectory coefficients w̄_i − 1/B of the forward gradient, from the log-weights
@@ -49,11 +49,7 @@ pub fn forward_term(
     if weight == 0.0 || !on_policy || !objective {
         return None;
     }
-    let log_w: Vec<f64> = beta_log_r
-        .iter()
-        .zip(delta_log)
-        .map(|(t, d)| t - d)
-        .collect();
+    let log_w = log_weights(beta_log_r, delta_log);
     let coefficients = forward_coefficients(&log_w)?;
     Some(forward_kl_loss(delta_log_tracked, &coefficients, weight))
 }

@@ -56,6 +56,16 @@ pub fn rtb_loss(delta_log: Tensor<1>, log_z: f64, beta_log_r: &[f64]) -> Tensor<
         .mean()
 }
 
+/// The log importance weights β·log r(x_T) − Δlog(τ) of trajectories against the target;
+/// their mean is VarGrad's estimate of log Z, their log-mean-exp the importance-weighted one.
+pub fn log_weights(beta_log_r: &[f64], delta_log: &[f64]) -> Vec<f64> {
+    beta_log_r
+        .iter()
+        .zip(delta_log)
+        .map(|(t, d)| t - d)
+        .collect()
+}
+
 /// The VarGrad loss: the variance of β·log r − Δlog over the batch, with the mean estimated
 /// from `delta_log_values` (the same Δlog, read back).
 pub fn var_grad_loss(
@@ -64,10 +74,8 @@ pub fn var_grad_loss(
     beta_log_r: &[f64],
 ) -> (Tensor<1>, f64) {
     let n = beta_log_r.len().max(1) as f64;
-    let log_z_hat = beta_log_r
+    let log_z_hat = log_weights(beta_log_r, delta_log_values)
         .iter()
-        .zip(delta_log_values)
-        .map(|(t, d)| t - d)
         .sum::<f64>()
         / n;
     (rtb_loss(delta_log, log_z_hat, beta_log_r), log_z_hat)
