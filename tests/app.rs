@@ -371,6 +371,24 @@ fn a_many_well_experiment_shows_its_wells_pairs_and_marginals_on_chosen_axes() {
     harness.get_by_label("marginals").click();
     harness.run_steps(2);
 
+    // Known states for the replay buffer: their share and the likelihood fit are offered only
+    // once there are some.
+    assert!(harness.query_by_label_contains("known from HMC").is_some());
+    assert!(
+        harness
+            .query_by_label_contains("fit by likelihood")
+            .is_none()
+    );
+    harness.state_mut().config.train.buffer.known_hmc = 100;
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("known share").is_some());
+    assert!(
+        harness
+            .query_by_label_contains("fit by likelihood")
+            .is_some()
+    );
+    harness.state_mut().config.train.buffer.known_hmc = 0;
+
     // The data view on coordinates 2 and 5: the shown samples are those columns of the full ones.
     harness.state_mut().view.axes = [2, 5];
     harness.get_by_label("▶ Play").click();
