@@ -7,15 +7,15 @@ use crate::math::rng::seeded;
 use crate::objective::replay_buffer::KnownStates;
 
 impl Trainer {
-    /// Runs the HMC chains of `train.buffer.known_hmc` and keeps their end states as known
-    /// states. On-policy training finds where the sampler already goes; MCMC moves by the
-    /// target's own gradient and reaches regions the sampler has no reason to try (on the
+    /// Runs the HMC chains of `train.buffer.known_hmc`, once, and keeps their end states as
+    /// known states. On-policy training finds where the sampler already goes; MCMC moves by
+    /// the target's own gradient and reaches regions the sampler has no reason to try (on the
     /// funnel, its mouth). Off-policy replay needs only coverage from them, not exactness: a
     /// chain that has not mixed (in the funnel's neck) shifts where training looks, not what
     /// it converges to.
     pub(super) fn add_hmc_known_states(&mut self) -> Result<()> {
         let n = self.config.train.buffer.known_hmc;
-        if n == 0 {
+        if !self.known_hmc_pending || n == 0 {
             return Ok(());
         }
         // A stream of its own, so that the chains do not shift the training's draws.
@@ -47,6 +47,7 @@ impl Trainer {
             Some(known) => known.extend(&finite),
             None => self.known_states = Some(KnownStates::new(finite, dim, "HMC chains")?),
         }
+        self.known_hmc_pending = false;
         Ok(())
     }
 
@@ -187,8 +188,21 @@ mod tests {
 
     #[test]
     fn hmc_chains_join_the_known_states_and_need_a_density() {
-        let trainer = with_known_rows(&["train.buffer.known_hmc=300", "train.hmc.steps=60"]);
+        let mut trainer = with_known_rows(&["train.buffer.known_hmc=300", "train.hmc.steps=60"]);
+        assert_eq!(
+            trainer.known_states.as_ref().unwrap().len(),
+            2,
+            "the chains wait for the first replay"
+        );
+        trainer.step().unwrap();
+        assert!(trainer.step().is_ok_and(|r| !r.on_policy));
         assert_eq!(trainer.known_states.as_ref().unwrap().len(), 302);
+        trainer.add_hmc_known_states().unwrap();
+        assert_eq!(
+            trainer.known_states.as_ref().unwrap().len(),
+            302,
+            "run once"
+        );
         // The chains sample the posterior: their mean is the closed form's, which a draw of
         // the chains' start (the reference, mean 0) is not.
         let used = &trainer.config;

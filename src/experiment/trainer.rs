@@ -53,6 +53,9 @@ pub struct Trainer {
     pub(crate) buffer: Option<ReplayBuffer>,
     /// States replayed beside the buffer's, never evicted (`train.buffer.known_states`).
     pub(crate) known_states: Option<KnownStates>,
+    /// `train.buffer.known_hmc` chains still to run: at the first replay, so that a trainer
+    /// built only to sample or evaluate a checkpoint does not run them.
+    pub(super) known_hmc_pending: bool,
     pub(super) local_search: Option<LocalSearch>,
     pub(super) rng: Rng,
     pub(crate) iteration: usize,
@@ -126,7 +129,8 @@ impl Trainer {
             )
             .with_per_chain_steps(config.train.local_search.per_chain_steps)
         });
-        let mut trainer = Self {
+        let known_hmc_pending = config.train.buffer.known_hmc > 0;
+        Ok(Self {
             log_z: LearnedLogZ::new(config.train.log_z_init, config.train.lr_log_z),
             log_z_estimate: None,
             config,
@@ -139,6 +143,7 @@ impl Trainer {
             optimizer,
             buffer,
             known_states,
+            known_hmc_pending,
             local_search,
             rng,
             iteration: 0,
@@ -149,9 +154,7 @@ impl Trainer {
             reference_time,
             grid,
             truth: None,
-        };
-        trainer.add_hmc_known_states()?;
-        Ok(trainer)
+        })
     }
 
     pub fn iteration(&self) -> usize {
@@ -267,6 +270,7 @@ impl Trainer {
         let langevin_ref: Option<LangevinGradient<'_>> = langevin.as_deref().map(|f| f as _);
 
         let (trajectories, log_r, exact, known_rows) = if replay {
+            self.add_hmc_known_states()?;
             let (terminal, log_r, known_rows) = self.replay_batch(batch);
             let trajectories = backward_trajectories(
                 &terminal,

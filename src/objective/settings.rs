@@ -172,7 +172,7 @@ pub struct BufferConfig {
     pub known_states: Option<String>,
     pub known_share: f64,
     /// Also (or instead) this many known states from HMC chains on the target (the
-    /// `train.hmc` settings, from reference draws), run once when the experiment is built.
+    /// `train.hmc` settings, from reference draws), run once, at the first replay iteration.
     /// Needs the posterior density up to a constant (not a diffusion prior).
     pub known_hmc: usize,
     /// λ > 0: fit the known states by maximum likelihood, λ·E[−log q_θ(τ)] over backward

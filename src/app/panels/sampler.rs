@@ -127,9 +127,9 @@ pub(super) fn sampler(app: &mut StudioApp, ui: &mut egui::Ui) {
                 ui.add(super::drag_value(&mut buffer.known_hmc, 0..=100_000).speed(100))
                     .labelled_by(label.id)
                     .on_hover_text(
-                        "end states of this many HMC chains on the target (run once, on Apply) \
-                         join the replay and never leave: MCMC reaches regions on-policy \
-                         training has no reason to try, like the funnel's mouth",
+                        "end states of this many HMC chains on the target (run once, at the \
+                         first replay) join the replay and never leave: MCMC reaches regions \
+                         on-policy training has no reason to try, like the funnel's mouth",
                     );
                 ui.end_row();
                 if buffer.known_hmc > 0 || buffer.known_states.is_some() {
