@@ -27,6 +27,10 @@ pub struct EnergyConfig {
     pub component_variance: f64,
     /// `gmm` and `gaussian`: the seed of the means (and of the Gaussian's covariance).
     pub target_seed: u64,
+    /// The scale s of the change of variables x = s·sinh(u/s) from the process's space to the
+    /// target's (0 for none): for targets whose scale spans orders of magnitude (the funnel).
+    /// Metrics, exports and views are in x.
+    pub warp: f64,
 }
 
 impl Default for EnergyConfig {
@@ -38,6 +42,7 @@ impl Default for EnergyConfig {
             spread: 40.0,
             component_variance: 1.0,
             target_seed: 0,
+            warp: 0.0,
         }
     }
 }

@@ -16,7 +16,8 @@ pub fn log_r_field(
 }
 
 /// log r·β on the 2-D slice through `through` (zeros where it is short) in which coordinates
-/// `axes` vary over `area`: for d > 2, the conditional of the target on the view's plane.
+/// `axes` vary over `area`: for d > 2, the conditional of the target on the view's plane. The
+/// plane is in data space, so a warped energy target is evaluated without its warp.
 pub fn log_r_slice(
     constraint: &ConstraintConfig,
     context: &BuildContext,
@@ -25,7 +26,9 @@ pub fn log_r_slice(
     axes: [usize; 2],
     through: &[f32],
 ) -> crate::Result<Field> {
-    let built = constraint.build(context)?;
+    let mut unwarped = constraint.clone();
+    unwarped.energy.warp = 0.0;
+    let built = unwarped.build(context)?;
     let dim = built.dim();
     let centres = area.cell_centres(n);
     // A 1-D constraint sees the first axis only.

@@ -9,7 +9,7 @@ use burn::tensor::Tensor;
 use super::config::ObjectiveKind;
 use super::trainer::Trainer;
 pub use super::truth::Truth;
-use crate::constraint::targets::TargetShape;
+use crate::constraint::targets::{TargetShape, Warp};
 use crate::error::Result;
 use crate::math::Points;
 use crate::math::rng::Rng;
@@ -133,12 +133,27 @@ impl Trainer {
         }
     }
 
-    /// Points of the sampler's space in data space: mapped by f for a noise-space sampler.
+    /// Points of the sampler's space in data space: mapped by f for a noise-space sampler, by
+    /// the target's warp for a warped energy target.
     pub fn to_data_space(&self, points: &Points) -> Points {
-        match self.reference.noise_generator() {
-            Some(generator) => generator.generate(points),
+        if let Some(generator) = self.reference.noise_generator() {
+            return generator.generate(points);
+        }
+        match self.warp() {
+            Some(warp) => warp.to_data(points),
             None => points.clone(),
         }
+    }
+
+    /// Whether the sampler's space differs from data space (a noise-space sampler or a warped
+    /// target).
+    pub fn maps_to_data(&self) -> bool {
+        self.reference.noise_generator().is_some() || self.warp().is_some()
+    }
+
+    /// The energy target's change of variables, if it has one.
+    pub fn warp(&self) -> Option<Warp> {
+        self.target.as_ref().and_then(|t| t.warp())
     }
 
     /// `n` samples of what this experiment produces (sampler, guided prior, or SIR), with their
@@ -279,10 +294,7 @@ impl Trainer {
         let summary = LogWeightSummary::from_log_weights(&draw.log_w);
         let m = eval.distance_samples;
         let generator = self.reference.noise_generator();
-        let data_samples = match generator {
-            Some(generator) => generator.generate(&draw.samples),
-            None => draw.samples.clone(),
-        };
+        let data_samples = self.to_data_space(&draw.samples);
         // Non-finite samples are counted (and fall in the outside bin of the mode metrics),
         // never silently removed; the distances need finite rows.
         let finite_rows = |points: &Points| -> Vec<usize> {

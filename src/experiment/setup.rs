@@ -134,6 +134,12 @@ pub fn known_states(
     let path = resolve_path(spec, base_dir);
     let path = std::fs::canonicalize(&path).unwrap_or(path);
     let states = read_points(&path)?;
+    // The file holds target samples in data space; a warped target's sampler lives in u.
+    let states = match energy_target(config).and_then(|t| t.warp()) {
+        Some(warp) => warp.to_process(&states),
+        None => states,
+    };
+    let buffer = &mut config.train.buffer;
     let known = KnownStates::new(states, dim, &path.display().to_string())?;
     buffer.known_states = Some(path.display().to_string());
     Ok(Some(known))

@@ -122,7 +122,12 @@ impl SnapshotMaker {
                     map_trajectories(g.as_ref(), &trajectories),
                     NoiseLandscape::compute(trainer, g.as_ref()).map(Arc::new),
                 ),
-                None => (samples.clone(), trajectories.clone(), None),
+                // A warped target's points are shown in x, as everything else sees them.
+                None => (
+                    trainer.to_data_space(&samples),
+                    warp_trajectories(trainer, &trajectories),
+                    None,
+                ),
             };
             let classes = classifier
                 .as_ref()
@@ -151,10 +156,7 @@ impl SnapshotMaker {
             (None, _) => None,
         };
         let modes = truth.and_then(|t| t.modes.as_ref()).map(Modes::centers);
-        let data_samples = match &generator {
-            Some(g) => g.generate(&draw.samples),
-            None => draw.samples.clone(),
-        };
+        let data_samples = trainer.to_data_space(&draw.samples);
         let classes = classifier
             .as_ref()
             .zip(cache.classes.as_ref())
@@ -185,16 +187,25 @@ impl SnapshotMaker {
             None => Snapshot {
                 iteration: trainer.iteration(),
                 samples: data_samples,
-                trajectories,
-                prior_samples: cache.samples.clone(),
-                prior_trajectories: cache.trajectories.clone(),
-                reference_samples: reference.map(|r| r.0),
+                trajectories: warp_trajectories(trainer, &trajectories),
+                prior_samples: cache.data_samples.clone(),
+                prior_trajectories: cache.data_trajectories.clone(),
+                reference_samples: reference.map(|r| r.1),
                 modes,
                 noise: None,
                 classes,
                 cost: 0.0,
             },
         }
+    }
+}
+
+/// Trajectories in x for a warped target (the map of each state), else as they are.
+fn warp_trajectories(trainer: &Trainer, t: &TrajectorySnapshot) -> TrajectorySnapshot {
+    TrajectorySnapshot {
+        steps: t.steps,
+        count: t.count,
+        states: trainer.to_data_space(&t.states),
     }
 }
 

@@ -65,9 +65,8 @@ impl Trainer {
             }
         };
         let data_samples = self
-            .reference
-            .noise_generator()
-            .map(|generator| generator.generate(&posterior.samples));
+            .maps_to_data()
+            .then(|| self.to_data_space(&posterior.samples));
         let data_space = data_samples.as_ref().unwrap_or(&posterior.samples);
         // A target without mixture components (funnel, Many Well, Gaussian) has its own
         // metrics; k-means cells over it would count modes it does not have.

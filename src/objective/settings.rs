@@ -168,7 +168,8 @@ pub struct BufferConfig {
     pub rank_weight: f64,
     /// A CSV of states known to matter (from a long MCMC run, a simulation, or exact samples
     /// as an oracle): they never leave, and `known_share` of every replay batch is drawn from
-    /// them uniformly. Relative paths are relative to the config file.
+    /// them uniformly. Relative paths are relative to the config file. States are in data
+    /// space (a warped energy target's are mapped into the sampler's).
     pub known_states: Option<String>,
     pub known_share: f64,
     /// Also (or instead) this many known states from HMC chains on the target (the

@@ -74,6 +74,13 @@ fn energy(e: &mut EnergyConfig, ui: &mut egui::Ui) -> bool {
             target.log_z()
         ));
     }
+    let warp = ui
+        .add(super::drag_value(&mut e.warp, 0.0..=10.0).prefix("warp s "))
+        .on_hover_text(
+            "sample u = s·asinh(x/s) instead of x (0: no warp): for targets whose scale spans \
+             orders of magnitude, such as the funnel's mouth; metrics and views stay in x",
+        );
+    changed |= warp.changed();
     if e.target == "gmm" {
         ui.horizontal(|ui| {
             changed |= ui

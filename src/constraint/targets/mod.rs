@@ -6,6 +6,7 @@ mod correlated_gaussian;
 mod funnel;
 mod many_well;
 mod mixtures;
+mod warp;
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ pub use correlated_gaussian::CorrelatedGaussian;
 pub use funnel::Funnel;
 pub use many_well::ManyWell;
 pub use mixtures::random_mixture;
+pub use warp::{Warp, Warped};
 
 use super::energy::EnergyConfig;
 use super::mixture_ratio::named_mixture;
@@ -33,6 +35,11 @@ pub trait EnergyTarget: Send + Sync + std::fmt::Debug {
     fn sample(&self, n: usize, rng: &mut Rng) -> Points;
     /// What the target-specific metrics need to know.
     fn shape(&self) -> TargetShape;
+    /// The change of variables from the process's space to the target's, when the density
+    /// above is the target's seen through one (exact samples are then in the process's space).
+    fn warp(&self) -> Option<Warp> {
+        None
+    }
 }
 
 /// The structure a target's own metrics measure.
@@ -63,8 +70,18 @@ pub const TARGET_NAMES: [&str; 7] = [
     "gmm",
 ];
 
-/// Builds the target `config` names, with its dimension and parameters checked.
+/// Builds the target `config` names, with its dimension and parameters checked, seen through
+/// the warp when `warp` is set.
 pub fn build_target(config: &EnergyConfig) -> Result<Arc<dyn EnergyTarget>> {
+    let target = build_unwarped(config)?;
+    Ok(if config.warp == 0.0 {
+        target
+    } else {
+        Arc::new(Warped::new(target, Warp::new(config.warp)?))
+    })
+}
+
+fn build_unwarped(config: &EnergyConfig) -> Result<Arc<dyn EnergyTarget>> {
     let field = "constraint.energy.target";
     let dim = |default: usize| config.dim.unwrap_or(default);
     Ok(match config.target.as_str() {
