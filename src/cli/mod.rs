@@ -17,7 +17,7 @@ use crate::export::figure::{
 };
 use crate::export::samples_csv::write_csv;
 use crate::files;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, ResampledMetrics};
 use crate::prior::training::{PriorProgress, train_diffusion_prior};
 
 mod classifier;
@@ -144,6 +144,10 @@ pub struct SampleArgs {
     pub seed: Option<u64>,
     #[arg(long)]
     pub backend: Option<BackendChoice>,
+    /// Draw this many weighted samples and keep `-n` of them with probability ∝ their
+    /// importance weight (corrects the sampler's bias where it has mass; at least `-n`).
+    #[arg(long)]
+    pub resample_from: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -286,7 +290,41 @@ fn target_lines(m: &Metrics) -> String {
         let exact = m.well_patterns_ref.map_or("—".into(), |r| r.to_string());
         text.push_str(&format!("\nwell patterns    {p} (exact samples: {exact})"));
     }
+    if let Some(r) = &m.resampled {
+        text.push_str(&resampled_line(r));
+    }
     text
+}
+
+/// The metrics of the importance-resampled samples, on one line.
+fn resampled_line(r: &ResampledMetrics) -> String {
+    let mut line = format!(
+        "\nresampled        from {} (ESS {:.3}, {} distinct):",
+        r.proposals, r.ess, r.distinct
+    );
+    let values = [
+        ("neck KS", r.neck_ks),
+        ("well TV", r.well_tv),
+        ("mean error", r.mean_error),
+        ("covariance error", r.covariance_error),
+        ("mode TV", r.mode_tv),
+        ("outside", r.outside_share),
+        ("energy distance", r.energy_distance),
+        ("sliced W2", r.sliced_w2),
+    ];
+    for (name, v) in values {
+        if let Some(v) = v {
+            line.push_str(&format!(" {name} {v:.4},"));
+        }
+    }
+    if let Some(c) = r.modes_covered {
+        line.push_str(&format!(" {c} modes covered,"));
+    }
+    if let Some(p) = r.well_patterns {
+        line.push_str(&format!(" {p} well patterns,"));
+    }
+    line.pop();
+    line
 }
 
 pub fn sample(args: &SampleArgs) -> Result<Outcome> {
@@ -297,19 +335,41 @@ pub fn sample(args: &SampleArgs) -> Result<Outcome> {
     let trainer = Trainer::load(&args.checkpoint, &overrides)?;
     eprintln!("backend: {}", trainer.compute.describe());
     let seed = args.seed.unwrap_or(trainer.config.seed.wrapping_add(23));
-    let draw = trainer.draw(args.n, &mut crate::math::rng::seeded(seed));
+    let mut rng = crate::math::rng::seeded(seed);
+    let samples = match args.resample_from {
+        Some(proposals) if proposals < args.n => {
+            return Err(Error::Unsupported(format!(
+                "--resample-from {proposals}: fewer proposals than the {} samples asked for",
+                args.n
+            )));
+        }
+        Some(proposals) => {
+            let Some(resampled) = trainer.draw_resampled(args.n, proposals, &mut rng) else {
+                return Err(Error::Unsupported(format!(
+                    "--resample-from: the {} objective's samples have no importance weights",
+                    trainer.config.train.objective.name()
+                )));
+            };
+            eprintln!(
+                "resampled {} of {} proposals: ESS {:.3}, {} distinct",
+                args.n, resampled.proposals, resampled.ess, resampled.distinct
+            );
+            resampled.samples
+        }
+        None => trainer.draw(args.n, &mut rng).samples,
+    };
     write_csv(
         &args.output,
-        &[("sampler", &trainer.to_data_space(&draw.samples))],
+        &[("sampler", &trainer.to_data_space(&samples))],
     )?;
     if trainer.reference.noise_generator().is_some() {
         let noise_path = noise_samples_path(&args.output);
-        write_csv(&noise_path, &[("sampler", &draw.samples)])?;
+        write_csv(&noise_path, &[("sampler", &samples)])?;
         eprintln!("wrote noise-space samples z to {}", noise_path.display());
     }
     eprintln!(
         "wrote {} samples to {}",
-        draw.samples.len(),
+        samples.len(),
         args.output.display()
     );
     Ok(Outcome::Ok)

@@ -473,6 +473,9 @@ impl Trainer {
             let exact = truth.posterior.samples.head(eval.samples.min(CHUNK));
             metrics.eubo = self.eubo(&exact, &mut rng);
         }
+        if eval.resample_from > 0 {
+            metrics.resampled = self.resampled_metrics(eval.resample_from, truth, &mut rng);
+        }
         self.history.evaluations.push(metrics.clone());
         Ok(metrics)
     }

@@ -15,6 +15,7 @@ pub mod noise_view;
 pub mod presets;
 pub mod protocol;
 mod replay_round;
+pub mod resampling;
 pub mod setup;
 pub mod snapshot;
 pub mod trainer;

@@ -164,4 +164,31 @@ pub struct Metrics {
     /// Sliced 2-Wasserstein distance in noise space (noise-space samplers).
     #[serde(default)]
     pub noise_sliced_w2: Option<f64>,
+    /// The sample metrics again after importance resampling of the sampler's own weighted
+    /// samples (`eval.resample_from`); `null` when off or when the samples have no weights.
+    #[serde(default)]
+    pub resampled: Option<ResampledMetrics>,
+}
+
+/// Sample metrics of `eval.samples` points drawn with replacement from `proposals` of the
+/// sampler's samples with probability ∝ w = r^β·p_ref(τ)/q(τ). The weights are exact, so the
+/// resampled set tends to the posterior as `proposals` grows wherever the sampler puts some
+/// mass; what it never reaches stays missing, and `ess` and `distinct` say how far to trust it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResampledMetrics {
+    pub proposals: usize,
+    /// Effective sample size of the proposals' weights, as a fraction of their number.
+    pub ess: f64,
+    /// Distinct proposals among the resampled points (copies count once).
+    pub distinct: usize,
+    pub neck_ks: Option<f64>,
+    pub well_tv: Option<f64>,
+    pub well_patterns: Option<usize>,
+    pub mean_error: Option<f64>,
+    pub covariance_error: Option<f64>,
+    pub modes_covered: Option<usize>,
+    pub mode_tv: Option<f64>,
+    pub outside_share: Option<f64>,
+    pub energy_distance: Option<f64>,
+    pub sliced_w2: Option<f64>,
 }

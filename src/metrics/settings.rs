@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::validation::positive;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -26,6 +26,9 @@ pub struct EvalConfig {
     pub ais_particles: usize,
     /// Tempered targets between the prior and the posterior.
     pub ais_temperatures: usize,
+    /// When > 0, the evaluation also resamples `samples` points from this many of the
+    /// sampler's weighted samples and reports their metrics as `resampled`; 0 is off.
+    pub resample_from: usize,
 }
 
 /// SIR over prior samples, annealed importance sampling, or SIR unless it has too few
@@ -51,6 +54,7 @@ impl Default for EvalConfig {
             reference: ReferenceChoice::Auto,
             ais_particles: 4000,
             ais_temperatures: 200,
+            resample_from: 0,
         }
     }
 }
@@ -59,6 +63,17 @@ impl EvalConfig {
     /// Checks the values serde cannot; field names are given with their `eval.` path.
     pub fn validate(&self) -> Result<()> {
         positive("eval.samples", self.samples)?;
-        positive("eval.grid_resolution", self.grid_resolution)
+        positive("eval.grid_resolution", self.grid_resolution)?;
+        if self.resample_from > 0 && self.resample_from < self.samples {
+            return Err(Error::config(
+                "eval.resample_from",
+                format!(
+                    "{} proposals cannot give eval.samples = {} resampled points: use at \
+                     least as many, or 0 for off",
+                    self.resample_from, self.samples
+                ),
+            ));
+        }
+        Ok(())
     }
 }

@@ -15,6 +15,8 @@ pub struct SirResult {
     pub log_z: f64,
     /// Effective sample size of the proposals' weights, as a fraction of their number.
     pub ess: f64,
+    /// The proposal each resampled point is a copy of.
+    pub picks: Vec<usize>,
 }
 
 /// Resamples `n` of `proposals` with weights exp(`log_weights`).
@@ -37,6 +39,7 @@ pub fn resample(proposals: &Points, log_weights: &[f64], n: usize, rng: &mut Rng
         samples: proposals.select(&picks),
         log_z: log_mean_exp(log_weights),
         ess,
+        picks,
     }
 }
 
