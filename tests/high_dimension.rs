@@ -116,6 +116,7 @@ fn resampling_the_samplers_weighted_samples_corrects_its_bias() {
     let dir = tempfile::tempdir().unwrap();
     let save = dir.path().join("run");
     let config = common::repo_path("examples/configs/gaussian_50d.toml");
+    let exported = dir.path().join("exported.csv");
     let train = |extra: &[&str]| {
         let mut args = vec![
             "train",
@@ -127,6 +128,8 @@ fn resampling_the_samplers_weighted_samples_corrects_its_bias() {
             "--quiet",
             "--save",
             save.to_str().unwrap(),
+            "--export-samples",
+            exported.to_str().unwrap(),
         ];
         for set in [
             "prior.dim=5",
@@ -142,6 +145,9 @@ fn resampling_the_samplers_weighted_samples_corrects_its_bias() {
         run(&args)
     };
     let json = last_json(&train(&["eval.resample_from=20000"]));
+    let text = std::fs::read_to_string(&exported).unwrap();
+    let resampled_rows = text.lines().filter(|l| l.starts_with("resampled,")).count();
+    assert_eq!(resampled_rows, 2000);
     let raw_mean = json["mean_error"].as_f64().unwrap();
     let raw_covariance = json["covariance_error"].as_f64().unwrap();
     let raw_energy = json["energy_distance"].as_f64().unwrap();

@@ -143,15 +143,21 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
         let samples = trainer.to_data_space(&draw.samples);
         let reference = truth.data_space_samples().head(n);
         let prior = trainer.data_space_prior_samples(n, &mut rng);
+        let proposals = trainer.config.eval.resample_from;
+        let resampled = (proposals > 0 && args.export_samples.is_some())
+            .then(|| trainer.draw_resampled(n, proposals, &mut rng))
+            .flatten()
+            .map(|r| trainer.to_data_space(&r.samples));
         if let Some(path) = &args.export_samples {
-            write_csv(
-                path,
-                &[
-                    ("sampler", &samples),
-                    ("reference", &reference),
-                    ("prior", &prior),
-                ],
-            )?;
+            let mut sources = vec![
+                ("sampler", &samples),
+                ("reference", &reference),
+                ("prior", &prior),
+            ];
+            if let Some(resampled) = &resampled {
+                sources.push(("resampled", resampled));
+            }
+            write_csv(path, &sources)?;
             eprintln!("wrote samples to {}", path.display());
             if let Some((sampler_z, reference_z, prior_z)) = &noise {
                 let noise_path = noise_samples_path(path);

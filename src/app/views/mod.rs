@@ -55,8 +55,13 @@ fn evaluation_line(m: &crate::metrics::Metrics) -> Option<String> {
             m.well_patterns_ref.map_or("—".into(), |r| r.to_string())
         ));
     }
-    if let Some(ks) = m.resampled.as_ref().and_then(|r| r.neck_ks) {
-        parts.push(format!("neck KS {ks:.3} resampled"));
+    if let Some(r) = &m.resampled
+        && let Some(ks) = r.neck_ks
+    {
+        parts.push(format!(
+            "neck KS {ks:.3} after resampling {} (ESS {:.3})",
+            r.proposals, r.ess
+        ));
     }
     (!parts.is_empty()).then(|| format!("iteration {}: {}", m.iterations, parts.join(" · ")))
 }
