@@ -91,7 +91,10 @@ impl Trainer {
     ) -> Result<(Tensor<1>, f64, Option<f64>)> {
         let (delta_log_tracked, kl, delta_log) = self.tracked_log_ratio(trajectories, exact, sigma);
         let rows = delta_log.len();
-        if likelihood_rows == 0 || likelihood_rows > rows {
+        // Known states are rows of this batch, never more than it.
+        debug_assert!(likelihood_rows <= rows, "{likelihood_rows} > {rows}");
+        let likelihood_rows = likelihood_rows.min(rows);
+        if likelihood_rows == 0 {
             return self.objective_loss(delta_log_tracked, kl, &delta_log, target, on_policy);
         }
         let kept = rows - likelihood_rows;
