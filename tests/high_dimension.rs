@@ -223,7 +223,11 @@ fn each_benchmark_reports_its_own_metrics_and_null_for_the_others() {
     assert!(m.neck_ks.is_some_and(|ks| (0.0..=1.0).contains(&ks)));
     let resampled = m.resampled.as_ref().expect("eval.resample_from is on");
     assert_eq!(resampled.proposals, 5000);
-    assert!(resampled.neck_ks.is_some_and(|ks| (0.0..=1.0).contains(&ks)));
+    assert!(
+        resampled
+            .neck_ks
+            .is_some_and(|ks| (0.0..=1.0).contains(&ks))
+    );
     assert_eq!(m.log_z_ref, Some(0.0));
     assert!(m.eubo.is_some() && m.elbo_gap.is_some() && m.delta_log_z.is_some());
     assert!(m.well_tv.is_none() && m.modes_total.is_none() && m.mean_error.is_none());
