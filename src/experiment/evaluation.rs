@@ -7,6 +7,7 @@ use std::time::Instant;
 use burn::tensor::Tensor;
 
 use super::config::ObjectiveKind;
+use super::sample_measures::{SampleMeasures, finite_rows};
 use super::trainer::Trainer;
 pub use super::truth::Truth;
 use crate::constraint::targets::{TargetShape, Warp};
@@ -15,10 +16,8 @@ use crate::math::Points;
 use crate::math::rng::Rng;
 use crate::metrics::ReferenceMethod;
 use crate::metrics::sir;
-use crate::metrics::target_metrics::{PATTERN_SAMPLES, target_metrics, well_patterns};
-use crate::metrics::{
-    LogWeightSummary, Metrics, ModeCoverage, energy_distance, sliced_wasserstein,
-};
+use crate::metrics::target_metrics::{PATTERN_SAMPLES, well_patterns};
+use crate::metrics::{LogWeightSummary, Metrics, energy_distance, sliced_wasserstein};
 use crate::nn::{tensor_to_points, tensor_to_vec};
 use crate::objective::guidance::{ClassifierGuidance, PosteriorSamplingGuidance};
 use crate::objective::hmc::Hmc;
@@ -295,15 +294,6 @@ impl Trainer {
         let m = eval.distance_samples;
         let generator = self.reference.noise_generator();
         let data_samples = self.to_data_space(&draw.samples);
-        // Non-finite samples are counted (and fall in the outside bin of the mode metrics),
-        // never silently removed; the distances need finite rows.
-        let finite_rows = |points: &Points| -> Vec<usize> {
-            (0..points.len())
-                .filter(|&i| points.row(i).iter().all(|v| v.is_finite()))
-                .collect()
-        };
-        let finite_data = finite_rows(&data_samples);
-        let non_finite_samples = data_samples.len() - finite_data.len();
         let noise_distances = generator.map(|_| {
             let sampler_head = draw.samples.select(&finite_rows(&draw.samples)).head(m);
             let reference_head = truth.posterior.samples.head(m);
@@ -312,19 +302,15 @@ impl Trainer {
                 sliced_wasserstein(&sampler_head, &reference_head, 64, &mut rng),
             )
         });
-        let coverage = truth.modes.as_ref().map(|modes| {
-            ModeCoverage::compute(
-                modes,
-                &data_samples,
-                truth.data_space_samples(),
-                eval.mode_min_share,
-            )
-        });
+        let SampleMeasures {
+            finite: finite_data,
+            target: target_metrics,
+            coverage,
+            energy_distance: data_energy_distance,
+            sliced_w2: data_sliced_w2,
+        } = self.measure_samples(&data_samples, truth, &mut rng);
+        let non_finite_samples = data_samples.len() - finite_data.len();
         let shape = self.target.as_ref().map(|t| t.shape());
-        let target_metrics = shape
-            .as_ref()
-            .map(|shape| target_metrics(shape, &data_samples))
-            .unwrap_or_default();
         let well_patterns_ref = match &shape {
             Some(TargetShape::Wells { pairs, .. }) => Some(well_patterns(
                 &truth.data_space_samples().head(PATTERN_SAMPLES),
@@ -332,8 +318,6 @@ impl Trainer {
             )),
             _ => None,
         };
-        let sampler_head = data_samples.select(&finite_data).head(m);
-        let reference_head = truth.data_space_samples().head(m);
         let finite_log_r: Vec<f64> = draw
             .log_r
             .iter()
@@ -414,13 +398,8 @@ impl Trainer {
             mode_tv: coverage.as_ref().map(|c| c.tv),
             outside_share: coverage.as_ref().map(|c| c.sampler_outside),
             outside_share_ref: coverage.as_ref().map(|c| c.reference_outside),
-            energy_distance: Some(energy_distance(&sampler_head, &reference_head)),
-            sliced_w2: Some(sliced_wasserstein(
-                &sampler_head,
-                &reference_head,
-                64,
-                &mut rng,
-            )),
+            energy_distance: Some(data_energy_distance),
+            sliced_w2: Some(data_sliced_w2),
             mean_log_r: (!finite_log_r.is_empty())
                 .then(|| finite_log_r.iter().sum::<f64>() / finite_log_r.len() as f64),
             mean_log_r_ref: Some(truth.mean_log_r),

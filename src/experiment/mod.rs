@@ -16,6 +16,7 @@ pub mod presets;
 pub mod protocol;
 mod replay_round;
 pub mod resampling;
+mod sample_measures;
 pub mod setup;
 pub mod snapshot;
 pub mod trainer;

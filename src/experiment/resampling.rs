@@ -7,13 +7,13 @@
 
 use std::collections::HashSet;
 
+use super::sample_measures::SampleMeasures;
 use super::trainer::Trainer;
 use super::truth::Truth;
 use crate::math::Points;
 use crate::math::rng::Rng;
+use crate::metrics::ResampledMetrics;
 use crate::metrics::sir;
-use crate::metrics::target_metrics::target_metrics;
-use crate::metrics::{ModeCoverage, ResampledMetrics, energy_distance, sliced_wasserstein};
 
 /// Points resampled from the sampler's weighted samples, in the sampler's space.
 #[derive(Clone, Debug)]
@@ -61,28 +61,15 @@ impl Trainer {
         truth: &Truth,
         rng: &mut Rng,
     ) -> Option<ResampledMetrics> {
-        let eval = &self.config.eval;
-        let resampled = self.draw_resampled(eval.samples, proposals, rng)?;
+        let resampled = self.draw_resampled(self.config.eval.samples, proposals, rng)?;
         let data = self.to_data_space(&resampled.samples);
-        let finite: Vec<usize> = (0..data.len())
-            .filter(|&i| data.row(i).iter().all(|v| v.is_finite()))
-            .collect();
-        let shape = self.target.as_ref().map(|t| t.shape());
-        let target = shape
-            .as_ref()
-            .map(|shape| target_metrics(shape, &data))
-            .unwrap_or_default();
-        let coverage = truth.modes.as_ref().map(|modes| {
-            ModeCoverage::compute(
-                modes,
-                &data,
-                truth.data_space_samples(),
-                eval.mode_min_share,
-            )
-        });
-        let m = eval.distance_samples;
-        let head = data.select(&finite).head(m);
-        let reference = truth.data_space_samples().head(m);
+        let SampleMeasures {
+            target,
+            coverage,
+            energy_distance,
+            sliced_w2,
+            ..
+        } = self.measure_samples(&data, truth, rng);
         Some(ResampledMetrics {
             proposals: resampled.proposals,
             ess: resampled.ess,
@@ -95,8 +82,8 @@ impl Trainer {
             modes_covered: coverage.as_ref().map(|c| c.covered),
             mode_tv: coverage.as_ref().map(|c| c.tv),
             outside_share: coverage.map(|c| c.sampler_outside),
-            energy_distance: Some(energy_distance(&head, &reference)),
-            sliced_w2: Some(sliced_wasserstein(&head, &reference, 64, rng)),
+            energy_distance: Some(energy_distance),
+            sliced_w2: Some(sliced_w2),
         })
     }
 }
