@@ -312,7 +312,7 @@ fn after_a_crash_the_app_offers_the_autosave_and_restores_it() {
     // A session that trained 7 iterations, autosaved, and never ended cleanly.
     let dir = tempfile::tempdir().unwrap();
     let autosave = dir.path().join("last_experiment");
-    let mut trainer = Trainer::new(config(), None, &mut |_| true).unwrap();
+    let mut trainer = Trainer::new(config(), None).unwrap();
     for _ in 0..7 {
         trainer.step().unwrap();
     }
@@ -593,4 +593,43 @@ fn the_panels_keep_every_shipped_config_as_it_is() {
             "{name}: the panels changed (shipped, now) {changed:?}"
         );
     }
+}
+
+#[test]
+fn the_worker_draws_log_r_and_composes_an_energy_target_chosen_in_the_panel() {
+    let mut harness = harness(config());
+    wait_for(&mut harness, "the experiment", |app| {
+        app.is_ready() && app.snapshot().is_some()
+    });
+    // The log r heatmap is the worker's answer to a request; the UI thread builds no
+    // constraint.
+    wait_for(&mut harness, "the log r heatmap", |app| app.heatmap_key().is_some());
+    let first = harness.state().heatmap_key().unwrap().to_string();
+    // A new observation: the heatmap follows once the worker answers.
+    let app = harness.state_mut();
+    app.config.constraint.gaussian_obs.y = vec![-1.0, 1.0];
+    app.constraint_changed();
+    wait_for(&mut harness, "the new heatmap", |app| {
+        app.heatmap_key().is_some_and(|k| k != first)
+    });
+    // An energy target of another size, chosen in the panel, is a new experiment on Brownian
+    // motion of its size, composed by the worker as the CLI composes it, and the change is
+    // reported.
+    let app = harness.state_mut();
+    app.config.constraint.kind = posterior_studio::constraint::ConstraintKind::Energy;
+    app.config.constraint.energy.target = "funnel".into();
+    app.constraint_changed();
+    wait_for(&mut harness, "the funnel", |app| {
+        app.error.is_some() || app.info.as_ref().is_some_and(|i| i.dim == 10)
+    });
+    let app = harness.state();
+    assert_eq!(app.error, None);
+    assert_eq!(app.config.prior.dim, 10);
+    assert!(
+        app.messages
+            .iter()
+            .any(|m| m.text.starts_with("adjusted prior.dim = 10")),
+        "{:?}",
+        app.messages.iter().map(|m| &m.text).collect::<Vec<_>>()
+    );
 }

@@ -304,8 +304,6 @@ fn bad_input_gives_one_clear_line() {
             "--backend",
             "cpu",
             "--set",
-            "constraint.kind=energy",
-            "--set",
             "prior.kind=diffusion",
             "--set",
             "prior.path=\"/no/prior\"",

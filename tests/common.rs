@@ -38,7 +38,7 @@ pub fn example_config(name: &str, overrides: &[&str]) -> (ExperimentConfig, Path
 
 pub fn trainer(name: &str, overrides: &[&str]) -> Trainer {
     let (config, dir) = example_config(name, overrides);
-    Trainer::new(config, Some(&dir), &mut |_| true).expect("trainer builds")
+    Trainer::new(config, Some(&dir)).expect("trainer builds")
 }
 
 /// A small, fast experiment: Brownian reference, a Gaussian observation of both coordinates,

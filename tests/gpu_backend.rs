@@ -21,7 +21,7 @@ fn run(backend: &str, extra: &[&str]) -> (Vec<f64>, Vec<f32>, Vec<f64>) {
     let backend = format!("backend=\"{backend}\"");
     overrides.push(&backend);
     let (config, dir) = common::example_config("gaussian_exact.toml", &overrides);
-    let mut trainer = Trainer::new(config, Some(&dir), &mut |_| true).unwrap();
+    let mut trainer = Trainer::new(config, Some(&dir)).unwrap();
     let mut losses = Vec::new();
     while !trainer.is_done() {
         losses.push(trainer.step().unwrap().loss);

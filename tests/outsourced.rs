@@ -17,7 +17,7 @@ const DATA: &str = "flow_9of25_dataspace.toml";
 
 fn build(name: &str, overrides: &[&str]) -> Result<Trainer, Error> {
     let (config, dir): (ExperimentConfig, _) = common::example_config(name, overrides);
-    Trainer::new(config, Some(&dir), &mut |_| true)
+    Trainer::new(config, Some(&dir))
 }
 
 #[test]

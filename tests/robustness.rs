@@ -94,7 +94,7 @@ fn a_constraint_of_the_wrong_dimension_is_named() {
         ],
     );
     // A 3×2 matrix acts on 2-D points while the reference is 3-D.
-    let Err(error) = Trainer::new(config, Some(&dir), &mut |_| true) else {
+    let Err(error) = Trainer::new(config, Some(&dir)) else {
         panic!("must fail");
     };
     let text = error.to_string();

@@ -218,6 +218,18 @@ fn a_new_prior_and_a_cancelled_prior_training() {
     assert_eq!(readies, 2, "the cancelled prior replaced nothing");
 }
 
+/// The sampler's samples from fixed noise: equal weights give equal samples.
+fn samples_of(folder: &std::path::Path) -> Vec<f32> {
+    let trainer = posterior_studio::Trainer::load(folder, &[]).unwrap();
+    let draw = trainer.draw(64, &mut posterior_studio::math::rng::seeded(7));
+    draw.samples.rows().flatten().copied().collect()
+}
+
+fn max_difference(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
 #[test]
 fn save_then_open_restores_the_sampler_and_its_curve() {
     let dir = tempfile::tempdir().unwrap();
@@ -231,10 +243,25 @@ fn save_then_open_restores_the_sampler_and_its_curve() {
     s.wait("saved", |e| matches!(e, Event::Saved(p) if *p == folder));
     s.send(Command::Step);
     s.step_at_least(4);
+    let moved_on = dir.path().join("moved_on");
+    s.send(Command::Save(moved_on.clone()));
+    s.wait("saved", |e| matches!(e, Event::Saved(p) if *p == moved_on));
     s.send(Command::Open(folder.clone()));
     let info = s.ready();
     assert_eq!(info.opened_from.as_deref(), Some(folder.as_path()));
     assert_eq!(info.history.steps.len(), 3);
+    // What the reopened worker holds, saved again before it trains: the saved weights, not
+    // the newer ones and not fresh ones.
+    let reopened = dir.path().join("reopened");
+    s.send(Command::Save(reopened.clone()));
+    s.wait("saved", |e| matches!(e, Event::Saved(p) if *p == reopened));
+    let saved = samples_of(&folder);
+    let restored = max_difference(&saved, &samples_of(&reopened));
+    let one_step_on = max_difference(&saved, &samples_of(&moved_on));
+    assert!(
+        restored < 1e-5 && one_step_on > 1e3 * restored.max(1e-7),
+        "saved vs reopened {restored}, saved vs one iteration later {one_step_on}"
+    );
     s.send(Command::Step);
     assert_eq!(
         s.step_at_least(4),

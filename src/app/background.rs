@@ -1,10 +1,14 @@
-//! Work the UI thread must not wait for: native file dialogs and figure exports run on their
-//! own threads and report back through a channel that the app drains every frame.
+//! Work the UI thread must not wait for: native file dialogs and the exports (figures of the
+//! views, samples as CSV) run on their own threads and report back through a channel that the
+//! app drains every frame.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use eframe::egui;
+
+use super::StudioApp;
+use crate::export::views::{self as exports, ExportData, View};
 
 /// What a file dialog was opened for; its answer is routed by this.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,5 +123,62 @@ impl Background {
             let _ = tx.send(outcome);
             ctx.request_repaint();
         });
+    }
+}
+
+impl StudioApp {
+    pub fn export_data(&self) -> ExportData {
+        ExportData {
+            title: self.config.name.clone(),
+            snapshot: self.snapshot.clone(),
+            history: self.history.clone(),
+            time_index: self.time.index,
+            image_shape: self.info.as_ref().and_then(|i| i.image_shape),
+        }
+    }
+
+    /// Writes every view as PNG and SVG into the export folder, off the UI thread.
+    pub fn export_all_views(&mut self) {
+        let data = self.export_data();
+        let folder = PathBuf::from(&self.view.export_dir);
+        self.exports_running += 1;
+        self.background.run(move || {
+            exports::export_all(&data, &folder)
+                .map(|files| format!("exported {} figures to {}", files.len(), folder.display()))
+                .map_err(|e| e.to_string())
+        });
+    }
+
+    pub fn export_view(&mut self, view: View, path: PathBuf) {
+        let data = self.export_data();
+        self.exports_running += 1;
+        self.background.run(move || {
+            exports::export_view(view, &data, &path)
+                .map(|()| format!("exported the {} to {}", view.label(), path.display()))
+                .map_err(|e| e.to_string())
+        });
+    }
+
+    pub(super) fn export_samples(&mut self, path: PathBuf) {
+        let Some(snapshot) = self.snapshot.clone() else {
+            self.fail("there are no samples to export yet");
+            return;
+        };
+        self.exports_running += 1;
+        self.background.run(move || {
+            let mut sets = vec![("sampler", &snapshot.samples)];
+            if let Some(r) = &snapshot.reference_samples {
+                sets.push(("reference", r.points.as_ref()));
+            }
+            sets.push(("prior", &snapshot.prior_samples));
+            crate::export::samples_csv::write_csv(&path, &sets)
+                .map(|()| format!("wrote samples to {}", path.display()))
+                .map_err(|e| e.to_string())
+        });
+    }
+
+    /// Jobs (exports, dialogs) still running in the background.
+    pub fn background_busy(&self) -> bool {
+        self.exports_running > 0 || self.background.dialog_open
     }
 }

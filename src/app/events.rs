@@ -51,6 +51,13 @@ impl StudioApp {
                     self.say("prior training cancelled: the prior in use is kept");
                 }
                 Event::Status(s) => self.say(s),
+                Event::LogRField { key, field } => {
+                    if self.textures.log_r_requested.as_deref() == Some(key.as_str())
+                        && let Some(field) = field
+                    {
+                        self.textures.log_r_field = Some((key, field));
+                    }
+                }
             }
         }
         if let Some(s) = self.worker.snapshot()
@@ -113,6 +120,9 @@ impl StudioApp {
         } else if fresh_experiment {
             self.comparison = None;
         }
+        for adjustment in &info.adjustments {
+            self.say(format!("adjusted {adjustment}"));
+        }
         // The worker's history is the truth; events after this one extend it.
         self.history = info.history.clone();
         self.rate.clear();
@@ -147,8 +157,7 @@ impl StudioApp {
                 .then(|| Sketch::from_grid_config(&self.config.constraint.grid))
                 .flatten();
         }
-        self.target_shape =
-            crate::experiment::setup::energy_target(&self.config).map(|t| t.shape());
+        self.target_shape = info.target_shape.clone();
         if fresh_experiment && info.image_shape.is_some() {
             self.view.detail = DetailView::Images;
         } else if info.dim > 2 && fresh_experiment {
@@ -161,6 +170,7 @@ impl StudioApp {
             self.view.axes = [0, 1.min(info.dim.saturating_sub(1))];
         }
         self.textures.heatmap = None;
+        self.textures.log_r_requested = None;
         self.time.index = self.time.index.min(self.config.sampler.steps);
         if let Some(path) = &info.opened_from {
             self.say(format!("opened {}", path.display()));

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::constraint::ConstraintKind;
-use crate::constraint::energy::EnergyConfig;
+use crate::constraint::targets::EnergyConfig;
 use crate::experiment::History;
 use crate::experiment::config::{ExperimentConfig, ObjectiveKind, PriorKind};
 use crate::experiment::worker::Command;

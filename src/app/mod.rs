@@ -10,8 +10,8 @@ mod curves;
 mod events;
 mod gpu_points;
 pub mod heatmap;
-mod jobs;
 mod launch;
+mod layout;
 pub mod lessons;
 pub mod noise_projection;
 pub mod noise_view;
@@ -25,7 +25,7 @@ mod views;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use eframe::egui;
 
@@ -175,6 +175,11 @@ impl StudioApp {
         self.info.is_some()
     }
 
+    /// The key of the heatmap on screen (for tests: the log r field is the worker's answer).
+    pub fn heatmap_key(&self) -> Option<&str> {
+        self.textures.heatmap.as_ref().map(|(key, _)| key.as_str())
+    }
+
     pub fn snapshot(&self) -> Option<&Snapshot> {
         self.snapshot.as_deref()
     }
@@ -208,9 +213,9 @@ impl StudioApp {
         self.error = Some(text);
     }
 
-    /// The constraint in the panels changed: redraw its heatmap now, re-target soon.
+    /// The constraint in the panels changed: its heatmap is asked for at once (the old one
+    /// stays up until it comes), the worker re-targets once the edit rests.
     pub fn constraint_changed(&mut self) {
-        self.textures.heatmap = None;
         self.constraint_pending = Some(Instant::now());
     }
 
@@ -221,64 +226,6 @@ impl StudioApp {
                 .advance(dt, self.view.time_speed, self.config.sampler.steps);
             ctx.request_repaint();
         }
-    }
-
-    /// The whole UI, one frame.
-    pub fn show(&mut self, ui: &mut egui::Ui) {
-        let started = Instant::now();
-        let ctx = ui.ctx().clone();
-        self.pump();
-        commands::keyboard(self, &ctx);
-        self.advance_time(&ctx);
-
-        egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
-        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
-        egui::Panel::left("controls")
-            .resizable(true)
-            .default_size(300.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| panels::controls(self, ui));
-            });
-        egui::Panel::right("curves")
-            .resizable(true)
-            .default_size(420.0)
-            .show(ui, |ui| {
-                // In d > 2 the panel holds the pair plot and the well bars: its own, taller one.
-                let high_d = self.info.as_ref().is_some_and(|i| i.dim > 2);
-                egui::Panel::bottom(if high_d { "detail_high_d" } else { "modes" })
-                    .resizable(true)
-                    .default_size(if high_d { 440.0 } else { 220.0 })
-                    .min_size(if high_d { 340.0 } else { 120.0 })
-                    .show(ui, |ui| views::detail(self, ui));
-                egui::CentralPanel::default().show(ui, |ui| curves::curves(self, ui));
-            });
-        egui::CentralPanel::default().show(ui, |ui| {
-            egui::Panel::bottom("trajectories")
-                .resizable(true)
-                .default_size(300.0)
-                .min_size(220.0)
-                .show(ui, |ui| views::trajectories(self, ui));
-            if self.snapshot.as_ref().is_some_and(|s| s.noise.is_some()) {
-                let half = ui.available_width() / 2.0;
-                egui::Panel::left("noise_view")
-                    .resizable(true)
-                    .default_size(half)
-                    .show(ui, |ui| noise_view::noise_view(self, ui));
-            }
-            egui::CentralPanel::default().show(ui, |ui| views::data_view(self, ui));
-        });
-        self.windows(&ctx);
-        if self.playing {
-            // Paced by vsync: the views follow training at the display's rate.
-            ctx.request_repaint();
-        } else if self.constraint_pending.is_some() || self.background_busy() {
-            ctx.request_repaint_after(Duration::from_millis(30));
-        }
-        // eframe's figure for the previous frame includes tessellation and rendering.
-        let ui_ms = started.elapsed().as_secs_f32() * 1000.0;
-        let frame_ms = self.last_frame_cpu_ms.take().unwrap_or(0.0).max(ui_ms);
-        self.frames.record(Instant::now(), frame_ms);
-        log::debug!(target: "frames", "frame work {frame_ms:.1} ms, ui {ui_ms:.1} ms");
     }
 }
 

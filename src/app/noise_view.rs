@@ -6,39 +6,14 @@
 
 use eframe::egui;
 use egui_plot::{Legend, Line, Plot, PlotImage, PlotPoint, Points};
-use serde::{Deserialize, Serialize};
 
 use super::StudioApp;
 use super::noise_projection::NoiseAxes;
 use super::selection::{Space, brushed_points};
+use super::state::NoiseHeatmap;
 use super::views::{BRUSHED, DATA, HANDLE, PRIOR, REFERENCE, SAMPLER, plot_points};
 use crate::export::colour::to_rgba;
 use crate::math::field::{Area, Field};
-
-/// What the noise view's heatmap shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum NoiseHeatmap {
-    None,
-    /// log N(z) + β log r(f(z)).
-    Posterior,
-    /// log r(f(z)).
-    LogR,
-    /// log N(z).
-    Prior,
-}
-
-impl NoiseHeatmap {
-    pub const ALL: [Self; 4] = [Self::Posterior, Self::LogR, Self::Prior, Self::None];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Posterior => "posterior N(z)·r(f(z))^β",
-            Self::LogR => "log r(f(z))",
-            Self::Prior => "prior N(z)",
-        }
-    }
-}
 
 /// The landscape's field, or log N(z) on the same cells.
 fn field_of(grid: &Field, prior_only: bool) -> Field {

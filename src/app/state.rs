@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use super::heatmap::HeatmapKind;
 use super::noise_projection::NoiseAxes;
-use super::noise_view::NoiseHeatmap;
 use super::pixel_brush::PixelBrush;
 use crate::constraint::sketch::Brush;
 
@@ -191,6 +190,9 @@ impl TimeScrubber {
 #[derive(Default)]
 pub struct Textures {
     pub heatmap: Option<(String, eframe::egui::TextureHandle)>,
+    /// The key of the log r field last asked of the worker, and its answer once it came.
+    pub log_r_requested: Option<String>,
+    pub log_r_field: Option<(String, crate::math::field::Field)>,
     pub noise_heatmap: Option<(String, eframe::egui::TextureHandle)>,
     /// First two coordinates of the reference samples for the GPU points layer, with the
     /// reference's generation.
@@ -224,5 +226,30 @@ impl Throughput {
         let (a, b) = (self.marks.front()?, self.marks.back()?);
         let dt = b.0.duration_since(a.0).as_secs_f64();
         (dt > 0.2).then(|| (b.1 - a.1) as f64 / dt)
+    }
+}
+
+/// What the noise view's heatmap shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoiseHeatmap {
+    None,
+    /// log N(z) + β log r(f(z)).
+    Posterior,
+    /// log r(f(z)).
+    LogR,
+    /// log N(z).
+    Prior,
+}
+
+impl NoiseHeatmap {
+    pub const ALL: [Self; 4] = [Self::Posterior, Self::LogR, Self::Prior, Self::None];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Posterior => "posterior N(z)·r(f(z))^β",
+            Self::LogR => "log r(f(z))",
+            Self::Prior => "prior N(z)",
+        }
     }
 }

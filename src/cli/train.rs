@@ -1,6 +1,7 @@
 //! `posterior-studio train`: train a sampler (or run a baseline), checkpoint it, report it.
 
 use super::*;
+use crate::experiment::composition::{compose, prepare_prior};
 use crate::export::image_grid::{ImagePanel, write_grid};
 use crate::metrics::{Metrics, Modes};
 
@@ -22,12 +23,19 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
         }
         None => {
             let (config, base_dir) = load_config(&args.common)?;
+            let base_dir = base_dir.as_deref();
+            let compute = crate::backend::select(config.backend);
+            // A config that describes its prior instead of naming a folder trains it first.
             let prior_bar = progress_bar(config.prior.iterations as u64, args.quiet);
             prior_bar.set_prefix("prior");
             let mut on_prior = prior_progress(&prior_bar);
-            let trainer = Trainer::new(config, base_dir.as_deref(), &mut on_prior)?;
+            let prior = prepare_prior(&config, base_dir, &compute, &mut on_prior)?;
             prior_bar.finish_and_clear();
-            trainer
+            let composition = compose(config, prior, base_dir, &compute)?;
+            for adjustment in &composition.adjustments {
+                eprintln!("adjusted {adjustment}");
+            }
+            Trainer::from_composition(composition, compute, base_dir)?
         }
     };
     let save_dir = args.save.clone().or_else(|| args.resume.clone());

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
-use super::Constraint;
+use super::{Constraint, ConstraintConfig};
 use crate::error::{Error, Result};
 use crate::files::resolve_path;
 use crate::images::Classifier;
@@ -31,6 +31,9 @@ impl Default for ClassifierConfig {
         }
     }
 }
+
+/// The folder of a saved experiment that holds the classifier constraint's classifier.
+pub const CLASSIFIER_ASSET: &str = "classifier";
 
 pub struct ClassifierConstraint {
     pub classifier: Arc<Classifier>,
@@ -88,6 +91,12 @@ impl Constraint for ClassifierConstraint {
 
     fn image_classifier(&self) -> Option<Arc<Classifier>> {
         Some(self.classifier.clone())
+    }
+
+    fn save_assets(&self, dir: &Path, config: &mut ConstraintConfig) -> Result<()> {
+        self.classifier.save(&dir.join(CLASSIFIER_ASSET))?;
+        config.classifier.path = CLASSIFIER_ASSET.into();
+        Ok(())
     }
 
     fn describe(&self) -> String {

@@ -3,49 +3,10 @@
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
 use super::Constraint;
-use super::targets::{EnergyTarget, build_target};
+use super::targets::{EnergyConfig, EnergyTarget, build_target};
 use crate::error::Result;
 use crate::math::gaussian::log_normal_centered;
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct EnergyConfig {
-    /// The target density: `gmm25`, `eight_gaussians`, `nine_of_25` (2-D), `funnel`,
-    /// `manywell`, `gaussian` (correlated) or `gmm` (k components in d dimensions).
-    pub target: String,
-    /// The target's dimension; unset, its benchmark's (funnel 10, manywell 32, gaussian and
-    /// gmm 50). It must equal `prior.dim`.
-    pub dim: Option<usize>,
-    /// `gmm`: the number of components.
-    pub components: usize,
-    /// `gmm`: the means are uniform in [−spread, spread]^d.
-    pub spread: f64,
-    /// `gmm`: each component's variance per coordinate.
-    pub component_variance: f64,
-    /// `gmm` and `gaussian`: the seed of the means (and of the Gaussian's covariance).
-    pub target_seed: u64,
-    /// The scale s of the change of variables x = s·sinh(u/s) from the process's space to the
-    /// target's (0 for none): for targets whose scale spans orders of magnitude (the funnel).
-    /// Metrics, exports and views are in x.
-    pub warp: f64,
-}
-
-impl Default for EnergyConfig {
-    fn default() -> Self {
-        Self {
-            target: "gmm25".into(),
-            dim: None,
-            components: 40,
-            spread: 40.0,
-            component_variance: 1.0,
-            target_seed: 0,
-            warp: 0.0,
-        }
-    }
-}
 
 #[derive(Clone, Debug)]
 pub struct EnergyConstraint {
@@ -86,9 +47,10 @@ impl Constraint for EnergyConstraint {
 
     fn describe(&self) -> String {
         format!(
-            "energy target {} (d = {}) over N(0, {:.2}·I)",
+            "energy target {} (d = {}, log Z = {:.3}) over N(0, {:.2}·I)",
             self.name,
             self.target.dim(),
+            self.target.log_z(),
             self.reference_variance
         )
     }

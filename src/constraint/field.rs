@@ -11,7 +11,7 @@ pub fn log_r_field(
     context: &BuildContext,
     area: Area,
     n: usize,
-) -> crate::Result<Field> {
+) -> crate::error::Result<Field> {
     log_r_slice(constraint, context, area, n, [0, 1], &[])
 }
 
@@ -25,7 +25,7 @@ pub fn log_r_slice(
     n: usize,
     axes: [usize; 2],
     through: &[f32],
-) -> crate::Result<Field> {
+) -> crate::error::Result<Field> {
     let mut unwarped = constraint.clone();
     unwarped.energy.warp = 0.0;
     let built = unwarped.build(context)?;

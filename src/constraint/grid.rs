@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::Constraint;
+use super::{Constraint, ConstraintConfig};
 use crate::error::{Error, Result};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -37,6 +37,9 @@ impl Default for GridConfig {
         }
     }
 }
+
+/// The name (without extension) of the painted grid's file in a saved experiment.
+pub const GRID_ASSET: &str = "grid";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct GridConstraint {
@@ -263,6 +266,21 @@ fn resolve(path: &str, base_dir: Option<&Path>) -> PathBuf {
 impl Constraint for GridConstraint {
     fn dim(&self) -> usize {
         2
+    }
+
+    fn save_assets(&self, dir: &Path, config: &mut ConstraintConfig) -> Result<()> {
+        // The file itself, byte for byte: read again, it gives the same log r exactly.
+        let Some(configured) = &config.grid.path else {
+            return Ok(());
+        };
+        let source = PathBuf::from(&self.source);
+        let extension = Path::new(configured)
+            .extension()
+            .map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
+        let name = format!("{GRID_ASSET}{extension}");
+        crate::files::write_atomic(&dir.join(&name), &crate::files::read(&source)?)?;
+        config.grid.path = Some(name);
+        Ok(())
     }
 
     fn log_r(&self, x: &[f32]) -> f64 {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::Constraint;
+use super::{Constraint, ConstraintConfig};
 use super::classifier::load_classifier;
 use crate::error::{Error, Result};
 use crate::files::resolve_path;
@@ -178,6 +178,10 @@ impl Default for InpaintConfig {
     }
 }
 
+/// The folder of a saved experiment that holds the classifier the inpainting metrics see
+/// completions through.
+pub const METRICS_CLASSIFIER_ASSET: &str = "inpaint_classifier";
+
 /// The observed pixels and the mask.
 #[derive(Clone, Debug)]
 pub struct Inpainting {
@@ -343,6 +347,16 @@ impl Constraint for Inpainting {
 
     fn inpainting(&self) -> Option<&Inpainting> {
         Some(self)
+    }
+
+    fn save_assets(&self, dir: &Path, config: &mut ConstraintConfig) -> Result<()> {
+        // Its own folder: with `also = ["classifier"]` the classifier constraint saves another
+        // classifier beside it.
+        if let Some(classifier) = &self.classifier {
+            classifier.save(&dir.join(METRICS_CLASSIFIER_ASSET))?;
+            config.inpaint.classifier = Some(METRICS_CLASSIFIER_ASSET.into());
+        }
+        Ok(())
     }
 
     fn describe(&self) -> String {

@@ -15,6 +15,8 @@ pub mod shapes;
 pub mod sketch;
 pub mod targets;
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -50,6 +52,15 @@ pub trait Constraint: Send + Sync {
     /// The observation, when this constraint is (or holds) an inpainting one.
     fn inpainting(&self) -> Option<&inpaint::Inpainting> {
         None
+    }
+
+    /// Writes the files this constraint was built from into `dir`, the folder of a saved
+    /// experiment, and points its own fields of `config` at the copies (relative to `dir`,
+    /// which is where a saved experiment's paths resolve), so that it opens wherever the
+    /// folder moves. Each family saves what it read itself, under a name of its own; a family
+    /// built from settings alone saves nothing.
+    fn save_assets(&self, _dir: &Path, _config: &mut ConstraintConfig) -> Result<()> {
+        Ok(())
     }
 
     fn log_r_batch(&self, points: &Points) -> Vec<f64> {
@@ -128,7 +139,7 @@ pub struct ConstraintConfig {
     pub half_plane: shapes::HalfPlaneConfig,
     pub mixture_ratio: mixture_ratio::MixtureRatioConfig,
     pub grid: grid::GridConfig,
-    pub energy: energy::EnergyConfig,
+    pub energy: targets::EnergyConfig,
     pub classifier: classifier::ClassifierConfig,
     pub inpaint: inpaint::InpaintConfig,
     /// Further families multiplied into r (their log r are added): `also = ["classifier"]` with

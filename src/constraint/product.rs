@@ -1,6 +1,9 @@
 //! Constraints that compose: r(x) = Π r_i(x), so log r and ∇log r are sums.
 
-use super::Constraint;
+use std::path::Path;
+
+use super::{Constraint, ConstraintConfig};
+use crate::error::Result;
 use crate::math::Points;
 
 pub struct Product {
@@ -35,6 +38,12 @@ impl Constraint for Product {
 
     fn inpainting(&self) -> Option<&super::inpaint::Inpainting> {
         self.factors.iter().find_map(|f| f.inpainting())
+    }
+
+    fn save_assets(&self, dir: &Path, config: &mut ConstraintConfig) -> Result<()> {
+        self.factors
+            .iter()
+            .try_for_each(|f| f.save_assets(dir, config))
     }
 
     fn describe(&self) -> String {

@@ -31,6 +31,37 @@ fn single_grad_log_r(constraint: &dyn Constraint, x: &[f32], grad: &mut [f64]) {
     }
 }
 
+/// The methods every wrapper here shares: single points go through the batch path (where
+/// the generator runs), and what the wrapped constraint holds (its classifier, its
+/// observation, its files) is the wrapper's too.
+macro_rules! wrapper_methods {
+    () => {
+        fn log_r(&self, x: &[f32]) -> f64 {
+            single_log_r(self, x)
+        }
+
+        fn grad_log_r(&self, x: &[f32], grad: &mut [f64]) {
+            single_grad_log_r(self, x, grad)
+        }
+
+        fn image_classifier(&self) -> Option<Arc<crate::images::Classifier>> {
+            self.inner.image_classifier()
+        }
+
+        fn inpainting(&self) -> Option<&super::inpaint::Inpainting> {
+            self.inner.inpainting()
+        }
+
+        fn save_assets(
+            &self,
+            dir: &std::path::Path,
+            config: &mut super::ConstraintConfig,
+        ) -> crate::error::Result<()> {
+            self.inner.save_assets(dir, config)
+        }
+    };
+}
+
 pub struct ThroughGenerator {
     pub generator: Arc<dyn Generator>,
     pub inner: Arc<dyn Constraint>,
@@ -41,24 +72,10 @@ impl Constraint for ThroughGenerator {
         self.generator.noise_dim()
     }
 
-    fn log_r(&self, z: &[f32]) -> f64 {
-        single_log_r(self, z)
-    }
-
-    fn grad_log_r(&self, z: &[f32], grad: &mut [f64]) {
-        single_grad_log_r(self, z, grad)
-    }
+    wrapper_methods!();
 
     fn has_gradient(&self) -> bool {
         self.inner.has_gradient() && self.generator.differentiable()
-    }
-
-    fn image_classifier(&self) -> Option<Arc<crate::images::Classifier>> {
-        self.inner.image_classifier()
-    }
-
-    fn inpainting(&self) -> Option<&super::inpaint::Inpainting> {
-        self.inner.inpainting()
     }
 
     fn describe(&self) -> String {
@@ -93,24 +110,10 @@ impl Constraint for WithPriorDensity {
         self.prior.data_dim()
     }
 
-    fn log_r(&self, x: &[f32]) -> f64 {
-        single_log_r(self, x)
-    }
-
-    fn grad_log_r(&self, x: &[f32], grad: &mut [f64]) {
-        single_grad_log_r(self, x, grad)
-    }
+    wrapper_methods!();
 
     fn has_gradient(&self) -> bool {
         self.inner.has_gradient() && self.prior.differentiable()
-    }
-
-    fn image_classifier(&self) -> Option<Arc<crate::images::Classifier>> {
-        self.inner.image_classifier()
-    }
-
-    fn inpainting(&self) -> Option<&super::inpaint::Inpainting> {
-        self.inner.inpainting()
     }
 
     fn describe(&self) -> String {

@@ -7,8 +7,9 @@
 //! * `history.json` — the training curves,
 //! * `state.toml` — iteration, learned log Z: written last, so it commits the checkpoint,
 //! * `prior/` — the diffusion or generator prior, when there is one,
-//! * `classifier/` — the image classifier of a classifier constraint (or of the inpainting
-//!   metrics), so that `evaluate` and `--resume` find it wherever the folder moves.
+//! * the files the constraint was built from, each family's under a name of its own
+//!   (`classifier/`, `inpaint_classifier/`, `grid.png`; `Constraint::save_assets`), so that
+//!   `evaluate` and `--resume` find them wherever the folder moves.
 //!
 //! Every file is written atomically, and `state.toml` last: a process killed while saving
 //! leaves the previous checkpoint's state, with the newer weights at most one checkpoint
@@ -24,12 +25,10 @@ use serde::{Deserialize, Serialize};
 use super::config::ExperimentConfig;
 use super::history::History;
 use super::trainer::Trainer;
-use crate::constraint::ConstraintKind;
 use crate::error::{Error, Result};
 
 use crate::files;
 use crate::math::rng::seeded;
-use crate::prior::training::PriorProgress;
 use crate::records;
 use crate::sampler::SamplerNet;
 
@@ -40,7 +39,6 @@ pub const HISTORY_FILE: &str = "history.json";
 pub const OPTIMIZER_FILE: &str = "optimizer.bpk";
 pub const BUFFER_FILE: &str = "buffer.json";
 pub const PRIOR_DIR: &str = "prior";
-pub const CLASSIFIER_DIR: &str = "classifier";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -58,18 +56,7 @@ impl Trainer {
             self.reference.save_prior(&dir.join(PRIOR_DIR))?;
             config.prior.path = Some(PRIOR_DIR.into());
         }
-        if let Some(classifier) = self.constraint.image_classifier() {
-            classifier.save(&dir.join(CLASSIFIER_DIR))?;
-            let constraint = &mut config.constraint;
-            if constraint.kind == ConstraintKind::Classifier
-                || constraint.also.contains(&ConstraintKind::Classifier)
-            {
-                constraint.classifier.path = CLASSIFIER_DIR.into();
-            }
-            if constraint.inpaint.classifier.is_some() {
-                constraint.inpaint.classifier = Some(CLASSIFIER_DIR.into());
-            }
-        }
+        self.constraint.save_assets(dir, &mut config.constraint)?;
         records::save_module(
             &self.sampler.valid(),
             &dir.join(SAMPLER_FILE),
@@ -114,8 +101,7 @@ impl Trainer {
             &config_path.display().to_string(),
         )?
         .with_overrides(overrides)?;
-        let mut no_training = |_: &PriorProgress| false;
-        let mut trainer = Trainer::new(config, Some(dir), &mut no_training)?;
+        let mut trainer = Trainer::new(config, Some(dir))?;
         let state_path = dir.join(STATE_FILE);
         let state: SamplerState = toml::from_str(&files::read_to_string(&state_path)?)
             .map_err(|e| Error::bad_file(&state_path, e.to_string()))?;

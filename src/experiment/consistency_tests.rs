@@ -27,7 +27,7 @@ fn trainer(name: &str, overrides: &[&str]) -> Trainer {
     let config = ExperimentConfig::from_toml(&text, name)
         .and_then(|c| c.with_overrides(&all))
         .unwrap();
-    Trainer::new(config, Some(&dir), &mut |_| true).unwrap()
+    Trainer::new(config, Some(&dir)).unwrap()
 }
 
 #[test]
@@ -183,24 +183,28 @@ fn direct_delta_log(
 }
 
 #[test]
-fn a_diffusion_prior_refuses_a_grid_that_reaches_later_than_it_was_trained() {
+fn a_sampler_under_a_diffusion_prior_takes_the_priors_grid_and_says_so() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/configs");
     let text = std::fs::read_to_string(dir.join("rtb_9of25.toml")).unwrap();
-    let config = |power: &str| {
-        ExperimentConfig::from_toml(&text, "rtb_9of25.toml")
-            .and_then(|c| c.with_overrides(&[format!("sampler.grid_power={power}")]))
-            .unwrap()
-    };
-    // The shipped prior was trained on the power-2 grid, up to t = 1 − 1/T²; power 3 starts
-    // its last step at 1 − 1/T³, where the network never saw data.
-    let Err(error) = Trainer::new(config("3"), Some(&dir), &mut |_| true) else {
-        panic!("a grid beyond the prior's trained times must be refused");
-    };
-    let message = error.to_string();
-    assert!(message.contains("sampler.grid_power"), "{message}");
-    assert!(message.contains("grid_power = 2"), "{message}");
-    // A coarser grid only evaluates the prior at times it was trained at.
-    assert!(Trainer::new(config("1"), Some(&dir), &mut |_| true).is_ok());
+    // The shipped prior was trained on the power-2 grid with T = 100: a power-3 grid would
+    // start its last step at 1 − 1/T³, where the network never saw data.
+    let config = ExperimentConfig::from_toml(&text, "rtb_9of25.toml")
+        .and_then(|c| c.with_overrides(&["sampler.grid_power=3".into(), "sampler.steps=40".into()]))
+        .unwrap();
+    let compute = crate::backend::select(config.backend);
+    let composition = crate::experiment::composition::compose(
+        config,
+        crate::experiment::composition::PriorSource::Config,
+        Some(&dir),
+        &compute,
+    )
+    .unwrap();
+    assert_eq!(composition.config.sampler.grid_power, 2.0);
+    assert_eq!(composition.config.sampler.steps, 100);
+    let fields: Vec<&str> = composition.adjustments.iter().map(|a| a.field).collect();
+    assert_eq!(fields, ["sampler.steps", "sampler.grid_power"]);
+    let line = composition.adjustments[1].to_string();
+    assert!(line.contains("was 3.0") && line.contains("= 2.0"), "{line}");
 }
 
 /// The 40-mode config shrunk to `dim` dimensions and `components` modes.

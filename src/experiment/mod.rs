@@ -4,7 +4,7 @@
 pub mod annealing;
 pub mod autosave;
 pub mod checkpoint;
-pub mod compatibility;
+pub mod composition;
 pub mod config;
 pub mod evaluation;
 pub mod history;
@@ -17,7 +17,6 @@ pub mod protocol;
 mod replay_round;
 pub mod resampling;
 mod sample_measures;
-pub mod setup;
 pub mod snapshot;
 pub mod trainer;
 pub mod truth;

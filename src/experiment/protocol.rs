@@ -11,6 +11,7 @@ use super::history::{History, StepRecord};
 use super::noise_view::NoiseSnapshot;
 use crate::constraint::ConstraintConfig;
 use crate::math::Points;
+use crate::math::field::{Area, Field};
 pub use crate::math::shared_points::SharedPoints;
 use crate::metrics::Metrics;
 use crate::prior::training::PriorProgress;
@@ -37,6 +38,9 @@ pub enum Command {
     SavePrior(PathBuf),
     /// Measure the sampler now.
     Evaluate,
+    /// log r·β of a constraint (the one being edited, which need not be the running one yet)
+    /// on a plane of the data space; answered by [`Event::LogRField`].
+    LogRField(Box<LogRRequest>),
     Save(PathBuf),
     Open(PathBuf),
     /// Start (or stop, with `None`) checkpointing to a folder every `Cadence::autosave_interval`
@@ -82,6 +86,25 @@ pub enum Event {
     /// The running experiment was checkpointed at this iteration.
     Autosaved(usize),
     Status(String),
+    /// The answer to [`Command::LogRField`] with the request's key; `None` when the
+    /// constraint cannot be built (an edit half made).
+    LogRField {
+        key: String,
+        field: Option<Field>,
+    },
+}
+
+/// A plane of the data space on which to evaluate log r: coordinates `axes` vary over `area`
+/// on an n×n grid, the others are those of `through` (zeros where it is short).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogRRequest {
+    /// Returned with the answer, so that a front end can tell answers to old requests apart.
+    pub key: String,
+    pub constraint: ConstraintConfig,
+    pub area: Area,
+    pub n: usize,
+    pub axes: [usize; 2],
+    pub through: Vec<f32>,
 }
 
 #[derive(Clone, Debug)]
@@ -108,6 +131,11 @@ pub struct ReadyInfo {
     pub classes: Vec<String>,
     /// An inpainting constraint's observation, for the observation editor.
     pub inpainting: Option<crate::constraint::inpaint::Inpainting>,
+    /// The energy target's structure, for its views (Many Well's balance).
+    pub target_shape: Option<crate::constraint::targets::TargetShape>,
+    /// What the composer changed in the config as sent, one line each (the config above is
+    /// the one that runs).
+    pub adjustments: Vec<String>,
 }
 
 /// The newest picture of the experiment, replaced wholesale.

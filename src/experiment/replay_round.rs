@@ -104,7 +104,7 @@ mod tests {
         std::fs::write(dir.path().join("known.csv"), "x,y\n40,40\n-40,40\n").unwrap();
         let mut all = vec!["train.buffer.known_states=\"known.csv\""];
         all.extend(overrides);
-        Trainer::new(config(&all).unwrap(), Some(dir.path()), &mut |_| true).unwrap()
+        Trainer::new(config(&all).unwrap(), Some(dir.path())).unwrap()
     }
 
     #[test]
@@ -241,7 +241,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("wide.csv"), "1,2,3\n").unwrap();
         let wide = config(&["train.buffer.known_states=\"wide.csv\""]).unwrap();
-        let Err(e) = Trainer::new(wide, Some(dir.path()), &mut |_| true) else {
+        let Err(e) = Trainer::new(wide, Some(dir.path())) else {
             panic!("3 columns in a 2-D experiment must be refused");
         };
         let e = e.to_string();

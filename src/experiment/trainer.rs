@@ -9,10 +9,9 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::Tensor;
 
-use super::compatibility::{check_gradients, check_objective};
+use super::composition::{Composition, PriorSource, compose, parts};
 use super::config::{ExperimentConfig, ObjectiveKind};
 use super::history::{History, StepRecord};
-use super::setup;
 use crate::backend::{self, ComputeDevice};
 use crate::constraint::Constraint;
 use crate::constraint::targets::EnergyTarget;
@@ -27,7 +26,6 @@ use crate::objective::replay_buffer::KnownStates;
 use crate::objective::schedules::{annealed_beta, exploration_std, lr_factor};
 use crate::objective::{LearnedLogZ, ReplayBuffer};
 use crate::prior::Reference;
-use crate::prior::training::PriorProgress;
 use crate::sampler::SamplerNet;
 use crate::sampler::trajectory::{
     Control, ForwardSimulation, LangevinGradient, backward_trajectories,
@@ -72,37 +70,37 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// Builds an experiment from its config: picks the backend, loads (or trains) the prior,
-    /// builds the constraint and a fresh sampler. `base_dir` resolves relative paths.
-    pub fn new(
-        config: ExperimentConfig,
-        base_dir: Option<&Path>,
-        on_prior_progress: &mut dyn FnMut(&PriorProgress) -> bool,
-    ) -> Result<Self> {
-        config.validate()?;
+    /// Builds an experiment from its config through the composer (picking the backend,
+    /// loading the prior it names, building the constraint) with a fresh sampler. `base_dir`
+    /// resolves relative paths. A config whose prior still has to be trained is refused:
+    /// train it first ([`prepare_prior`](super::composition::prepare_prior)).
+    pub fn new(config: ExperimentConfig, base_dir: Option<&Path>) -> Result<Self> {
         let compute = backend::select(config.backend);
         if let Some(reason) = &compute.fallback_reason {
             log::warn!("{reason}");
         }
-        let reference = setup::build_reference(&config, base_dir, &compute, on_prior_progress)?;
-        let constraint = setup::build_constraint(&config, &reference, base_dir)?;
-        Self::from_parts(config, compute, reference, constraint, base_dir)
+        let composition = compose(config, PriorSource::Config, base_dir, &compute)?;
+        for adjustment in &composition.adjustments {
+            log::info!("{adjustment}");
+        }
+        Self::from_composition(composition, compute, base_dir)
     }
 
-    /// Builds an experiment from parts already made (the GUI swaps them); `base_dir` resolves
-    /// the known states' file.
-    pub fn from_parts(
-        mut config: ExperimentConfig,
+    /// Builds a fresh sampler for a composed experiment; `base_dir` resolves the known
+    /// states' file.
+    pub fn from_composition(
+        composition: Composition,
         compute: ComputeDevice,
-        reference: Reference,
-        constraint: Arc<dyn Constraint>,
         base_dir: Option<&Path>,
     ) -> Result<Self> {
-        config.validate()?;
-        check_objective(&config, &reference)?;
-        check_gradients(&config, constraint.as_ref())?;
-        let target = setup::energy_target(&config);
-        let known_modes = setup::known_modes(target.as_ref(), &reference);
+        let Composition {
+            mut config,
+            reference,
+            constraint,
+            ..
+        } = composition;
+        let target = parts::energy_target(&config);
+        let known_modes = parts::known_modes(target.as_ref(), &reference);
         let mut net_config = config.sampler.net.clone();
         net_config.dim = reference.dim();
         let mut rng = seeded(config.seed);
@@ -120,8 +118,8 @@ impl Trainer {
             time_grid_features(&grid, config.sampler.net.time_frequencies, &compute.device);
         let features_tracked = features.clone().autodiff();
         let reference_time = reference.time_embedding(&grid, &compute.device);
-        let buffer = setup::replay_buffer(&config, reference.dim());
-        let known_states = setup::known_states(&mut config, reference.dim(), base_dir)?;
+        let buffer = parts::replay_buffer(&config, reference.dim());
+        let known_states = parts::known_states(&mut config, reference.dim(), base_dir)?;
         let local_search = config.train.local_search.enabled.then(|| {
             LocalSearch::new(
                 config.train.local_search.step_size,
@@ -185,6 +183,11 @@ impl Trainer {
             ObjectiveKind::VarGrad => self.log_z_estimate,
             _ => None,
         }
+    }
+
+    /// The energy target's structure, when the constraint is one.
+    pub fn target_shape(&self) -> Option<crate::constraint::targets::TargetShape> {
+        self.target.as_ref().map(|t| t.shape())
     }
 
     pub fn buffer(&self) -> Option<&ReplayBuffer> {
@@ -409,9 +412,9 @@ impl Trainer {
         }
         self.constraint = constraint;
         self.config.constraint = config;
-        self.target = setup::energy_target(&self.config);
-        self.known_modes = setup::known_modes(self.target.as_ref(), &self.reference);
-        self.buffer = setup::replay_buffer(&self.config, self.reference.dim());
+        self.target = parts::energy_target(&self.config);
+        self.known_modes = parts::known_modes(self.target.as_ref(), &self.reference);
+        self.buffer = parts::replay_buffer(&self.config, self.reference.dim());
         self.truth = None;
         Ok(())
     }

@@ -65,6 +65,36 @@ trait Draw {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>;
 }
 
+/// A chart of one kind that draws itself on any backend (`path` names it in errors).
+trait Chart {
+    fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, path: &Path)
+    -> Result<()>;
+}
+
+impl Chart for LinePlot {
+    fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, path: &Path) -> Result<()> {
+        draw_lines(area, path, self)
+    }
+}
+
+impl Chart for BarPlot {
+    fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, path: &Path) -> Result<()> {
+        draw_bars(area, path, self)
+    }
+}
+
+/// One chart to render into the file at `path`.
+struct PlotJob<'a, C> {
+    path: &'a Path,
+    plot: &'a C,
+}
+
+impl<C: Chart> Draw for PlotJob<'_, C> {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+        self.plot.draw_on(area, self.path)
+    }
+}
+
 /// Renders with the backend the extension asks for, into memory, then writes atomically.
 fn render(path: &Path, size: (u32, u32), job: &impl Draw) -> Result<()> {
     register_font();
@@ -291,16 +321,7 @@ fn draw_lines<DB: DrawingBackend>(
 
 /// Writes a line plot.
 pub fn write_lines(path: &Path, plot: &LinePlot) -> Result<()> {
-    struct Job<'a> {
-        path: &'a Path,
-        plot: &'a LinePlot,
-    }
-    impl Draw for Job<'_> {
-        fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
-            draw_lines(area, self.path, self.plot)
-        }
-    }
-    render(path, (900, 520), &Job { path, plot })
+    render(path, (900, 520), &PlotJob { path, plot })
 }
 
 /// Grouped bars: one group per category, one bar of each series in it.
@@ -386,16 +407,7 @@ fn draw_bars<DB: DrawingBackend>(
 
 /// Writes a grouped bar chart.
 pub fn write_bars(path: &Path, plot: &BarPlot) -> Result<()> {
-    struct Job<'a> {
-        path: &'a Path,
-        plot: &'a BarPlot,
-    }
-    impl Draw for Job<'_> {
-        fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
-            draw_bars(area, self.path, self.plot)
-        }
-    }
-    render(path, (900, 520), &Job { path, plot })
+    render(path, (900, 520), &PlotJob { path, plot })
 }
 
 /// One panel of particle paths (first two coordinates) and their positions at one time.

@@ -7,7 +7,7 @@ pub mod gmm;
 pub mod pca;
 pub mod points;
 pub mod rng;
-pub mod schedule;
+pub mod cosine_decay;
 pub mod shared_points;
 pub mod sigmoid;
 pub mod symmetric_eigen;

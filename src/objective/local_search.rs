@@ -249,7 +249,8 @@ mod tests {
     /// density holds them, so every chain is where it should be and only the movement differs.
     #[test]
     fn per_chain_step_sizes_move_the_funnels_mouth() {
-        use crate::constraint::energy::{EnergyConfig, EnergyConstraint};
+        use crate::constraint::energy::EnergyConstraint;
+        use crate::constraint::targets::EnergyConfig;
         let reference = Reference::Brownian {
             dim: 10,
             sigma: 3.0,

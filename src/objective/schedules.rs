@@ -2,7 +2,7 @@
 //! learning-rate decay.
 
 use super::settings::{BetaAnnealConfig, ExplorationConfig};
-use crate::math::schedule::cosine_factor;
+use crate::math::cosine_decay::cosine_factor;
 
 /// ε at `iteration`: linear decay from `std` to `floor` over the first `decay_fraction` of
 /// training.

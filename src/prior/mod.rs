@@ -94,6 +94,10 @@ impl Reference {
         !matches!(self, Self::Brownian { .. })
     }
 
+    pub fn is_brownian(&self) -> bool {
+        matches!(self, Self::Brownian { .. })
+    }
+
     pub fn has_drift(&self) -> bool {
         matches!(self, Self::Diffusion(_))
     }

@@ -39,6 +39,11 @@ impl PriorKind {
     }
 
     /// Whether the prior has a tractable density p(x) (needed by a data-space sampler).
+    /// Whether a prior of this kind is a trained network (a folder, or data to train it on).
+    pub fn is_trained(self) -> bool {
+        self != Self::Brownian
+    }
+
     pub fn has_density(self) -> bool {
         matches!(self, Self::Brownian | Self::Diffusion | Self::Flow)
     }

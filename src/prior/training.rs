@@ -130,7 +130,7 @@ fn root_mean_square(data: &DataSource, rng: &mut Rng) -> f64 {
 
 /// Cosine decay to a tenth of the rate: the last iterations polish the fine structure.
 pub(crate) fn cosine_lr(lr: f64, progress: f64) -> f64 {
-    lr * crate::math::schedule::cosine_factor(0.1, progress)
+    lr * crate::math::cosine_decay::cosine_factor(0.1, progress)
 }
 
 /// Runs `step` (one optimiser step at training progress ∈ (0, 1], returning its loss) for the

@@ -6,16 +6,26 @@ use eframe::egui;
 use crate::app::background::Purpose;
 use crate::app::{StudioApp, Tool};
 use crate::constraint::classifier::ClassifierConfig;
-use crate::constraint::energy::EnergyConfig;
+use crate::constraint::targets::EnergyConfig;
 use crate::constraint::gaussian_obs::GaussianObsConfig;
 use crate::constraint::inpaint::{InpaintConfig, MaskShape};
 use crate::constraint::shapes::{AnnulusConfig, BoxConfig, HalfPlaneConfig};
-use crate::constraint::targets::{TARGET_NAMES, build_target};
+use crate::constraint::targets::TARGET_NAMES;
+use crate::constraint::sketch::Sketch;
 use crate::constraint::{ConstraintConfig, ConstraintKind};
-use crate::experiment::config::PriorKind;
-use crate::experiment::worker::Command;
+use crate::experiment::presets::apply_sketch_settings;
 
 pub(super) fn constraint(app: &mut StudioApp, ui: &mut egui::Ui) {
+    // What the worker composed for these energy settings, if it has: the panel builds no
+    // target of its own.
+    let running_energy = app
+        .info
+        .as_ref()
+        .filter(|i| {
+            i.config.constraint.kind == ConstraintKind::Energy
+                && i.config.constraint.energy == app.config.constraint.energy
+        })
+        .map(|i| i.constraint.clone());
     let c = &mut app.config.constraint;
     let mut changed = false;
     let combo = egui::ComboBox::from_id_salt("constraint_kind")
@@ -31,29 +41,17 @@ pub(super) fn constraint(app: &mut StudioApp, ui: &mut egui::Ui) {
     changed |= ui
         .add(super::slider(&mut c.beta, 0.0..=4.0).text("β"))
         .changed();
-    changed |= family(c, ui);
+    changed |= family(c, ui, running_energy.as_deref());
     if changed {
-        // An energy target of another dimension needs a Brownian reference of its dimension:
-        // a new experiment, not a re-target.
-        let target_dim = (c.kind == ConstraintKind::Energy)
-            .then(|| build_target(&c.energy).ok().map(|t| t.dim()))
-            .flatten();
-        match target_dim {
-            Some(d)
-                if d != app.config.prior.dim || app.config.prior.kind != PriorKind::Brownian =>
-            {
-                app.config.prior.kind = PriorKind::Brownian;
-                app.config.prior.dim = d;
-                app.send(Command::Configure(Box::new(app.config.clone())));
-            }
-            _ => app.constraint_changed(),
-        }
+        // The worker composes the new constraint: an energy target of another size gets a
+        // Brownian reference of its size there, as in the CLI.
+        app.constraint_changed();
     }
     tools(app, ui);
 }
 
 /// The energy target: one of the benchmarks, with the mixture's own settings.
-fn energy(e: &mut EnergyConfig, ui: &mut egui::Ui) -> bool {
+fn energy(e: &mut EnergyConfig, ui: &mut egui::Ui, running: Option<&str>) -> bool {
     let mut changed = false;
     let combo = egui::ComboBox::from_id_salt("energy_target")
         .selected_text(e.target.as_str())
@@ -67,12 +65,8 @@ fn energy(e: &mut EnergyConfig, ui: &mut egui::Ui) -> bool {
             }
         });
     let _ = combo.response.accessible_name("energy target");
-    if let Ok(target) = build_target(e) {
-        ui.label(format!(
-            "d = {}, log Z = {:.3}",
-            target.dim(),
-            target.log_z()
-        ));
+    if let Some(running) = running {
+        ui.label(running);
     }
     let warp = ui
         .add(super::drag_value(&mut e.warp, 0.0..=10.0).prefix("warp s "))
@@ -95,7 +89,7 @@ fn energy(e: &mut EnergyConfig, ui: &mut egui::Ui) -> bool {
 }
 
 /// The widgets of the chosen family.
-fn family(c: &mut ConstraintConfig, ui: &mut egui::Ui) -> bool {
+fn family(c: &mut ConstraintConfig, ui: &mut egui::Ui, running_energy: Option<&str>) -> bool {
     match c.kind {
         ConstraintKind::GaussianObs => gaussian_obs(&mut c.gaussian_obs, ui),
         ConstraintKind::Box => box_region(&mut c.box_, ui),
@@ -106,7 +100,7 @@ fn family(c: &mut ConstraintConfig, ui: &mut egui::Ui) -> bool {
             text_row(ui, "numerator", &mut m.numerator)
                 | text_row(ui, "denominator", &mut m.denominator)
         }
-        ConstraintKind::Energy => energy(&mut c.energy, ui),
+        ConstraintKind::Energy => energy(&mut c.energy, ui, running_energy),
         ConstraintKind::Classifier => classifier(&mut c.classifier, ui),
         ConstraintKind::Inpaint => inpaint(&mut c.inpaint, ui),
         ConstraintKind::Grid => {
@@ -309,5 +303,34 @@ fn tools(app: &mut StudioApp, ui: &mut egui::Ui) {
                 );
             }
         });
+    }
+}
+
+impl StudioApp {
+    /// Loads a sketch PNG onto the data view's area; a file that is not an image changes nothing.
+    pub fn load_sketch(&mut self, path: &std::path::Path) {
+        match Sketch::load_png(path, self.area, 64) {
+            Ok(sketch) => {
+                self.sketch = Some(sketch);
+                self.apply_sketch();
+                self.say(format!("loaded sketch {}", path.display()));
+            }
+            Err(e) => self.fail(e.to_string()),
+        }
+    }
+
+    pub(crate) fn apply_sketch(&mut self) {
+        if let Some(grid) = self.sketch.as_ref().map(Sketch::to_grid_config) {
+            if self.config.constraint.kind != ConstraintKind::Grid {
+                apply_sketch_settings(&mut self.config);
+                self.say(
+                    "sketch: training with the sketch settings (exploration, replay buffer, β \
+                     annealed from 0.1); change them in the Training panel",
+                );
+            }
+            self.config.constraint.kind = ConstraintKind::Grid;
+            self.config.constraint.grid = grid;
+            self.constraint_changed();
+        }
     }
 }

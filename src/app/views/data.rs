@@ -9,10 +9,8 @@ use super::*;
 use crate::app::heatmap::HeatmapKind;
 use crate::app::selection::{Space, brushed_points};
 use crate::app::{StudioApp, Tool};
-use crate::constraint::BuildContext;
-use crate::constraint::field::log_r_slice;
 use crate::constraint::sketch::Sketch;
-use crate::experiment::config::PriorKind;
+use crate::experiment::worker::{Command, LogRRequest};
 use crate::export::colour::to_rgba;
 use crate::math::field::density_field;
 
@@ -53,31 +51,36 @@ fn heatmap_texture(app: &mut StudioApp, ctx: &egui::Context) -> Option<egui::Tex
     }
     let field = match kind {
         HeatmapKind::LogR => {
-            let context = BuildContext {
-                dim,
-                reference_variance: (app.config.prior.kind == PriorKind::Brownian)
-                    .then(|| app.config.prior.sigma.powi(2)),
-                base_dir: None,
-            };
-            let through: Vec<f32> = match (&full, dim > 2) {
-                (Some(f), true) => match &f.reference_samples {
-                    Some(r) => r.mean(),
-                    None => f.samples.mean(),
+            // The worker builds the constraint and evaluates it; its answer comes back as an
+            // event with this key. Until then the previous heatmap stays up.
+            if let Some((k, field)) = app.textures.log_r_field.take()
+                && k == key
+            {
+                field
+            } else {
+                if app.textures.log_r_requested.as_deref() != Some(key.as_str()) {
+                    let through: Vec<f32> = match (&full, dim > 2) {
+                        (Some(f), true) => match &f.reference_samples {
+                            Some(r) => r.mean(),
+                            None => f.samples.mean(),
+                        }
+                        .into_iter()
+                        .map(|v| v as f32)
+                        .collect(),
+                        _ => Vec::new(),
+                    };
+                    app.send(Command::LogRField(Box::new(LogRRequest {
+                        key: key.clone(),
+                        constraint: app.config.constraint.clone(),
+                        area: app.area,
+                        n: HEATMAP_CELLS,
+                        axes,
+                        through,
+                    })));
+                    app.textures.log_r_requested = Some(key);
                 }
-                .into_iter()
-                .map(|v| v as f32)
-                .collect(),
-                _ => Vec::new(),
-            };
-            log_r_slice(
-                &app.config.constraint,
-                &context,
-                app.area,
-                HEATMAP_CELLS,
-                axes,
-                &through,
-            )
-            .ok()?
+                return app.textures.heatmap.as_ref().map(|(_, t)| t.clone());
+            }
         }
         HeatmapKind::Prior => density_field(&shown.as_ref()?.prior_samples, app.area, 64),
         HeatmapKind::Posterior => {

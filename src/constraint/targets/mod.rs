@@ -10,13 +10,14 @@ mod warp;
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 pub use correlated_gaussian::CorrelatedGaussian;
 pub use funnel::Funnel;
 pub use many_well::ManyWell;
 pub use mixtures::random_mixture;
 pub use warp::{Warp, Warped};
 
-use super::energy::EnergyConfig;
 use super::mixture_ratio::named_mixture;
 use crate::error::{Error, Result};
 use crate::math::rng::Rng;
@@ -69,6 +70,44 @@ pub const TARGET_NAMES: [&str; 7] = [
     "gaussian",
     "gmm",
 ];
+
+/// Which energy target, and its shape: the `constraint.energy` section.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EnergyConfig {
+    /// The target density: `gmm25`, `eight_gaussians`, `nine_of_25` (2-D), `funnel`,
+    /// `manywell`, `gaussian` (correlated) or `gmm` (k components in d dimensions).
+    pub target: String,
+    /// The target's dimension; unset, its benchmark's (funnel 10, manywell 32, gaussian and
+    /// gmm 50). It must equal `prior.dim`.
+    pub dim: Option<usize>,
+    /// `gmm`: the number of components.
+    pub components: usize,
+    /// `gmm`: the means are uniform in [−spread, spread]^d.
+    pub spread: f64,
+    /// `gmm`: each component's variance per coordinate.
+    pub component_variance: f64,
+    /// `gmm` and `gaussian`: the seed of the means (and of the Gaussian's covariance).
+    pub target_seed: u64,
+    /// The scale s of the change of variables x = s·sinh(u/s) from the process's space to the
+    /// target's (0 for none): for targets whose scale spans orders of magnitude (the funnel).
+    /// Metrics, exports and views are in x.
+    pub warp: f64,
+}
+
+impl Default for EnergyConfig {
+    fn default() -> Self {
+        Self {
+            target: "gmm25".into(),
+            dim: None,
+            components: 40,
+            spread: 40.0,
+            component_variance: 1.0,
+            target_seed: 0,
+            warp: 0.0,
+        }
+    }
+}
 
 /// Builds the target `config` names, with its dimension and parameters checked, seen through
 /// the warp when `warp` is set.

@@ -17,18 +17,17 @@ use super::config::{ExperimentConfig, PriorKind};
 mod prior_choice;
 
 pub use super::protocol::{
-    Cadence, Command, Event, Notify, PriorChoice, ReadyInfo, SharedPoints, Snapshot,
+    Cadence, Command, Event, LogRRequest, Notify, PriorChoice, ReadyInfo, SharedPoints, Snapshot,
 };
-use super::setup;
+use super::composition::{Composition, PriorSource, compose, parts, prepare_prior};
 use super::snapshot::SnapshotMaker;
 use super::trainer::Trainer;
 use crate::backend::{self, ComputeDevice};
 use crate::constraint::ConstraintConfig;
 use crate::error::{Error, Result};
 use crate::math::rng::seeded;
-use crate::prior::factory::reference_sigma;
 use crate::prior::training::PriorProgress;
-use crate::prior::{DataSource, GeneratedPrior, Reference};
+use crate::prior::{DataSource, Reference};
 
 /// The front end's handle on the worker.
 pub struct WorkerHandle {
@@ -70,6 +69,7 @@ impl WorkerHandle {
             compute: None,
             base_dir,
             playing: false,
+            adjustments: Vec::new(),
         };
         let thread = match std::thread::Builder::new()
             .name("posterior-studio-worker".into())
@@ -136,6 +136,8 @@ struct Worker {
     autosave: Option<Autosave>,
     /// An autosave failure is reported once, not at every interval.
     autosave_failed: bool,
+    /// What the composer changed in the config of the experiment in use, one line each.
+    adjustments: Vec<String>,
 }
 
 impl Worker {
@@ -199,6 +201,20 @@ impl Worker {
             Command::CancelPrior => {}
             Command::SavePrior(path) => self.save_prior(path),
             Command::Evaluate => self.evaluate(),
+            Command::LogRField(request) => {
+                if let Some(trainer) = &self.trainer {
+                    let plane = (request.area, request.n, request.axes, &request.through[..]);
+                    let field = parts::log_r_plane(
+                        &request.constraint,
+                        &trainer.reference,
+                        self.base_dir.as_deref(),
+                        plane,
+                    )
+                    .ok();
+                    let key = request.key;
+                    self.emit(Event::LogRField { key, field });
+                }
+            }
             Command::Save(path) => self.save(path),
             Command::Open(path) => self.open(path),
             Command::SetAutosave(dir) => {
@@ -256,14 +272,17 @@ impl Worker {
                 .map(|c| c.meta.classes.clone())
                 .unwrap_or_default(),
             inpainting: trainer.constraint.inpainting().cloned(),
+            target_shape: trainer.target_shape(),
+            adjustments: self.adjustments.clone(),
         })));
     }
 
-    /// Builds a trainer from scratch (may load or train a prior).
+    /// Builds a trainer from scratch: trains the prior first when the config names none
+    /// (reporting progress; cancellable), then composes.
     fn build(&mut self, config: ExperimentConfig, opened_from: Option<PathBuf>) {
         let compute = self.compute(&config);
         let base_dir = self.base_dir.clone();
-        let result = (|| -> Result<Trainer> {
+        let result = (|| -> Result<Composition> {
             config.validate()?;
             let events = self.events.clone();
             let notify = self.notify.clone();
@@ -274,10 +293,8 @@ impl Worker {
                 notify();
                 !cancel.load(Ordering::SeqCst)
             };
-            let reference =
-                setup::build_reference(&config, base_dir.as_deref(), &compute, &mut on_progress)?;
-            let constraint = setup::build_constraint(&config, &reference, base_dir.as_deref())?;
-            Trainer::from_parts(config, compute, reference, constraint, base_dir.as_deref())
+            let prior = prepare_prior(&config, base_dir.as_deref(), &compute, &mut on_progress)?;
+            compose(config, prior, base_dir.as_deref(), &compute)
         })();
         self.install(result, opened_from);
     }
@@ -285,15 +302,34 @@ impl Worker {
     /// Builds a fresh trainer around an existing reference (no prior work).
     fn rebuild_with(&mut self, config: ExperimentConfig, reference: Reference) {
         let compute = self.compute(&config);
-        let base_dir = self.base_dir.as_deref();
-        let result =
-            setup::build_constraint(&config, &reference, base_dir).and_then(|constraint| {
-                Trainer::from_parts(config, compute, reference, constraint, base_dir)
-            });
+        let result = compose(
+            config,
+            PriorSource::Given(reference),
+            self.base_dir.as_deref(),
+            &compute,
+        );
         self.install(result, None);
     }
 
-    fn install(&mut self, result: Result<Trainer>, opened_from: Option<PathBuf>) {
+    fn install(&mut self, composition: Result<Composition>, opened_from: Option<PathBuf>) {
+        let adjustments = composition.as_ref().map_or(Vec::new(), |c| {
+            c.adjustments.iter().map(ToString::to_string).collect()
+        });
+        let compute = self.compute.clone();
+        let base_dir = self.base_dir.clone();
+        let result = composition.and_then(|c| {
+            let compute = compute.unwrap_or_else(|| backend::select(c.config.backend));
+            Trainer::from_composition(c, compute, base_dir.as_deref())
+        });
+        self.install_trainer(result, opened_from, adjustments);
+    }
+
+    fn install_trainer(
+        &mut self,
+        result: Result<Trainer>,
+        opened_from: Option<PathBuf>,
+        adjustments: Vec<String>,
+    ) {
         match result {
             Ok(trainer) => {
                 let prior_changed = match (&self.trainer, &trainer.reference) {
@@ -307,6 +343,7 @@ impl Worker {
                     self.snapshots.forget_prior();
                 }
                 self.trainer = Some(trainer);
+                self.adjustments = adjustments;
                 self.playing = false;
                 self.emit(Event::Playing(false));
                 self.ready(opened_from);
@@ -345,15 +382,12 @@ impl Worker {
         };
         let mut config = config;
         config.constraint = trainer.config.constraint.clone();
-        // The same generator, with the sampler moved between data and noise space.
+        // The same generator, with the sampler moved between data and noise space: the
+        // composer puts its reference in the new space.
         if config.sampler.space != trainer.config.sampler.space
-            && let Reference::Generated(prior) = &trainer.reference
+            && let Reference::Generated(_) = &trainer.reference
         {
-            let reference = Reference::Generated(GeneratedPrior {
-                generator: prior.generator.clone(),
-                space: config.sampler.space,
-                sigma: reference_sigma(&config.prior, config.sampler.space),
-            });
+            let reference = trainer.reference.clone();
             config.prior = trainer.config.prior.clone();
             self.rebuild_with(config, reference);
             return;
@@ -382,9 +416,23 @@ impl Worker {
             return;
         };
         let mut config = trainer.config.clone();
-        config.constraint = constraint.clone();
-        match setup::build_constraint(&config, &trainer.reference, self.base_dir.as_deref())
-            .and_then(|c| trainer.set_constraint(c, constraint))
+        config.constraint = constraint;
+        let compute = trainer.compute.clone();
+        let composition = compose(
+            config,
+            PriorSource::Given(trainer.reference.clone()),
+            self.base_dir.as_deref(),
+            &compute,
+        );
+        // A constraint that needs another reference (an energy target of another size) is a
+        // new experiment, not a re-target.
+        if let Ok(c) = &composition
+            && c.config.prior != trainer.config.prior
+        {
+            self.install(composition, None);
+            return;
+        }
+        match composition.and_then(|c| trainer.set_constraint(c.constraint, c.config.constraint))
         {
             Ok(()) => {
                 // The noise landscape is drawn from the constraint.
@@ -497,7 +545,7 @@ impl Worker {
         match Trainer::load(&path, &[]) {
             Ok(trainer) => {
                 self.base_dir = Some(path.clone());
-                self.install(Ok(trainer), Some(path));
+                self.install_trainer(Ok(trainer), Some(path), Vec::new());
             }
             Err(e) => self.emit(Event::Error(e.to_string())),
         }

@@ -5,12 +5,12 @@
 use std::sync::atomic::Ordering;
 
 use super::Worker;
-use crate::experiment::config::{ExperimentConfig, PriorKind};
+use crate::experiment::config::PriorKind;
 use crate::experiment::protocol::{Event, PriorChoice};
-use crate::experiment::setup;
+use crate::experiment::composition::parts;
 use crate::prior::factory;
 use crate::prior::training::PriorProgress;
-use crate::prior::{DataSource, DiffusionPrior, Reference, SamplerSpace};
+use crate::prior::{DataSource, Reference, SamplerSpace};
 
 impl Worker {
     pub(super) fn set_prior(&mut self, choice: PriorChoice) {
@@ -47,8 +47,6 @@ impl Worker {
                     &mut |_| true,
                 ) {
                     Ok(Reference::Diffusion(prior)) => {
-                        config.prior.dataset = prior.meta.dataset.clone();
-                        adopt_grid(&mut config, &prior);
                         self.rebuild_with(config, Reference::Diffusion(prior));
                     }
                     Ok(other) => self.emit(Event::Error(format!(
@@ -84,7 +82,7 @@ impl Worker {
                     sigma: config.prior.sigma,
                 };
                 if let Err(e) =
-                    setup::build_constraint(&probe, &probe_reference, self.base_dir.as_deref())
+                    parts::build_constraint(&probe, &probe_reference, self.base_dir.as_deref())
                 {
                     let hint = if matches!(data, DataSource::Images { .. }) {
                         "; choose an image constraint (classifier or inpaint) first, or start \
@@ -130,21 +128,10 @@ impl Worker {
                     Ok(_) if self.cancel_prior.load(Ordering::SeqCst) => {
                         self.emit(Event::PriorCancelled);
                     }
-                    Ok(reference) => {
-                        if let Reference::Diffusion(prior) = &reference {
-                            adopt_grid(&mut config, prior);
-                        }
-                        self.rebuild_with(config, reference);
-                    }
+                    Ok(reference) => self.rebuild_with(config, reference),
                     Err(e) => self.emit(Event::Error(e.to_string())),
                 }
             }
         }
     }
-}
-
-/// The sampler runs on the diffusion prior's own grid: its drift is known at those times.
-fn adopt_grid(config: &mut ExperimentConfig, prior: &DiffusionPrior) {
-    config.sampler.steps = prior.meta.steps;
-    config.sampler.grid_power = prior.meta.grid_power;
 }

@@ -1,53 +1,49 @@
-//! Turning a config into the objects an experiment runs on: the reference process (loading or
-//! training a prior), the constraint, and the known modes used by mode coverage.
+//! The objects an experiment is made of, built from a composed config: the constraint seen
+//! from the reference process's space, the energy target, the known modes that mode coverage
+//! counts, the replay buffer and its known states.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use super::config::ExperimentConfig;
-use crate::backend::ComputeDevice;
+use crate::experiment::config::ExperimentConfig;
+use crate::math::field::{Area, Field};
 use crate::constraint::pushforward::{ThroughGenerator, WithPriorDensity};
 use crate::constraint::targets::{EnergyTarget, TargetShape, build_target};
-use crate::constraint::{BuildContext, Constraint, ConstraintKind};
+use crate::constraint::field::log_r_slice;
+use crate::constraint::{BuildContext, Constraint, ConstraintConfig, ConstraintKind};
 use crate::error::Result;
 use crate::files::resolve_path;
 use crate::math::IsoGmm;
 use crate::objective::ReplayBuffer;
 use crate::objective::replay_buffer::KnownStates;
 use crate::prior::csv_data::read_points;
-use crate::prior::factory;
-use crate::prior::training::PriorProgress;
 use crate::prior::{BuiltinDataset, Reference, SamplerSpace};
 
-/// Builds the reference process of `config` (see [`factory::build_reference`]), warning when
-/// a diffusion prior was trained for another number of steps than the sampler takes.
-pub fn build_reference(
-    config: &ExperimentConfig,
-    base_dir: Option<&Path>,
-    compute: &ComputeDevice,
-    on_progress: &mut dyn FnMut(&PriorProgress) -> bool,
-) -> Result<Reference> {
-    let reference = factory::build_reference(
-        &config.prior,
-        config.sampler.space,
-        config.seed,
-        base_dir,
-        compute,
-        on_progress,
-    )?;
-    if let Reference::Diffusion(prior) = &reference
-        && prior.meta.grid() != config.sampler.time_grid()
-    {
-        log::warn!(
-            "the prior was trained for T = {} steps with grid_power {}, the sampler uses T = {} \
-             with grid_power {}: its steps are not the prior's",
-            prior.meta.steps,
-            prior.meta.grid_power,
-            config.sampler.steps,
-            config.sampler.grid_power
-        );
+/// What building a constraint of data space needs to know of the reference: the data's
+/// dimension, and the terminal variance of a Brownian reference there (an energy target
+/// divides by it; a generator prior's own reference is not the constraint's business).
+pub fn data_space_context(reference: &Reference, base_dir: Option<&Path>) -> BuildContext {
+    let (dim, reference_variance) = match reference {
+        Reference::Generated(prior) => (prior.generator.data_dim(), None),
+        other => (other.dim(), other.brownian_variance()),
+    };
+    BuildContext {
+        dim,
+        reference_variance,
+        base_dir: base_dir.map(Path::to_path_buf),
     }
-    Ok(reference)
+}
+
+/// The constraint in data space, as `constraint` configures it, before it is seen through a
+/// generator prior.
+pub fn build_data_constraint(
+    constraint: &ConstraintConfig,
+    reference: &Reference,
+    base_dir: Option<&Path>,
+) -> Result<Arc<dyn Constraint>> {
+    Ok(Arc::from(
+        constraint.build(&data_space_context(reference, base_dir))?,
+    ))
 }
 
 /// Builds the constraint against the reference's space.
@@ -56,22 +52,11 @@ pub fn build_constraint(
     reference: &Reference,
     base_dir: Option<&Path>,
 ) -> Result<Arc<dyn Constraint>> {
+    let inner = build_data_constraint(&config.constraint, reference, base_dir)?;
     let Reference::Generated(prior) = reference else {
-        let context = BuildContext {
-            dim: reference.dim(),
-            reference_variance: reference.brownian_variance(),
-            base_dir: base_dir.map(Path::to_path_buf),
-        };
-        return Ok(Arc::from(config.constraint.build(&context)?));
+        return Ok(inner);
     };
-    // The constraint acts on x = f(z); the prior's own reference variance is not the
-    // constraint's business (an `energy` target has no prior to combine with).
-    let context = BuildContext {
-        dim: prior.generator.data_dim(),
-        reference_variance: None,
-        base_dir: base_dir.map(Path::to_path_buf),
-    };
-    let inner: Arc<dyn Constraint> = Arc::from(config.constraint.build(&context)?);
+    // The constraint acts on x = f(z).
     Ok(match prior.space {
         SamplerSpace::Noise => Arc::new(ThroughGenerator {
             generator: prior.generator.clone(),
@@ -84,6 +69,25 @@ pub fn build_constraint(
             beta: config.constraint.beta,
         }),
     })
+}
+
+/// log r·β of `constraint` on a plane of the data space (the view's heatmap): coordinates
+/// `axes` vary over `area` on an n×n grid, the others are those of `through`.
+pub fn log_r_plane(
+    constraint: &ConstraintConfig,
+    reference: &Reference,
+    base_dir: Option<&Path>,
+    plane: (Area, usize, [usize; 2], &[f32]),
+) -> Result<Field> {
+    let (area, n, axes, through) = plane;
+    log_r_slice(
+        constraint,
+        &data_space_context(reference, base_dir),
+        area,
+        n,
+        axes,
+        through,
+    )
 }
 
 /// The energy target of `config`, when the constraint is one (built again from the same

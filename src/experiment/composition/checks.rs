@@ -1,7 +1,7 @@
 //! Combinations of settings, prior and constraint that cannot work, refused by field name
-//! before anything is built.
+//! before a trainer is built (after the composer's adjustments, which never make one of them).
 
-use super::config::{ExperimentConfig, ObjectiveKind, PriorKind};
+use crate::experiment::config::{ExperimentConfig, ObjectiveKind, PriorKind};
 use crate::constraint::Constraint;
 use crate::error::{Error, Result};
 use crate::prior::Reference;
@@ -92,24 +92,6 @@ pub fn check_objective(config: &ExperimentConfig, reference: &Reference) -> Resu
             "train.local_search.enabled",
             "local search needs the reference's density, which this prior does not give",
         ));
-    }
-    if let Reference::Diffusion(prior) = reference {
-        let grid = config.sampler.time_grid();
-        let last_start = grid.t(grid.steps() - 1);
-        let trained = prior.meta.last_trained_time();
-        if last_start > trained + 1e-9 {
-            return Err(Error::config(
-                "sampler.grid_power",
-                format!(
-                    "the sampler's last step starts at t = {last_start:.6}, but the diffusion prior \
-                     was trained up to t = {trained:.6} only (its grid: T = {steps}, grid_power = \
-                     {power}); use the prior's grid (sampler.steps = {steps}, sampler.grid_power = \
-                     {power})",
-                    steps = prior.meta.steps,
-                    power = prior.meta.grid_power,
-                ),
-            ));
-        }
     }
     if config.prior.kind == PriorKind::Brownian && config.prior.dim != reference.dim() {
         return Err(Error::config("prior.dim", "does not match the reference"));

@@ -1,4 +1,6 @@
-//! Schedules over the progress of an optimisation, shared by prior and sampler training.
+//! The cosine decay of a learning rate over the progress of an optimisation, shared by prior
+//! training (layer 3) and sampler training (`objective::schedules`, which also holds the
+//! exploration and β schedules).
 
 /// A cosine from 1 at progress 0 down to `final_fraction` at progress 1 (and after).
 pub fn cosine_factor(final_fraction: f64, progress: f64) -> f64 {
