@@ -166,9 +166,16 @@ fn a_users_mnist_format_folder_trains_a_classifier_a_prior_and_image_posteriors(
     assert!(shares_ref[2] > 0.6, "{shares_ref:?}");
     assert!(number(&m, "class_tv") < 0.1, "{m}");
     assert!((number(&m, "log_z_iw") - number(&m, "log_z_ref")).abs() < 0.3);
+    // Trained, the sampler's features sit near the reference's (measured: Fréchet 0.35
+    // against a split-half floor of 0.08, diversity 5.13 against 5.29); five iterations in,
+    // below, they do not (Fréchet 28 against 0.39).
     let (frechet, floor) = (number(&m, "frechet"), number(&m, "frechet_floor"));
-    assert!(frechet >= 0.0 && floor > 0.0, "{frechet} {floor}");
-    assert!(number(&m, "diversity") > 0.0 && number(&m, "diversity_ref") > 0.0);
+    assert!(floor > 0.0 && frechet < 10.0 * floor, "{frechet} {floor}");
+    let (diversity, diversity_ref) = (number(&m, "diversity"), number(&m, "diversity_ref"));
+    assert!(
+        (diversity - diversity_ref).abs() < 0.15 * diversity_ref,
+        "{diversity} {diversity_ref}"
+    );
     assert!(m["observed_rmse"].is_null() && m["modes_total"].is_null());
     let picture = image::open(&figure).expect("the posterior grid is a PNG");
     assert!(
@@ -206,6 +213,10 @@ fn a_users_mnist_format_folder_trains_a_classifier_a_prior_and_image_posteriors(
     let shares_ref = m["class_shares_ref"].as_array().unwrap();
     assert!(shares_ref[2].as_f64().unwrap() > 0.6, "{m}");
     assert!(number(&m, "class_tv") > 0.3, "{m}");
+    assert!(
+        number(&m, "frechet") > 10.0 * number(&m, "frechet_floor"),
+        "{m}"
+    );
     let saved_config = std::fs::read_to_string(moved.join("config.toml")).unwrap();
     assert!(
         saved_config.contains("path = \"classifier\""),
@@ -238,8 +249,15 @@ fn a_users_mnist_format_folder_trains_a_classifier_a_prior_and_image_posteriors(
     let rmse_ref = number(&m, "observed_rmse_ref");
     assert!(rmse_ref < 0.3, "{m}");
     assert!(number(&m, "observed_rmse") < 2.0 * rmse_ref + 0.05, "{m}");
-    assert!(number(&m, "unobserved_diversity_ref") >= 0.0);
-    assert!(number(&m, "class_tv").is_finite());
+    // The completions vary where nothing is observed, about as much as the reference's
+    // (measured 0.34 against 0.26), and the classifier takes them for class 1 as it takes
+    // the reference (TV 0.015).
+    let (spread, spread_ref) = (
+        number(&m, "unobserved_diversity"),
+        number(&m, "unobserved_diversity_ref"),
+    );
+    assert!(spread_ref > 0.05 && spread > 0.5 * spread_ref && spread < 2.0 * spread_ref, "{m}");
+    assert!(number(&m, "class_tv") < 0.1, "{m}");
 }
 
 #[test]
