@@ -269,3 +269,84 @@ pub fn noise_samples_path(path: &Path) -> PathBuf {
 fn short_method(method: &str) -> &str {
     method.split(" (").next().unwrap_or(method)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// Every key path of a JSON value: `a`, `a.b` inside objects, `a[].b` inside arrays of
+    /// objects.
+    fn key_paths(value: &serde_json::Value, prefix: &str, paths: &mut BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map {
+                    let path = format!("{prefix}{key}");
+                    key_paths(inner, &format!("{path}."), paths);
+                    paths.insert(path);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                let prefix = format!("{}[].", prefix.trim_end_matches('.'));
+                for item in items {
+                    key_paths(item, &prefix, paths);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn golden() -> BTreeSet<String> {
+        include_str!("../../tests/data/metrics_keys.txt")
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn assert_same_keys(what: &str, actual: &BTreeSet<String>, expected: &BTreeSet<String>) {
+        let missing: Vec<_> = expected.difference(actual).collect();
+        let extra: Vec<_> = actual.difference(expected).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{what}: missing keys {missing:?}, new keys {extra:?}"
+        );
+    }
+
+    /// Scripts, sweeps and saved histories read these keys: the `--json` object of a run in
+    /// which every figure applies (resampling on, an evaluation during training) has exactly
+    /// the keys of `tests/data/metrics_keys.txt`, and one in which none applies has the same
+    /// top-level keys.
+    #[test]
+    fn the_json_report_keeps_its_keys() {
+        let full: Metrics =
+            serde_json::from_str(include_str!("../../tests/data/metrics_full.json")).unwrap();
+        let report = |metrics: &Metrics| {
+            serde_json::to_value(Report {
+                metrics,
+                evaluations: std::slice::from_ref(metrics),
+            })
+            .unwrap()
+        };
+        let mut keys = BTreeSet::new();
+        key_paths(&report(&full), "", &mut keys);
+        assert_same_keys("every figure set", &keys, &golden());
+
+        let mut keys = BTreeSet::new();
+        key_paths(&report(&Metrics::default()), "", &mut keys);
+        let top_level: BTreeSet<String> = golden()
+            .into_iter()
+            .filter(|k| !k.starts_with("resampled."))
+            .filter(|k| !k.starts_with("evaluations[].resampled."))
+            .collect();
+        assert_same_keys("no figure set", &keys, &top_level);
+
+        let mut keys = BTreeSet::new();
+        key_paths(&serde_json::to_value(&full).unwrap(), "", &mut keys);
+        let evaluate: BTreeSet<String> = golden()
+            .into_iter()
+            .filter(|k| k != "evaluations" && !k.starts_with("evaluations[]."))
+            .collect();
+        assert_same_keys("`evaluate --json`", &keys, &evaluate);
+    }
+}
