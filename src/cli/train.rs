@@ -80,25 +80,25 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
                     && record.iteration < iterations
                 {
                     let m = trainer.evaluate()?;
-                    let shape = match (m.class_tv, m.modes_total) {
+                    let shape = match (m.images.class_tv, m.modes.modes_total) {
                         (Some(tv), _) => format!(
                             "class TV {tv:.4} Fréchet {} (floor {})",
-                            fmt_opt(m.frechet),
-                            fmt_opt(m.frechet_floor)
+                            fmt_opt(m.images.frechet),
+                            fmt_opt(m.images.frechet_floor)
                         ),
                         (None, Some(total)) => format!(
                             "modes {}/{total} TV {}",
-                            m.modes_covered.unwrap_or(0),
-                            fmt_opt(m.mode_tv)
+                            m.modes.fit.modes_covered.unwrap_or(0),
+                            fmt_opt(m.modes.fit.mode_tv)
                         ),
-                        (None, None) => format!("Δlog Z {}", fmt_opt(m.delta_log_z)),
+                        (None, None) => format!("Δlog Z {}", fmt_opt(m.log_z.delta_log_z)),
                     };
                     let line = format!(
                         "[{}] {shape} IW log Z {} (ref {}) ED {}",
-                        m.iterations,
+                        m.run.iterations,
                         fmt_iw(&m),
-                        fmt_opt(m.log_z_ref),
-                        fmt_opt(m.energy_distance),
+                        fmt_opt(m.log_z.log_z_ref),
+                        fmt_opt(m.distances.energy_distance),
                     );
                     bar.suspend(|| eprintln!("{line}"));
                     for warning in &m.warnings {
@@ -186,7 +186,7 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
             eprintln!(
                 "wrote figure to {} (left to right: prior, reference posterior, {} sampler)",
                 path.display(),
-                metrics.objective
+                metrics.run.objective
             );
         } else if let Some(path) = &args.figure {
             let centers = truth.modes.as_ref().map(Modes::centers);
@@ -200,28 +200,28 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
                 ScatterPanel {
                     title: format!(
                         "reference posterior ({})",
-                        short_method(&metrics.reference_method)
+                        short_method(&metrics.run.reference_method)
                     ),
                     points: &reference,
                     color: REFERENCE_COLOR,
                     markers: centers.as_ref(),
                 },
                 ScatterPanel {
-                    title: format!("{} sampler", metrics.objective),
+                    title: format!("{} sampler", metrics.run.objective),
                     points: &samples,
                     color: SAMPLER_COLOR,
                     markers: centers.as_ref(),
                 },
             ];
             let name = &trainer.config.name;
-            let mut title = match (metrics.modes_covered, metrics.modes_total) {
+            let mut title = match (metrics.modes.fit.modes_covered, metrics.modes.modes_total) {
                 (Some(c), Some(t)) => format!(
                     "{name}: TV {:.3}, modes {c}/{t}",
-                    metrics.mode_tv.unwrap_or(f64::NAN)
+                    metrics.modes.fit.mode_tv.unwrap_or(f64::NAN)
                 ),
                 _ => format!(
                     "{name}: Δlog Z (IW) {:.3}",
-                    metrics.delta_log_z.unwrap_or(f64::NAN)
+                    metrics.log_z.delta_log_z.unwrap_or(f64::NAN)
                 ),
             };
             if samples.dim() > 2 {

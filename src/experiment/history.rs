@@ -44,7 +44,7 @@ impl History {
     /// Drops the records of iterations after `iteration` (and evaluations made after it).
     pub fn truncate_after(&mut self, iteration: usize) {
         self.steps.retain(|s| s.iteration <= iteration);
-        self.evaluations.retain(|m| m.iterations <= iteration);
+        self.evaluations.retain(|m| m.run.iterations <= iteration);
     }
 
     /// Training seconds over the recorded iterations.
