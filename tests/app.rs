@@ -483,8 +483,9 @@ fn the_image_lesson_shows_grids_a_trajectory_strip_and_class_bars() {
     });
     harness.run_steps(2);
     let last = harness.state().history.evaluations.last().unwrap().clone();
-    assert_eq!(last.class_shares.len(), 10);
-    assert!(last.class_tv.is_some_and(|tv| (0.0..=1.0).contains(&tv)));
+    assert_eq!(last.images.class_shares.len(), 10);
+    let tv = last.images.class_tv.unwrap();
+    assert!((0.0..=1.0).contains(&tv), "class TV {tv}");
     wait_for(&mut harness, "the reference grid", |app| {
         app.snapshot()
             .is_some_and(|s| s.reference_samples.is_some())
@@ -493,10 +494,10 @@ fn the_image_lesson_shows_grids_a_trajectory_strip_and_class_bars() {
     assert!(harness.query_all_by_value("reference").next().is_some());
     let line = format!(
         "iteration {}: class TV {:.3}, Fréchet {:.3} (floor {:.3})",
-        last.iterations,
-        last.class_tv.unwrap(),
-        last.frechet.unwrap(),
-        last.frechet_floor.unwrap()
+        last.run.iterations,
+        tv,
+        last.images.frechet.unwrap(),
+        last.images.frechet_floor.unwrap()
     );
     assert!(
         harness.query_all_by_value(&line).next().is_some(),

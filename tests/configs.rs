@@ -99,10 +99,14 @@ fn an_experiment_saved_in_the_earlier_format_loads_and_measures_the_same() {
     assert_eq!(loaded.history.evaluations.len(), 1);
     let earlier = loaded.evaluate().unwrap();
     for (name, a, b) in [
-        ("IW log Z", current.log_z_iw, earlier.log_z_iw),
-        ("ELBO", current.elbo, earlier.elbo),
-        ("ESS", current.ess, earlier.ess),
-        ("mode TV", current.mode_tv, earlier.mode_tv),
+        ("IW log Z", current.log_z.log_z_iw, earlier.log_z.log_z_iw),
+        ("ELBO", current.log_z.elbo, earlier.log_z.elbo),
+        ("ESS", current.log_z.ess, earlier.log_z.ess),
+        (
+            "mode TV",
+            current.modes.fit.mode_tv,
+            earlier.modes.fit.mode_tv,
+        ),
     ] {
         assert_eq!(a, b, "{name} differs after loading the earlier format");
     }

@@ -31,7 +31,7 @@ fn reference_log_z_by_quadrature_matches_closed_form() {
     let mut trainer = common::trainer("gaussian_exact.toml", &["train.iterations=0"]);
     let exact = exact(&trainer.config);
     let metrics = trainer.evaluate().unwrap();
-    let log_z_ref = metrics.log_z_ref.unwrap();
+    let log_z_ref = metrics.log_z.log_z_ref.unwrap();
     assert!(
         (log_z_ref - exact.log_z).abs() < 1e-3,
         "{log_z_ref} vs {}",
@@ -56,9 +56,9 @@ fn assert_rtb_matches_closed_form(overrides: &[&str]) {
         exact.mean,
         exact.covariance,
         exact.log_z,
-        metrics.log_z_iw,
-        metrics.log_z_learned,
-        metrics.ess
+        metrics.log_z.log_z_iw,
+        metrics.log_z.log_z_learned,
+        metrics.log_z.ess
     );
     for (m, e) in mean.iter().zip(&exact.mean) {
         assert!((m - e).abs() < 0.05, "mean {mean:?} vs {:?}", exact.mean);
@@ -70,19 +70,23 @@ fn assert_rtb_matches_closed_form(overrides: &[&str]) {
             exact.covariance
         );
     }
-    let iw = metrics.log_z_iw.unwrap();
+    let iw = metrics.log_z.log_z_iw.unwrap();
     assert!(
         (iw - exact.log_z).abs() < 0.02,
         "IW log Z {iw} vs {}",
         exact.log_z
     );
-    let learned = metrics.log_z_learned.unwrap();
+    let learned = metrics.log_z.log_z_learned.unwrap();
     assert!(
         (learned - exact.log_z).abs() < 0.05,
         "learned log Z {learned} vs {}",
         exact.log_z
     );
-    assert!(metrics.ess.unwrap() > 0.9, "ESS {:?}", metrics.ess);
+    assert!(
+        metrics.log_z.ess.unwrap() > 0.9,
+        "ESS {:?}",
+        metrics.log_z.ess
+    );
 }
 
 #[test]
@@ -160,14 +164,14 @@ fn a_learned_variance_reaches_a_sharp_closed_form_posterior() {
     let draw = trainer.draw(8000, &mut seeded(12));
     let (mean, cov) = (draw.samples.mean(), draw.samples.covariance());
     let (std, exact_std) = (cov[0].sqrt(), exact.covariance[0].sqrt());
-    let iw = metrics.log_z_iw.unwrap();
+    let iw = metrics.log_z.log_z_iw.unwrap();
     eprintln!(
         "x₀: mean {:.4} (exact {:.4}), std {std:.4} (exact {exact_std:.4}); IW log Z {iw:.4} \
          (exact {:.4}); ESS {:?}; mean log r {:?} (reference {:?})",
         mean[0],
         exact.mean[0],
         exact.log_z,
-        metrics.ess,
+        metrics.log_z.ess,
         metrics.mean_log_r,
         metrics.mean_log_r_ref
     );
@@ -184,5 +188,9 @@ fn a_learned_variance_reaches_a_sharp_closed_form_posterior() {
         "IW log Z {iw} vs {}",
         exact.log_z
     );
-    assert!(metrics.ess.unwrap() >= 0.5, "ESS {:?}", metrics.ess);
+    assert!(
+        metrics.log_z.ess.unwrap() >= 0.5,
+        "ESS {:?}",
+        metrics.log_z.ess
+    );
 }

@@ -34,28 +34,39 @@ fn a_ten_dimensional_correlated_gaussian_is_learned_to_its_closed_form() {
         t.step().expect("finite training");
     }
     let m = t.evaluate().unwrap();
-    let log_z = m.log_z_ref.unwrap();
-    let (iw, elbo, eubo) = (m.log_z_iw.unwrap(), m.elbo.unwrap(), m.eubo.unwrap());
+    let log_z = m.log_z.log_z_ref.unwrap();
+    let (iw, elbo, eubo) = (
+        m.log_z.log_z_iw.unwrap(),
+        m.log_z.elbo.unwrap(),
+        m.log_z.eubo.unwrap(),
+    );
     eprintln!(
         "d = 10: log Z {log_z:.4}, IW {iw:.4}, ELBO {elbo:.4}, EUBO {eubo:.4}, ESS {:.3}, \
          mean error {:.3}, covariance error {:.3}",
-        m.ess.unwrap(),
-        m.mean_error.unwrap(),
-        m.covariance_error.unwrap()
+        m.log_z.ess.unwrap(),
+        m.target.fit.mean_error.unwrap(),
+        m.target.fit.covariance_error.unwrap()
     );
     // log Z = ½(10 log 2π + log det Σ): not zero, so a sampler that ignored it would fail.
     assert!(log_z > 5.0);
     assert!((iw - log_z).abs() < 0.05, "IW {iw} vs {log_z}");
-    assert!((m.delta_log_z.unwrap() - (iw - log_z).abs()).abs() < 1e-12);
+    assert!((m.log_z.delta_log_z.unwrap() - (iw - log_z).abs()).abs() < 1e-12);
     // The bounds sandwich the truth, and closely.
     assert!(elbo < log_z && log_z < eubo, "{elbo} < {log_z} < {eubo}");
     assert!(eubo - elbo < 0.5, "EUBO − ELBO = {}", eubo - elbo);
-    assert!(m.ess.unwrap() > 0.6);
+    assert!(m.log_z.ess.unwrap() > 0.6);
     // With 10⁴ samples, exact ones have mean error ≈ 0.04 and covariance error ≈ 0.04.
-    assert!(m.mean_error.unwrap() < 0.15);
-    assert!(m.covariance_error.unwrap() < 0.12);
-    assert_eq!(m.reference_method, "exact samples of the target gaussian");
-    assert!(m.modes_total.is_none() && m.well_tv.is_none() && m.neck_ks.is_none());
+    assert!(m.target.fit.mean_error.unwrap() < 0.15);
+    assert!(m.target.fit.covariance_error.unwrap() < 0.12);
+    assert_eq!(
+        m.run.reference_method,
+        "exact samples of the target gaussian"
+    );
+    assert!(
+        m.modes.modes_total.is_none()
+            && m.target.fit.well_tv.is_none()
+            && m.target.fit.neck_ks.is_none()
+    );
 }
 
 /// The same Gaussian sampled in u = asinh(x) (`constraint.energy.warp = 1`): the Jacobian keeps
@@ -79,20 +90,20 @@ fn a_warped_gaussian_keeps_its_log_z_and_is_measured_in_data_space() {
         t.step().expect("finite training");
     }
     let m = t.evaluate().unwrap();
-    let (log_z, iw) = (m.log_z_ref.unwrap(), m.log_z_iw.unwrap());
+    let (log_z, iw) = (m.log_z.log_z_ref.unwrap(), m.log_z.log_z_iw.unwrap());
     eprintln!(
         "warped d = 10: log Z {log_z:.4}, IW {iw:.4}, ELBO gap {:.4}, ESS {:.3}, mean error \
          {:.3}, covariance error {:.3}",
-        m.elbo_gap.unwrap(),
-        m.ess.unwrap(),
-        m.mean_error.unwrap(),
-        m.covariance_error.unwrap()
+        m.log_z.elbo_gap.unwrap(),
+        m.log_z.ess.unwrap(),
+        m.target.fit.mean_error.unwrap(),
+        m.target.fit.covariance_error.unwrap()
     );
     assert!(log_z > 5.0);
     assert!((iw - log_z).abs() < 0.1, "IW {iw} vs {log_z}");
-    assert!(m.ess.unwrap() > 0.3);
-    assert!(m.mean_error.unwrap() < 0.2);
-    assert!(m.covariance_error.unwrap() < 0.2);
+    assert!(m.log_z.ess.unwrap() > 0.3);
+    assert!(m.target.fit.mean_error.unwrap() < 0.2);
+    assert!(m.target.fit.covariance_error.unwrap() < 0.2);
     // The truth is kept in both spaces: exact samples in u for the sampler's own measures, and
     // mapped back to x for the metrics, the export and the views.
     let truth = t.truth().clone();
@@ -220,17 +231,27 @@ fn each_benchmark_reports_its_own_metrics_and_null_for_the_others() {
         funnel.step().unwrap();
     }
     let m = funnel.evaluate().unwrap();
-    assert!(m.neck_ks.is_some_and(|ks| (0.0..=1.0).contains(&ks)));
+    assert!(
+        m.target
+            .fit
+            .neck_ks
+            .is_some_and(|ks| (0.0..=1.0).contains(&ks))
+    );
     let resampled = m.resampled.as_ref().expect("eval.resample_from is on");
     assert_eq!(resampled.proposals, 5000);
     assert!(
         resampled
+            .target
             .neck_ks
             .is_some_and(|ks| (0.0..=1.0).contains(&ks))
     );
-    assert_eq!(m.log_z_ref, Some(0.0));
-    assert!(m.eubo.is_some() && m.elbo_gap.is_some() && m.delta_log_z.is_some());
-    assert!(m.well_tv.is_none() && m.modes_total.is_none() && m.mean_error.is_none());
+    assert_eq!(m.log_z.log_z_ref, Some(0.0));
+    assert!(m.log_z.eubo.is_some() && m.log_z.elbo_gap.is_some() && m.log_z.delta_log_z.is_some());
+    assert!(
+        m.target.fit.well_tv.is_none()
+            && m.modes.modes_total.is_none()
+            && m.target.fit.mean_error.is_none()
+    );
 
     let mut mixture = trainer(
         "gmm40_50d.toml",
@@ -244,11 +265,11 @@ fn each_benchmark_reports_its_own_metrics_and_null_for_the_others() {
         mixture.step().unwrap();
     }
     let m = mixture.evaluate().unwrap();
-    assert_eq!(m.modes_total, Some(40));
-    assert!(m.mode_tv.is_some() && m.outside_share.is_some());
+    assert_eq!(m.modes.modes_total, Some(40));
+    assert!(m.modes.fit.mode_tv.is_some() && m.modes.fit.outside_share.is_some());
     // Exact samples of a 50-D mixture lie within its modes' 3σ-equivalent radius.
-    assert!(m.outside_share_ref.unwrap() < 0.03, "{m:?}");
-    assert!(m.neck_ks.is_none() && m.well_patterns.is_none());
+    assert!(m.modes.outside_share_ref.unwrap() < 0.03, "{m:?}");
+    assert!(m.target.fit.neck_ks.is_none() && m.target.fit.well_patterns.is_none());
 }
 
 #[test]

@@ -82,7 +82,8 @@ fn a_black_box_generator_still_trains_with_rtb() {
     let after = trainer.evaluate().unwrap();
     // The untrained sampler is the prior (f of N(0, I)), whose ELBO E[log r] is far below
     // log Z because most prior mass sits on the 16 excluded modes.
-    let gap = |m: &posterior_studio::metrics::Metrics| m.log_z_ref.unwrap() - m.elbo.unwrap();
+    let gap =
+        |m: &posterior_studio::metrics::Metrics| m.log_z.log_z_ref.unwrap() - m.log_z.elbo.unwrap();
     assert!(
         gap(&after) < 0.5 * gap(&before),
         "log Z − ELBO {} before, {} after 300 iterations",
@@ -90,8 +91,8 @@ fn a_black_box_generator_still_trains_with_rtb() {
         gap(&after)
     );
     assert!(after.mean_log_r.unwrap() > before.mean_log_r.unwrap());
-    assert_eq!(after.space, "noise");
-    assert!(after.noise_energy_distance.is_some());
+    assert_eq!(after.run.space, "noise");
+    assert!(after.noise_distances.energy_distance.is_some());
 }
 
 #[test]

@@ -153,7 +153,7 @@ pub fn curves(app: &mut StudioApp, ui: &mut egui::Ui) {
     let eval = |f: &dyn Fn(&crate::metrics::Metrics) -> Option<f64>| -> Vec<[f64; 2]> {
         evals
             .iter()
-            .filter_map(|m| f(m).map(|v| [m.iterations as f64, v]))
+            .filter_map(|m| f(m).map(|v| [m.run.iterations as f64, v]))
             .collect()
     };
     let loss: Vec<[f64; 2]> = steps
@@ -168,23 +168,27 @@ pub fn curves(app: &mut StudioApp, ui: &mut egui::Ui) {
         .iter()
         .map(|s| [s.iteration as f64, 1.0 / s.seconds.max(1e-6)])
         .collect();
-    let reference = evals.iter().rev().find_map(|m| m.log_z_ref);
+    let reference = evals.iter().rev().find_map(|m| m.log_z.log_z_ref);
     // The delta method's standard error says how far IW log Z may move by chance alone.
     let intervals: Vec<[f64; 3]> = evals
         .iter()
         .filter_map(|m| {
-            let (z, se) = (m.log_z_iw?, m.log_z_iw_se?);
+            let (z, se) = (m.log_z.log_z_iw?, m.log_z.log_z_iw_se?);
             (z.is_finite() && se.is_finite()).then_some([
-                m.iterations as f64,
+                m.run.iterations as f64,
                 z - 2.0 * se,
                 z + 2.0 * se,
             ])
         })
         .collect();
-    let (elbo, iw, ess) = (eval(&|m| m.elbo), eval(&|m| m.log_z_iw), eval(&|m| m.ess));
+    let (elbo, iw, ess) = (
+        eval(&|m| m.log_z.elbo),
+        eval(&|m| m.log_z.log_z_iw),
+        eval(&|m| m.log_z.ess),
+    );
     let (covered, tv) = (
-        eval(&|m| m.modes_covered.map(|v| v as f64)),
-        eval(&|m| m.mode_tv),
+        eval(&|m| m.modes.fit.modes_covered.map(|v| v as f64)),
+        eval(&|m| m.modes.fit.mode_tv),
     );
     // After a switch between data and noise space, the previous run's curves stay beside.
     let previous_name = app.comparison.as_ref().map(|(name, _)| name.clone());
@@ -192,11 +196,14 @@ pub fn curves(app: &mut StudioApp, ui: &mut egui::Ui) {
         app.comparison.as_ref().map_or_else(Vec::new, |(_, h)| {
             h.evaluations
                 .iter()
-                .filter_map(|m| f(m).map(|v| [m.iterations as f64, v]))
+                .filter_map(|m| f(m).map(|v| [m.run.iterations as f64, v]))
                 .collect()
         })
     };
-    let (previous_iw, previous_tv) = (previous(&|m| m.log_z_iw), previous(&|m| m.mode_tv));
+    let (previous_iw, previous_tv) = (
+        previous(&|m| m.log_z.log_z_iw),
+        previous(&|m| m.modes.fit.mode_tv),
+    );
     let previous_name = previous_name.as_deref();
     let h = ((ui.available_height() - 5.0 * 24.0) / 5.0).max(70.0);
     egui::ScrollArea::vertical().show(ui, |ui| {

@@ -215,15 +215,15 @@ fn fmt_opt(v: Option<f64>) -> String {
 
 /// IW log Z with its standard error, where it has one.
 fn fmt_iw(m: &Metrics) -> String {
-    match m.log_z_iw_se {
-        Some(se) => format!("{} ± {se:.4}", fmt_opt(m.log_z_iw)),
-        None => fmt_opt(m.log_z_iw),
+    match m.log_z.log_z_iw_se {
+        Some(se) => format!("{} ± {se:.4}", fmt_opt(m.log_z.log_z_iw)),
+        None => fmt_opt(m.log_z.log_z_iw),
     }
 }
 
 /// A human-readable summary of metrics, one line each.
 pub fn summary(m: &Metrics) -> String {
-    let modes = match (m.modes_covered, m.modes_total) {
+    let modes = match (m.modes.fit.modes_covered, m.modes.modes_total) {
         (Some(c), Some(t)) => format!("{c}/{t}"),
         _ => "—".into(),
     };
@@ -232,21 +232,21 @@ pub fn summary(m: &Metrics) -> String {
          reference        {}\nlog Z reference  {}\nlog Z (IW)       {}\nELBO             {}\n\
          log Z learned    {}\nESS              {}\nmodes covered    {}\nmode TV          {}\n\
          energy distance  {}\nsliced W2        {}\nmean log r       {}{}",
-        m.objective,
-        m.backend,
-        m.iterations,
-        m.seconds,
-        fmt_opt(m.it_per_s),
-        m.reference_method,
-        fmt_opt(m.log_z_ref),
+        m.run.objective,
+        m.run.backend,
+        m.run.iterations,
+        m.run.seconds,
+        fmt_opt(m.run.it_per_s),
+        m.run.reference_method,
+        fmt_opt(m.log_z.log_z_ref),
         fmt_iw(m),
-        fmt_opt(m.elbo),
-        fmt_opt(m.log_z_learned),
-        fmt_opt(m.ess),
+        fmt_opt(m.log_z.elbo),
+        fmt_opt(m.log_z.log_z_learned),
+        fmt_opt(m.log_z.ess),
         modes,
-        fmt_opt(m.mode_tv),
-        fmt_opt(m.energy_distance),
-        fmt_opt(m.sliced_w2),
+        fmt_opt(m.modes.fit.mode_tv),
+        fmt_opt(m.distances.energy_distance),
+        fmt_opt(m.distances.sliced_w2),
         fmt_opt(m.mean_log_r),
         target_lines(m),
     )
@@ -256,38 +256,44 @@ pub fn summary(m: &Metrics) -> String {
 /// Gaussian), each only when present.
 fn target_lines(m: &Metrics) -> String {
     let lines = [
-        ("Δlog Z (IW)     ", m.delta_log_z),
-        ("ELBO gap        ", m.elbo_gap),
-        ("EUBO            ", m.eubo),
-        ("well TV         ", m.well_tv),
-        ("neck KS         ", m.neck_ks),
-        ("mean error      ", m.mean_error),
-        ("covariance error", m.covariance_error),
+        ("Δlog Z (IW)     ", m.log_z.delta_log_z),
+        ("ELBO gap        ", m.log_z.elbo_gap),
+        ("EUBO            ", m.log_z.eubo),
+        ("well TV         ", m.target.fit.well_tv),
+        ("neck KS         ", m.target.fit.neck_ks),
+        ("mean error      ", m.target.fit.mean_error),
+        ("covariance error", m.target.fit.covariance_error),
     ];
     let mut text: String = lines
         .iter()
         .filter_map(|(name, v)| v.map(|v| format!("\n{name} {v:.4}")))
         .collect();
-    if let Some(tv) = m.class_tv {
+    if let Some(tv) = m.images.class_tv {
         text.push_str(&format!("\nclass TV         {tv:.4}"));
     }
-    if let (Some(f), Some(floor)) = (m.frechet, m.frechet_floor) {
+    if let (Some(f), Some(floor)) = (m.images.frechet, m.images.frechet_floor) {
         text.push_str(&format!(
             "\nFréchet          {f:.4} (floor {floor:.4}: {:.2}×)",
             f / floor
         ));
     }
-    if let (Some(d), Some(r)) = (m.diversity, m.diversity_ref) {
+    if let (Some(d), Some(r)) = (m.images.diversity, m.images.diversity_ref) {
         text.push_str(&format!("\ndiversity        {d:.4} (reference {r:.4})"));
     }
-    if let (Some(e), Some(r)) = (m.observed_rmse, m.observed_rmse_ref) {
+    if let (Some(e), Some(r)) = (m.images.observed_rmse, m.images.observed_rmse_ref) {
         text.push_str(&format!("\nobserved RMSE    {e:.4} (reference {r:.4})"));
     }
-    if let (Some(d), Some(r)) = (m.unobserved_diversity, m.unobserved_diversity_ref) {
+    if let (Some(d), Some(r)) = (
+        m.images.unobserved_diversity,
+        m.images.unobserved_diversity_ref,
+    ) {
         text.push_str(&format!("\nunobserved diversity {d:.4} (reference {r:.4})"));
     }
-    if let Some(p) = m.well_patterns {
-        let exact = m.well_patterns_ref.map_or("—".into(), |r| r.to_string());
+    if let Some(p) = m.target.fit.well_patterns {
+        let exact = m
+            .target
+            .well_patterns_ref
+            .map_or("—".into(), |r| r.to_string());
         text.push_str(&format!("\nwell patterns    {p} (exact samples: {exact})"));
     }
     if let Some(r) = &m.resampled {
@@ -303,24 +309,24 @@ fn resampled_line(r: &ResampledMetrics) -> String {
         r.proposals, r.ess, r.distinct
     );
     let values = [
-        ("neck KS", r.neck_ks),
-        ("well TV", r.well_tv),
-        ("mean error", r.mean_error),
-        ("covariance error", r.covariance_error),
-        ("mode TV", r.mode_tv),
-        ("outside", r.outside_share),
-        ("energy distance", r.energy_distance),
-        ("sliced W2", r.sliced_w2),
+        ("neck KS", r.target.neck_ks),
+        ("well TV", r.target.well_tv),
+        ("mean error", r.target.mean_error),
+        ("covariance error", r.target.covariance_error),
+        ("mode TV", r.modes.mode_tv),
+        ("outside", r.modes.outside_share),
+        ("energy distance", r.distances.energy_distance),
+        ("sliced W2", r.distances.sliced_w2),
     ];
     for (name, v) in values {
         if let Some(v) = v {
             line.push_str(&format!(" {name} {v:.4},"));
         }
     }
-    if let Some(c) = r.modes_covered {
+    if let Some(c) = r.modes.modes_covered {
         line.push_str(&format!(" {c} modes covered,"));
     }
-    if let Some(p) = r.well_patterns {
+    if let Some(p) = r.target.well_patterns {
         line.push_str(&format!(" {p} well patterns,"));
     }
     line.pop();

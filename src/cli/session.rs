@@ -77,7 +77,7 @@ pub fn session(args: &SessionArgs) -> Result<Outcome> {
                     }
                 }
                 Event::Autosaved(at) => println!("autosaved {at}"),
-                Event::Evaluated(metrics) => println!("evaluated {}", metrics.iterations),
+                Event::Evaluated(metrics) => println!("evaluated {}", metrics.run.iterations),
                 Event::Paused(reason) => {
                     println!("stopped at iteration {iteration}: {reason}");
                     let finished = reason == "training finished";

@@ -88,25 +88,25 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
                     && record.iteration < iterations
                 {
                     let m = trainer.evaluate()?;
-                    let shape = match (m.class_tv, m.modes_total) {
+                    let shape = match (m.images.class_tv, m.modes.modes_total) {
                         (Some(tv), _) => format!(
                             "class TV {tv:.4} Fréchet {} (floor {})",
-                            fmt_opt(m.frechet),
-                            fmt_opt(m.frechet_floor)
+                            fmt_opt(m.images.frechet),
+                            fmt_opt(m.images.frechet_floor)
                         ),
                         (None, Some(total)) => format!(
                             "modes {}/{total} TV {}",
-                            m.modes_covered.unwrap_or(0),
-                            fmt_opt(m.mode_tv)
+                            m.modes.fit.modes_covered.unwrap_or(0),
+                            fmt_opt(m.modes.fit.mode_tv)
                         ),
-                        (None, None) => format!("Δlog Z {}", fmt_opt(m.delta_log_z)),
+                        (None, None) => format!("Δlog Z {}", fmt_opt(m.log_z.delta_log_z)),
                     };
                     let line = format!(
                         "[{}] {shape} IW log Z {} (ref {}) ED {}",
-                        m.iterations,
+                        m.run.iterations,
                         fmt_iw(&m),
-                        fmt_opt(m.log_z_ref),
-                        fmt_opt(m.energy_distance),
+                        fmt_opt(m.log_z.log_z_ref),
+                        fmt_opt(m.distances.energy_distance),
                     );
                     bar.suspend(|| eprintln!("{line}"));
                     for warning in &m.warnings {
@@ -194,7 +194,7 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
             eprintln!(
                 "wrote figure to {} (left to right: prior, reference posterior, {} sampler)",
                 path.display(),
-                metrics.objective
+                metrics.run.objective
             );
         } else if let Some(path) = &args.figure {
             let centers = truth.modes.as_ref().map(Modes::centers);
@@ -208,28 +208,28 @@ pub fn train(args: &TrainArgs) -> Result<Outcome> {
                 ScatterPanel {
                     title: format!(
                         "reference posterior ({})",
-                        short_method(&metrics.reference_method)
+                        short_method(&metrics.run.reference_method)
                     ),
                     points: &reference,
                     color: REFERENCE_COLOR,
                     markers: centers.as_ref(),
                 },
                 ScatterPanel {
-                    title: format!("{} sampler", metrics.objective),
+                    title: format!("{} sampler", metrics.run.objective),
                     points: &samples,
                     color: SAMPLER_COLOR,
                     markers: centers.as_ref(),
                 },
             ];
             let name = &trainer.config.name;
-            let mut title = match (metrics.modes_covered, metrics.modes_total) {
+            let mut title = match (metrics.modes.fit.modes_covered, metrics.modes.modes_total) {
                 (Some(c), Some(t)) => format!(
                     "{name}: TV {:.3}, modes {c}/{t}",
-                    metrics.mode_tv.unwrap_or(f64::NAN)
+                    metrics.modes.fit.mode_tv.unwrap_or(f64::NAN)
                 ),
                 _ => format!(
                     "{name}: Δlog Z (IW) {:.3}",
-                    metrics.delta_log_z.unwrap_or(f64::NAN)
+                    metrics.log_z.delta_log_z.unwrap_or(f64::NAN)
                 ),
             };
             if samples.dim() > 2 {
@@ -276,4 +276,85 @@ pub fn noise_samples_path(path: &Path) -> PathBuf {
 
 fn short_method(method: &str) -> &str {
     method.split(" (").next().unwrap_or(method)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// Every key path of a JSON value: `a`, `a.b` inside objects, `a[].b` inside arrays of
+    /// objects.
+    fn key_paths(value: &serde_json::Value, prefix: &str, paths: &mut BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map {
+                    let path = format!("{prefix}{key}");
+                    key_paths(inner, &format!("{path}."), paths);
+                    paths.insert(path);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                let prefix = format!("{}[].", prefix.trim_end_matches('.'));
+                for item in items {
+                    key_paths(item, &prefix, paths);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn golden() -> BTreeSet<String> {
+        include_str!("../../tests/data/metrics_keys.txt")
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn assert_same_keys(what: &str, actual: &BTreeSet<String>, expected: &BTreeSet<String>) {
+        let missing: Vec<_> = expected.difference(actual).collect();
+        let extra: Vec<_> = actual.difference(expected).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{what}: missing keys {missing:?}, new keys {extra:?}"
+        );
+    }
+
+    /// Scripts, sweeps and saved histories read these keys: the `--json` object of a run in
+    /// which every figure applies (resampling on, an evaluation during training) has exactly
+    /// the keys of `tests/data/metrics_keys.txt`, and one in which none applies has the same
+    /// top-level keys.
+    #[test]
+    fn the_json_report_keeps_its_keys() {
+        let full: Metrics =
+            serde_json::from_str(include_str!("../../tests/data/metrics_full.json")).unwrap();
+        let report = |metrics: &Metrics| {
+            serde_json::to_value(Report {
+                metrics,
+                evaluations: std::slice::from_ref(metrics),
+            })
+            .unwrap()
+        };
+        let mut keys = BTreeSet::new();
+        key_paths(&report(&full), "", &mut keys);
+        assert_same_keys("every figure set", &keys, &golden());
+
+        let mut keys = BTreeSet::new();
+        key_paths(&report(&Metrics::default()), "", &mut keys);
+        let top_level: BTreeSet<String> = golden()
+            .into_iter()
+            .filter(|k| !k.starts_with("resampled."))
+            .filter(|k| !k.starts_with("evaluations[].resampled."))
+            .collect();
+        assert_same_keys("no figure set", &keys, &top_level);
+
+        let mut keys = BTreeSet::new();
+        key_paths(&serde_json::to_value(&full).unwrap(), "", &mut keys);
+        let evaluate: BTreeSet<String> = golden()
+            .into_iter()
+            .filter(|k| k != "evaluations" && !k.starts_with("evaluations[]."))
+            .collect();
+        assert_same_keys("`evaluate --json`", &keys, &evaluate);
+    }
 }

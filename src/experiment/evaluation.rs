@@ -17,7 +17,10 @@ use crate::math::rng::Rng;
 use crate::metrics::ReferenceMethod;
 use crate::metrics::sir;
 use crate::metrics::target_metrics::{PATTERN_SAMPLES, well_patterns};
-use crate::metrics::{LogWeightSummary, Metrics, energy_distance, sliced_wasserstein};
+use crate::metrics::{
+    LogWeightSummary, LogZEstimates, Metrics, ModeMetrics, NoiseDistances, RunInfo,
+    energy_distance, sliced_wasserstein,
+};
 use crate::nn::{tensor_to_points, tensor_to_vec};
 use crate::objective::guidance::{ClassifierGuidance, PosteriorSamplingGuidance};
 use crate::objective::hmc::Hmc;
@@ -297,27 +300,29 @@ impl Trainer {
         let noise_distances = generator.map(|_| {
             let sampler_head = draw.samples.select(&finite_rows(&draw.samples)).head(m);
             let reference_head = truth.posterior.samples.head(m);
-            (
-                energy_distance(&sampler_head, &reference_head),
-                sliced_wasserstein(&sampler_head, &reference_head, 64, &mut rng),
-            )
+            NoiseDistances {
+                energy_distance: Some(energy_distance(&sampler_head, &reference_head)),
+                sliced_w2: Some(sliced_wasserstein(
+                    &sampler_head,
+                    &reference_head,
+                    64,
+                    &mut rng,
+                )),
+            }
         });
         let SampleMeasures {
             finite: finite_data,
-            target: target_metrics,
+            mut target,
             coverage,
-            energy_distance: data_energy_distance,
-            sliced_w2: data_sliced_w2,
+            distances,
         } = self.measure_samples(&data_samples, truth, &mut rng);
         let non_finite_samples = data_samples.len() - finite_data.len();
-        let shape = self.target.as_ref().map(|t| t.shape());
-        let well_patterns_ref = match &shape {
-            Some(TargetShape::Wells { pairs, .. }) => Some(well_patterns(
+        if let Some(TargetShape::Wells { pairs, .. }) = self.target.as_ref().map(|t| t.shape()) {
+            target.well_patterns_ref = Some(well_patterns(
                 &truth.data_space_samples().head(PATTERN_SAMPLES),
-                *pairs,
-            )),
-            _ => None,
-        };
+                pairs,
+            ));
+        }
         let finite_log_r: Vec<f64> = draw
             .log_r
             .iter()
@@ -366,65 +371,51 @@ impl Trainer {
             .max(non_finite_log_r)
             .max(summary.map_or(0, |s| s.invalid + s.zero_weights));
         let mut metrics = Metrics {
-            iterations: self.iteration,
-            seconds: self.train_seconds,
-            it_per_s: (trained && self.train_seconds > 0.0)
-                .then(|| self.iteration as f64 / self.train_seconds),
-            log_z_ref: Some(truth.posterior.log_z),
-            log_z_iw: summary.map(|s| s.iw_log_z),
-            log_z_iw_se: summary.map(|s| s.iw_log_z_se),
-            elbo: if is_sir {
-                None
-            } else {
-                summary.map(|s| s.elbo)
+            run: RunInfo {
+                iterations: self.iteration,
+                seconds: self.train_seconds,
+                it_per_s: (trained && self.train_seconds > 0.0)
+                    .then(|| self.iteration as f64 / self.train_seconds),
+                loss: self.history.recent_loss(100),
+                grad_norm: self.history.last().map(|s| s.grad_norm),
+                samples_per_s: Some(draw.samples_per_s),
+                beta: self.beta(),
+                objective: self.config.train.objective.name().into(),
+                backend: self.compute.describe(),
+                reference_method: truth.posterior.method.describe(),
+                space: self.config.sampler.space.name().into(),
             },
-            log_z_learned: self.learned_log_z(),
-            ess: summary.map(|s| s.ess),
-            delta_log_z: summary.map(|s| (truth.posterior.log_z - s.iw_log_z).abs()),
-            elbo_gap: summary
-                .filter(|_| !is_sir)
-                .map(|s| truth.posterior.log_z - s.elbo),
-            eubo: None,
-            well_tv: target_metrics.well_tv,
-            well_patterns: target_metrics.well_patterns,
-            well_patterns_ref,
-            well_shares: target_metrics.well_shares,
-            well_share_ref: target_metrics.well_share_ref,
-            neck_ks: target_metrics.neck_ks,
-            mean_error: target_metrics.mean_error,
-            covariance_error: target_metrics.covariance_error,
-            modes_total: coverage.as_ref().map(|c| c.total),
-            modes_covered: coverage.as_ref().map(|c| c.covered),
-            mode_tv: coverage.as_ref().map(|c| c.tv),
-            outside_share: coverage.as_ref().map(|c| c.sampler_outside),
-            outside_share_ref: coverage.as_ref().map(|c| c.reference_outside),
-            energy_distance: Some(data_energy_distance),
-            sliced_w2: Some(data_sliced_w2),
+            log_z: LogZEstimates {
+                log_z_ref: Some(truth.posterior.log_z),
+                log_z_iw: summary.map(|s| s.iw_log_z),
+                log_z_iw_se: summary.map(|s| s.iw_log_z_se),
+                elbo: if is_sir {
+                    None
+                } else {
+                    summary.map(|s| s.elbo)
+                },
+                log_z_learned: self.learned_log_z(),
+                ess: summary.map(|s| s.ess),
+                delta_log_z: summary.map(|s| (truth.posterior.log_z - s.iw_log_z).abs()),
+                elbo_gap: summary
+                    .filter(|_| !is_sir)
+                    .map(|s| truth.posterior.log_z - s.elbo),
+                eubo: None,
+            },
+            distances,
+            noise_distances: noise_distances.unwrap_or_default(),
+            modes: coverage.map(ModeMetrics::from).unwrap_or_default(),
+            target,
             mean_log_r: (!finite_log_r.is_empty())
                 .then(|| finite_log_r.iter().sum::<f64>() / finite_log_r.len() as f64),
             mean_log_r_ref: Some(truth.mean_log_r),
             dropped,
             warnings,
-            loss: self.history.recent_loss(100),
-            grad_norm: self.history.last().map(|s| s.grad_norm),
-            samples_per_s: Some(draw.samples_per_s),
-            beta: self.beta(),
-            objective: self.config.train.objective.name().into(),
-            backend: self.compute.describe(),
-            reference_method: truth.posterior.method.describe(),
-            mode_sampler_share: coverage
-                .as_ref()
-                .map(|c| c.sampler_share.clone())
-                .unwrap_or_default(),
-            mode_reference_share: coverage.map(|c| c.reference_share).unwrap_or_default(),
-            space: self.config.sampler.space.name().into(),
-            noise_energy_distance: noise_distances.map(|d| d.0),
-            noise_sliced_w2: noise_distances.map(|d| d.1),
             ..Default::default()
         };
         if let Some(classifier) = self.constraint.image_classifier() {
             super::image_evaluation::image_metrics(
-                &mut metrics,
+                &mut metrics.images,
                 &classifier,
                 &data_samples.select(&finite_data),
                 truth,
@@ -432,25 +423,25 @@ impl Trainer {
         }
         if let Some(inpainting) = self.constraint.inpainting() {
             super::image_evaluation::inpainting_metrics(
-                &mut metrics,
+                &mut metrics.images,
                 inpainting,
                 &data_samples.select(&finite_data),
                 truth.data_space_samples(),
             );
         }
         if let Some((log_z, ess)) = draw.sir {
-            metrics.log_z_iw = Some(log_z);
+            metrics.log_z.log_z_iw = Some(log_z);
             // The on-policy weights' error does not belong to the SIR baseline's estimate.
-            metrics.log_z_iw_se = None;
-            metrics.ess = Some(ess);
-            metrics.delta_log_z = Some((truth.posterior.log_z - log_z).abs());
+            metrics.log_z.log_z_iw_se = None;
+            metrics.log_z.ess = Some(ess);
+            metrics.log_z.delta_log_z = Some((truth.posterior.log_z - log_z).abs());
         }
         if matches!(truth.posterior.method, ReferenceMethod::Exact { .. })
             && !is_sir
             && !draw.log_w.is_empty()
         {
             let exact = truth.posterior.samples.head(eval.samples.min(CHUNK));
-            metrics.eubo = self.eubo(&exact, &mut rng);
+            metrics.log_z.eubo = self.eubo(&exact, &mut rng);
         }
         if eval.resample_from > 0 {
             metrics.resampled = self.resampled_metrics(eval.resample_from, truth, &mut rng);

@@ -6,7 +6,7 @@ use super::truth::Truth;
 use crate::constraint::inpaint::Inpainting;
 use crate::images::Classifier;
 use crate::math::Points;
-use crate::metrics::Metrics;
+use crate::metrics::ImageMetrics;
 use crate::metrics::image_metrics::{
     class_histogram, frechet_distance, histogram_tv, mean_pairwise_distance,
 };
@@ -17,7 +17,7 @@ const DIVERSITY_SAMPLES: usize = 500;
 /// The classifier's view of image samples against the reference: class histograms, the
 /// Fréchet distance with its floor from two independent reference halves, and diversity.
 pub(super) fn image_metrics(
-    metrics: &mut Metrics,
+    metrics: &mut ImageMetrics,
     classifier: &Classifier,
     samples: &Points,
     truth: &Truth,
@@ -51,7 +51,7 @@ pub(super) fn image_metrics(
 /// Inpainting: how well samples fit the observed pixels, and how much they differ where
 /// nothing is observed.
 pub(super) fn inpainting_metrics(
-    metrics: &mut Metrics,
+    metrics: &mut ImageMetrics,
     inpainting: &Inpainting,
     samples: &Points,
     reference: &Points,

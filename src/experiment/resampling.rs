@@ -12,8 +12,8 @@ use super::trainer::Trainer;
 use super::truth::Truth;
 use crate::math::Points;
 use crate::math::rng::Rng;
-use crate::metrics::ResampledMetrics;
 use crate::metrics::sir;
+use crate::metrics::{ModeFit, ResampledMetrics};
 
 /// Points resampled from the sampler's weighted samples, in the sampler's space.
 #[derive(Clone, Debug)]
@@ -66,24 +66,16 @@ impl Trainer {
         let SampleMeasures {
             target,
             coverage,
-            energy_distance,
-            sliced_w2,
+            distances,
             ..
         } = self.measure_samples(&data, truth, rng);
         Some(ResampledMetrics {
             proposals: resampled.proposals,
             ess: resampled.ess,
             distinct: resampled.distinct,
-            neck_ks: target.neck_ks,
-            well_tv: target.well_tv,
-            well_patterns: target.well_patterns,
-            mean_error: target.mean_error,
-            covariance_error: target.covariance_error,
-            modes_covered: coverage.as_ref().map(|c| c.covered),
-            mode_tv: coverage.as_ref().map(|c| c.tv),
-            outside_share: coverage.map(|c| c.sampler_outside),
-            energy_distance: Some(energy_distance),
-            sliced_w2: Some(sliced_w2),
+            target: target.fit,
+            modes: coverage.as_ref().map(ModeFit::from).unwrap_or_default(),
+            distances,
         })
     }
 }

@@ -7,7 +7,7 @@ use super::truth::Truth;
 use crate::math::Points;
 use crate::math::rng::Rng;
 use crate::metrics::target_metrics::{TargetMetrics, target_metrics};
-use crate::metrics::{ModeCoverage, energy_distance, sliced_wasserstein};
+use crate::metrics::{Distances, ModeCoverage, energy_distance, sliced_wasserstein};
 
 pub(super) struct SampleMeasures {
     /// The rows with every coordinate finite; the others count outside every mode and are
@@ -15,8 +15,7 @@ pub(super) struct SampleMeasures {
     pub finite: Vec<usize>,
     pub target: TargetMetrics,
     pub coverage: Option<ModeCoverage>,
-    pub energy_distance: f64,
-    pub sliced_w2: f64,
+    pub distances: Distances,
 }
 
 /// The indices of the rows whose coordinates are all finite.
@@ -51,8 +50,10 @@ impl Trainer {
             finite,
             target,
             coverage,
-            energy_distance: energy_distance(&head, &reference),
-            sliced_w2: sliced_wasserstein(&head, &reference, 64, rng),
+            distances: Distances {
+                energy_distance: Some(energy_distance(&head, &reference)),
+                sliced_w2: Some(sliced_wasserstein(&head, &reference, 64, rng)),
+            },
         }
     }
 }

@@ -273,7 +273,7 @@ pub fn export_view(view: View, data: &ExportData, path: &Path) -> Result<()> {
             let last = data.history.evaluations.last().ok_or_else(|| {
                 Error::Unsupported("no evaluation yet: press E or wait for one".into())
             })?;
-            if last.mode_reference_share.is_empty() {
+            if last.modes.mode_reference_share.is_empty() {
                 return Err(Error::Unsupported(
                     "this experiment has no modes to show".into(),
                 ));
@@ -284,27 +284,33 @@ pub fn export_view(view: View, data: &ExportData, path: &Path) -> Result<()> {
                     title: format!(
                         "{}: mode weights at iteration {} ({}/{} covered, TV {:.3})",
                         data.title,
-                        last.iterations,
-                        last.modes_covered.unwrap_or(0),
-                        last.modes_total.unwrap_or(0),
-                        last.mode_tv.unwrap_or(f64::NAN)
+                        last.run.iterations,
+                        last.modes.fit.modes_covered.unwrap_or(0),
+                        last.modes.modes_total.unwrap_or(0),
+                        last.modes.fit.mode_tv.unwrap_or(f64::NAN)
                     ),
                     x_label: "mode".into(),
                     y_label: "share of samples".into(),
-                    categories: (0..last.mode_reference_share.len())
+                    categories: (0..last.modes.mode_reference_share.len())
                         .map(|i| i.to_string())
-                        .chain(last.outside_share.map(|_| "outside".to_string()))
+                        .chain(last.modes.fit.outside_share.map(|_| "outside".to_string()))
                         .collect(),
                     series: vec![
                         (
                             "sampler".into(),
                             SAMPLER_COLOR,
-                            with_outside(&last.mode_sampler_share, last.outside_share),
+                            with_outside(
+                                &last.modes.mode_sampler_share,
+                                last.modes.fit.outside_share,
+                            ),
                         ),
                         (
                             "reference".into(),
                             REFERENCE_COLOR,
-                            with_outside(&last.mode_reference_share, last.outside_share_ref),
+                            with_outside(
+                                &last.modes.mode_reference_share,
+                                last.modes.outside_share_ref,
+                            ),
                         ),
                     ],
                 },
@@ -325,7 +331,7 @@ pub fn log_z_curves(history: &History) -> Vec<Curve> {
     let series = |f: &dyn Fn(&crate::metrics::Metrics) -> Option<f64>| -> Vec<(f64, f64)> {
         evals
             .iter()
-            .filter_map(|m| f(m).map(|v| (m.iterations as f64, v)))
+            .filter_map(|m| f(m).map(|v| (m.run.iterations as f64, v)))
             .collect()
     };
     let mut curves = vec![
@@ -339,20 +345,20 @@ pub fn log_z_curves(history: &History) -> Vec<Curve> {
         },
         Curve {
             name: "ELBO".into(),
-            points: series(&|m| m.elbo),
+            points: series(&|m| m.log_z.elbo),
             color: RGBColor(44, 160, 44),
         },
         Curve {
             name: "IW log Z".into(),
-            points: series(&|m| m.log_z_iw),
+            points: series(&|m| m.log_z.log_z_iw),
             color: SAMPLER_COLOR,
         },
     ];
-    if let Some(reference) = evals.iter().rev().find_map(|m| m.log_z_ref) {
+    if let Some(reference) = evals.iter().rev().find_map(|m| m.log_z.log_z_ref) {
         let x1 = steps
             .last()
             .map(|s| s.iteration as f64)
-            .or_else(|| evals.last().map(|m| m.iterations as f64))
+            .or_else(|| evals.last().map(|m| m.run.iterations as f64))
             .unwrap_or(1.0);
         curves.push(Curve {
             name: "reference log Z".into(),

@@ -1,7 +1,30 @@
 //! Two-sample distances between sampler samples and reference posterior samples.
 
+use serde::{Deserialize, Serialize};
+
 use crate::math::Points;
 use crate::math::rng::{Rng, standard_normal};
+
+/// Distances from a set of samples to reference posterior samples.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Distances {
+    /// Energy distance to reference posterior samples.
+    pub energy_distance: Option<f64>,
+    /// Sliced 2-Wasserstein distance to reference posterior samples.
+    pub sliced_w2: Option<f64>,
+}
+
+/// The same distances in noise space, for a sampler of z under a generator prior: its keys
+/// carry a `noise_` prefix so that they sit beside the data-space ones in one flat object.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NoiseDistances {
+    /// Energy distance to the reference posterior in noise space (noise-space samplers).
+    #[serde(default, rename = "noise_energy_distance")]
+    pub energy_distance: Option<f64>,
+    /// Sliced 2-Wasserstein distance in noise space (noise-space samplers).
+    #[serde(default, rename = "noise_sliced_w2")]
+    pub sliced_w2: Option<f64>,
+}
 
 fn mean_pairwise(a: &Points, b: &Points, same: bool) -> f64 {
     let mut total = 0.0;

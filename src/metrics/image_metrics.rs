@@ -2,8 +2,49 @@
 //! reference's, the Fréchet distance between Gaussians fitted to penultimate-layer features
 //! (with its noise floor from two independent reference halves), and diversity.
 
+use serde::{Deserialize, Serialize};
+
 use crate::math::Points;
 use crate::math::symmetric_eigen::sqrt_psd;
+
+/// What a classifier sees in image samples against the reference, and for inpainting how the
+/// completions fit the observed pixels and differ elsewhere.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImageMetrics {
+    /// Images: total variation between the classifier's argmax histograms of sampler and
+    /// reference samples.
+    #[serde(default)]
+    pub class_tv: Option<f64>,
+    /// Images: the sampler's share of each class (classifier argmax).
+    #[serde(default)]
+    pub class_shares: Vec<f64>,
+    /// Images: the reference's share of each class.
+    #[serde(default)]
+    pub class_shares_ref: Vec<f64>,
+    /// Images: Fréchet distance between Gaussians fitted to the classifier's penultimate
+    /// features of sampler samples and of one reference half.
+    #[serde(default)]
+    pub frechet: Option<f64>,
+    /// Images: the same distance between two independent reference halves of the same size.
+    #[serde(default)]
+    pub frechet_floor: Option<f64>,
+    /// Images: mean pairwise feature distance among sampler samples.
+    #[serde(default)]
+    pub diversity: Option<f64>,
+    /// Images: the same among reference samples.
+    #[serde(default)]
+    pub diversity_ref: Option<f64>,
+    /// Inpainting: root mean square error over the observed pixels, averaged over samples.
+    #[serde(default)]
+    pub observed_rmse: Option<f64>,
+    #[serde(default)]
+    pub observed_rmse_ref: Option<f64>,
+    /// Inpainting: mean pairwise pixel distance over the unobserved pixels.
+    #[serde(default)]
+    pub unobserved_diversity: Option<f64>,
+    #[serde(default)]
+    pub unobserved_diversity_ref: Option<f64>,
+}
 
 /// Shares of each class among `predicted` labels.
 pub fn class_histogram(predicted: &[usize], classes: usize) -> Vec<f64> {

@@ -6,6 +6,8 @@
 //! mass between the modes, or a blurred sampler, shows in it instead of being credited to the
 //! nearest mode. A non-finite sample lies at no mode and counts as outside.
 
+use serde::{Deserialize, Serialize};
+
 use crate::math::chi::mode_radius;
 use crate::math::{IsoGmm, Points};
 
@@ -180,6 +182,56 @@ impl ModeCoverage {
             total,
             covered,
             tv,
+        }
+    }
+}
+
+/// How the mode weights of a set of samples fit the reference's: what resampled points
+/// report as well as the sampler's own.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModeFit {
+    pub modes_covered: Option<usize>,
+    /// Total variation between the sampler's and the reference's mode-weight histograms, the
+    /// bin "outside every mode" included.
+    pub mode_tv: Option<f64>,
+    /// The sampler's share of samples outside every mode (non-finite samples included).
+    #[serde(default)]
+    pub outside_share: Option<f64>,
+}
+
+/// Mode coverage of the sampler against the reference posterior, with both histograms.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModeMetrics {
+    pub modes_total: Option<usize>,
+    #[serde(flatten)]
+    pub fit: ModeFit,
+    /// The reference posterior's share outside every mode.
+    #[serde(default)]
+    pub outside_share_ref: Option<f64>,
+    /// Per mode: the sampler's share of samples.
+    pub mode_sampler_share: Vec<f64>,
+    /// Per mode: the reference posterior's share.
+    pub mode_reference_share: Vec<f64>,
+}
+
+impl From<&ModeCoverage> for ModeFit {
+    fn from(c: &ModeCoverage) -> Self {
+        Self {
+            modes_covered: Some(c.covered),
+            mode_tv: Some(c.tv),
+            outside_share: Some(c.sampler_outside),
+        }
+    }
+}
+
+impl From<ModeCoverage> for ModeMetrics {
+    fn from(c: ModeCoverage) -> Self {
+        Self {
+            modes_total: Some(c.total),
+            fit: ModeFit::from(&c),
+            outside_share_ref: Some(c.reference_outside),
+            mode_sampler_share: c.sampler_share,
+            mode_reference_share: c.reference_share,
         }
     }
 }

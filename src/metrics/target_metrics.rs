@@ -5,6 +5,8 @@
 
 use std::collections::HashSet;
 
+use serde::{Deserialize, Serialize};
+
 use crate::constraint::targets::TargetShape;
 use crate::math::Points;
 use crate::math::gaussian::normal_cdf;
@@ -12,20 +14,46 @@ use crate::math::gaussian::normal_cdf;
 /// Samples among which distinct well patterns are counted, as the benchmark reports them.
 pub const PATTERN_SAMPLES: usize = 2000;
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TargetMetrics {
+/// What a set of samples shows against the target's exact structure: what resampled points
+/// report as well as the sampler's own.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TargetFit {
+    /// Many Well: the per-pair |share in the right well − true share|, averaged over pairs.
+    #[serde(default)]
     pub well_tv: Option<f64>,
+    /// Many Well: distinct well patterns among the first 2,000 samples.
+    #[serde(default)]
     pub well_patterns: Option<usize>,
-    /// Per pair: the share of samples in the right well (x₁ > 0).
-    pub well_shares: Vec<f64>,
-    pub well_share_ref: Option<f64>,
+    /// Funnel: KS distance of the neck coordinate's marginal to its exact N(0, 3²).
+    #[serde(default)]
     pub neck_ks: Option<f64>,
+    /// Gaussian target: ‖sample mean − μ‖₂.
+    #[serde(default)]
     pub mean_error: Option<f64>,
+    /// Gaussian target: ‖sample covariance − Σ‖_F / ‖Σ‖_F.
+    #[serde(default)]
     pub covariance_error: Option<f64>,
+}
+
+/// The target's own metrics of the sampler, with the truth they are compared to.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TargetMetrics {
+    #[serde(flatten)]
+    pub fit: TargetFit,
+    /// Many Well: the same count as `well_patterns` for 2,000 exact target samples.
+    #[serde(default)]
+    pub well_patterns_ref: Option<usize>,
+    /// Many Well: per pair, the sampler's share in the right well (x₁ > 0).
+    #[serde(default)]
+    pub well_shares: Vec<f64>,
+    /// Many Well: every pair's true share in the right well.
+    #[serde(default)]
+    pub well_share_ref: Option<f64>,
 }
 
 /// The target's own metrics for `samples`; a non-finite sample is in no well and counts
 /// against the share of both (it is left out of the funnel and Gaussian metrics).
+/// `well_patterns_ref` stays `None`: it counts exact target samples, not these.
 pub fn target_metrics(shape: &TargetShape, samples: &Points) -> TargetMetrics {
     match shape {
         TargetShape::Mixture(_) => TargetMetrics::default(),
@@ -34,8 +62,11 @@ pub fn target_metrics(shape: &TargetShape, samples: &Points) -> TargetMetrics {
             let tv = shares.iter().map(|s| (s - right_share).abs()).sum::<f64>()
                 / (*pairs).max(1) as f64;
             TargetMetrics {
-                well_tv: (!samples.is_empty()).then_some(tv),
-                well_patterns: Some(well_patterns(&samples.head(PATTERN_SAMPLES), *pairs)),
+                fit: TargetFit {
+                    well_tv: (!samples.is_empty()).then_some(tv),
+                    well_patterns: Some(well_patterns(&samples.head(PATTERN_SAMPLES), *pairs)),
+                    ..Default::default()
+                },
                 well_shares: shares,
                 well_share_ref: Some(*right_share),
                 ..Default::default()
@@ -48,7 +79,10 @@ pub fn target_metrics(shape: &TargetShape, samples: &Points) -> TargetMetrics {
                 .filter(|v| v.is_finite())
                 .collect();
             TargetMetrics {
-                neck_ks: ks_distance(necks, |x| normal_cdf(x / neck_std)),
+                fit: TargetFit {
+                    neck_ks: ks_distance(necks, |x| normal_cdf(x / neck_std)),
+                    ..Default::default()
+                },
                 ..Default::default()
             }
         }
@@ -59,8 +93,11 @@ pub fn target_metrics(shape: &TargetShape, samples: &Points) -> TargetMetrics {
             let (mean_error, covariance_error) =
                 moment_errors(&samples.select(&finite), mean, covariance);
             TargetMetrics {
-                mean_error,
-                covariance_error,
+                fit: TargetFit {
+                    mean_error,
+                    covariance_error,
+                    ..Default::default()
+                },
                 ..Default::default()
             }
         }
@@ -162,23 +199,26 @@ mod tests {
         let funnel = Funnel::new(10).unwrap();
         let mut rng = seeded(1);
         let s = funnel.sample(4000, &mut rng);
-        let ks = target_metrics(&funnel.shape(), &s).neck_ks.unwrap();
+        let ks = target_metrics(&funnel.shape(), &s).fit.neck_ks.unwrap();
         assert!(ks < 0.03, "exact KS {ks}");
         let mut shifted = s.clone();
         shifted
             .as_mut_slice()
             .chunks_exact_mut(10)
             .for_each(|r| r[0] += 1.0);
-        let ks = target_metrics(&funnel.shape(), &shifted).neck_ks.unwrap();
+        let ks = target_metrics(&funnel.shape(), &shifted)
+            .fit
+            .neck_ks
+            .unwrap();
         assert!(ks > 0.1, "shifted KS {ks}");
 
         let wells = ManyWell::new(32).unwrap();
         let s = wells.sample(2000, &mut rng);
         let m = target_metrics(&wells.shape(), &s);
-        assert!(m.well_tv.unwrap() < 0.02, "{m:?}");
+        assert!(m.fit.well_tv.unwrap() < 0.02, "{m:?}");
         // The right well holds 84.4 % of each pair's mass, so 2,000 exact draws repeat the
         // likely patterns: Σ_k C(16,k)·(1 − (1 − p_k)^2000) = 891 distinct are expected.
-        let patterns = m.well_patterns.unwrap();
+        let patterns = m.fit.well_patterns.unwrap();
         assert!((800..990).contains(&patterns), "{m:?}");
         let mut one_well = s.clone();
         one_well
@@ -186,14 +226,14 @@ mod tests {
             .chunks_exact_mut(2)
             .for_each(|p| p[0] = p[0].abs());
         let m = target_metrics(&wells.shape(), &one_well);
-        assert_eq!(m.well_patterns, Some(1));
-        assert!(m.well_tv.unwrap() > 0.1);
+        assert_eq!(m.fit.well_patterns, Some(1));
+        assert!(m.fit.well_tv.unwrap() > 0.1);
 
         let gaussian = CorrelatedGaussian::new(10, 0).unwrap();
         let s = gaussian.sample(20_000, &mut rng);
         let m = target_metrics(&gaussian.shape(), &s);
         assert!(
-            m.mean_error.unwrap() < 0.1 && m.covariance_error.unwrap() < 0.05,
+            m.fit.mean_error.unwrap() < 0.1 && m.fit.covariance_error.unwrap() < 0.05,
             "{m:?}"
         );
     }

@@ -268,9 +268,9 @@ pub fn images(app: &mut StudioApp, ui: &mut egui::Ui) {
 /// The last evaluation's class TV and Fréchet distance.
 fn class_line(app: &StudioApp) -> Option<String> {
     let last = app.history.evaluations.last()?;
-    let tv = last.class_tv?;
-    let mut line = format!("iteration {}: class TV {tv:.3}", last.iterations);
-    if let (Some(f), Some(floor)) = (last.frechet, last.frechet_floor) {
+    let tv = last.images.class_tv?;
+    let mut line = format!("iteration {}: class TV {tv:.3}", last.run.iterations);
+    if let (Some(f), Some(floor)) = (last.images.frechet, last.images.frechet_floor) {
         line.push_str(&format!(", Fréchet {f:.3} (floor {floor:.3})"));
     }
     Some(line)
@@ -282,7 +282,7 @@ fn class_bars(app: &StudioApp, ui: &mut egui::Ui) {
         ui.label("no evaluation yet: class coverage appears after the first");
         return;
     };
-    if last.class_tv.is_none() {
+    if last.images.class_tv.is_none() {
         return;
     }
     let names = app
@@ -314,9 +314,12 @@ fn class_bars(app: &StudioApp, ui: &mut egui::Ui) {
             }
         })
         .show(ui, |plot| {
-            plot.bar_chart(BarChart::new("sampler", bars(&last.class_shares, -0.2)).color(SAMPLER));
             plot.bar_chart(
-                BarChart::new("reference", bars(&last.class_shares_ref, 0.2)).color(REFERENCE),
+                BarChart::new("sampler", bars(&last.images.class_shares, -0.2)).color(SAMPLER),
+            );
+            plot.bar_chart(
+                BarChart::new("reference", bars(&last.images.class_shares_ref, 0.2))
+                    .color(REFERENCE),
             );
         });
 }

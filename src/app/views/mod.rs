@@ -31,9 +31,9 @@ use std::sync::Arc;
 /// The last evaluation against the exact log Z and the target's own metrics, when it has them.
 fn evaluation_line(m: &crate::metrics::Metrics) -> Option<String> {
     let mut parts = Vec::new();
-    if let Some(delta) = m.delta_log_z {
+    if let Some(delta) = m.log_z.delta_log_z {
         // The error tells whether a gap is real or the luck of a few weights.
-        parts.push(match m.log_z_iw_se {
+        parts.push(match m.log_z.log_z_iw_se {
             Some(se) => format!("Δlog Z (IW) {delta:.3} ± {se:.3}"),
             None => format!("Δlog Z (IW) {delta:.3}"),
         });
@@ -43,27 +43,29 @@ fn evaluation_line(m: &crate::metrics::Metrics) -> Option<String> {
             parts.push(format!("{name} {v:.digits$}"));
         }
     };
-    add("ELBO gap", m.elbo_gap, 3);
-    add("EUBO", m.eubo, 3);
-    add("neck KS", m.neck_ks, 3);
-    add("well TV", m.well_tv, 3);
-    add("mean error", m.mean_error, 3);
-    add("covariance error", m.covariance_error, 3);
-    if let Some(p) = m.well_patterns {
+    add("ELBO gap", m.log_z.elbo_gap, 3);
+    add("EUBO", m.log_z.eubo, 3);
+    add("neck KS", m.target.fit.neck_ks, 3);
+    add("well TV", m.target.fit.well_tv, 3);
+    add("mean error", m.target.fit.mean_error, 3);
+    add("covariance error", m.target.fit.covariance_error, 3);
+    if let Some(p) = m.target.fit.well_patterns {
         parts.push(format!(
             "{p} well patterns (exact {})",
-            m.well_patterns_ref.map_or("—".into(), |r| r.to_string())
+            m.target
+                .well_patterns_ref
+                .map_or("—".into(), |r| r.to_string())
         ));
     }
     if let Some(r) = &m.resampled
-        && let Some(ks) = r.neck_ks
+        && let Some(ks) = r.target.neck_ks
     {
         parts.push(format!(
             "neck KS {ks:.3} after resampling {} (ESS {:.3})",
             r.proposals, r.ess
         ));
     }
-    (!parts.is_empty()).then(|| format!("iteration {}: {}", m.iterations, parts.join(" · ")))
+    (!parts.is_empty()).then(|| format!("iteration {}: {}", m.run.iterations, parts.join(" · ")))
 }
 
 /// The detail panel: mode coverage, and for d > 2 the pair plot, the marginals and (Many Well)

@@ -12,16 +12,16 @@ pub fn modes(app: &mut StudioApp, ui: &mut egui::Ui) {
         ui.label("no evaluation yet (E evaluates now; training evaluates every 250 iterations)");
         return;
     };
-    if last.mode_reference_share.is_empty() {
+    if last.modes.mode_reference_share.is_empty() {
         ui.label("this experiment has no modes");
         return;
     }
     ui.label(format!(
         "iteration {}: {}/{} modes covered, mode TV {:.3}",
-        last.iterations,
-        last.modes_covered.unwrap_or(0),
-        last.modes_total.unwrap_or(0),
-        last.mode_tv.unwrap_or(f64::NAN)
+        last.run.iterations,
+        last.modes.fit.modes_covered.unwrap_or(0),
+        last.modes.modes_total.unwrap_or(0),
+        last.modes.fit.mode_tv.unwrap_or(f64::NAN)
     ));
     // The last bar of each side is the share outside every mode.
     let bars = |shares: &[f64], outside: Option<f64>, offset: f64| -> Vec<Bar> {
@@ -33,14 +33,22 @@ pub fn modes(app: &mut StudioApp, ui: &mut egui::Ui) {
             .map(|(i, v)| Bar::new(i as f64 + offset, v).width(0.38))
             .collect()
     };
-    let sampler = bars(&last.mode_sampler_share, last.outside_share, -0.2);
-    let reference = bars(&last.mode_reference_share, last.outside_share_ref, 0.2);
-    if let Some(outside) = last.outside_share {
+    let sampler = bars(
+        &last.modes.mode_sampler_share,
+        last.modes.fit.outside_share,
+        -0.2,
+    );
+    let reference = bars(
+        &last.modes.mode_reference_share,
+        last.modes.outside_share_ref,
+        0.2,
+    );
+    if let Some(outside) = last.modes.fit.outside_share {
         ui.label(format!(
             "last bar (at {}): outside every mode, sampler {:.1}% vs reference {:.1}%",
-            last.mode_sampler_share.len(),
+            last.modes.mode_sampler_share.len(),
             100.0 * outside,
-            100.0 * last.outside_share_ref.unwrap_or(f64::NAN)
+            100.0 * last.modes.outside_share_ref.unwrap_or(f64::NAN)
         ));
     }
     Plot::new("mode_bars")

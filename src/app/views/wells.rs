@@ -30,12 +30,12 @@ pub fn wells(app: &mut StudioApp, ui: &mut egui::Ui, pairs: usize, right_share: 
         patterns
     ));
     if let Some(last) = app.history.evaluations.last()
-        && let (Some(tv), Some(p)) = (last.well_tv, last.well_patterns)
+        && let (Some(tv), Some(p)) = (last.target.fit.well_tv, last.target.fit.well_patterns)
     {
         ui.label(format!(
             "last evaluation (iteration {}): well TV {tv:.3}, {p} patterns among {PATTERN_SAMPLES} (exact samples: {})",
-            last.iterations,
-            last.well_patterns_ref.map_or("—".into(), |r| r.to_string())
+            last.run.iterations,
+            last.target.well_patterns_ref.map_or("—".into(), |r| r.to_string())
         ));
     }
     let bars: Vec<Bar> = shares
