@@ -469,13 +469,13 @@ fn the_checker_sees_grouped_inline_and_relative_paths() {
         ("lib.rs", "pub mod math; pub mod prior; pub mod metrics;"),
         ("math/mod.rs", "mod points; pub use points::Points;"),
         ("math/points.rs", "pub struct Points;"),
-        ("prior/mod.rs", "pub mod flow; pub struct Reference;"),
+        ("prior/mod.rs", "pub mod flow; pub struct ReferenceProcess;"),
         ("prior/flow.rs", ""),
         ("metrics/mod.rs", "pub mod sir; pub mod log_z;"),
         ("metrics/log_z.rs", ""),
         (
             "metrics/sir.rs",
-            "use crate::{math::Points, prior::{Reference, flow}};\n\
+            "use crate::{math::Points, prior::{ReferenceProcess, flow}};\n\
              fn f() { let x = super::log_z::estimate(); foo_crate::nothing(); }",
         ),
     ]);

@@ -8,7 +8,7 @@ mod common;
 use posterior_studio::Error;
 use posterior_studio::experiment::{ExperimentConfig, Trainer};
 use posterior_studio::math::rng::seeded;
-use posterior_studio::metrics::reference::sir_posterior;
+use posterior_studio::metrics::reference_posterior::sir_posterior;
 use posterior_studio::metrics::{ModeCoverage, energy_distance};
 use posterior_studio::prior::BuiltinDataset;
 

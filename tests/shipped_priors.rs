@@ -10,7 +10,7 @@ use posterior_studio::math::Points;
 use posterior_studio::math::rng::seeded;
 use posterior_studio::metrics::sharpness;
 use posterior_studio::metrics::{ModeCoverage, Modes};
-use posterior_studio::prior::{BuiltinDataset, DiffusionPrior, Reference};
+use posterior_studio::prior::{BuiltinDataset, DiffusionPrior, ReferenceProcess};
 use posterior_studio::sampler::trajectory::sample_reference;
 
 fn prior_samples(name: &str, n: usize) -> (DiffusionPrior, Points) {
@@ -22,7 +22,7 @@ fn prior_samples(name: &str, n: usize) -> (DiffusionPrior, Points) {
     .expect("the shipped prior loads");
     let grid = prior.meta.grid();
     let samples = sample_reference(
-        &Reference::Diffusion(prior.clone()),
+        &ReferenceProcess::Diffusion(prior.clone()),
         &grid,
         n,
         &mut seeded(7),

@@ -60,7 +60,7 @@ pub fn pretrain(args: &PretrainArgs) -> Result<Outcome> {
             prior.save(&args.output)?;
             let (final_loss, grid) = (prior.meta.final_loss, prior.meta.grid());
             let samples = crate::sampler::trajectory::sample_reference(
-                &crate::prior::Reference::Diffusion(prior),
+                &crate::prior::ReferenceProcess::Diffusion(prior),
                 &grid,
                 20_000,
                 &mut rng,

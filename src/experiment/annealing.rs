@@ -13,7 +13,7 @@ use crate::math::Points;
 use crate::math::rng::Rng;
 use crate::objective::hmc::Hmc;
 use crate::objective::local_search::Target;
-use crate::prior::Reference;
+use crate::prior::ReferenceProcess;
 
 /// Particles with their log importance weights.
 #[derive(Clone, Debug)]
@@ -40,7 +40,7 @@ fn schedule(beta: f64, k: usize, temperatures: usize) -> f64 {
 /// Runs AIS from `start` (exact reference terminal samples) to p_ref·r^β; `None` when the
 /// reference has no tractable terminal density or the constraint no gradient.
 pub fn anneal(
-    reference: &Reference,
+    reference: &ReferenceProcess,
     constraint: &dyn Constraint,
     beta: f64,
     start: Points,
@@ -92,7 +92,7 @@ mod tests {
     fn ais_finds_the_closed_form_of_a_sharp_gaussian_observation() {
         // N(0, I) in 4-D observed with noise 0.05: the posterior is ~400× narrower in
         // variance than the prior, where SIR of 5,000 prior samples has a handful left.
-        let reference = Reference::Brownian { dim: 4, sigma: 1.0 };
+        let reference = ReferenceProcess::Brownian { dim: 4, sigma: 1.0 };
         let obs = GaussianObservation::new(&GaussianObsConfig {
             y: vec![0.8, -0.4, 0.3, 1.1],
             a: None,

@@ -10,7 +10,7 @@ use super::trainer::Trainer;
 use crate::math::gaussian::log_normal_iso;
 use crate::nn::{tensor_to_points, tensor_to_vec};
 use crate::objective::log_ratio;
-use crate::prior::Reference;
+use crate::prior::ReferenceProcess;
 use crate::sampler::trajectory::{Control, ForwardSimulation, LangevinGradient};
 
 fn trainer(name: &str, overrides: &[&str]) -> Trainer {
@@ -33,7 +33,7 @@ fn trainer(name: &str, overrides: &[&str]) -> Trainer {
 #[test]
 fn training_and_evaluation_log_ratios_agree_with_exploration_drift_and_langevin() {
     let mut trainer = trainer("rtb_9of25.toml", &[]);
-    assert!(matches!(trainer.reference, Reference::Diffusion(_)));
+    assert!(matches!(trainer.reference, ReferenceProcess::Diffusion(_)));
     agree(&mut trainer);
 }
 

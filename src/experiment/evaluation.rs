@@ -28,7 +28,7 @@ use crate::objective::local_search::{LocalSearch, Target};
 use crate::objective::log_ratio;
 use crate::objective::rtb::log_weights;
 use crate::objective::settings::burn_in_steps;
-use crate::prior::Reference;
+use crate::prior::ReferenceProcess;
 use crate::sampler::trajectory::{
     Control, ForwardSimulation, LangevinGradient, Trajectories, backward_trajectories,
     sample_reference,
@@ -130,7 +130,7 @@ impl Trainer {
     /// space the sampler lives in), else of the reference process.
     pub fn data_space_prior_samples(&self, n: usize, rng: &mut Rng) -> Points {
         match &self.reference {
-            Reference::Generated(prior) => prior.generator.sample(n, rng),
+            ReferenceProcess::Generated(prior) => prior.generator.sample(n, rng),
             _ => self.prior_samples(n, rng),
         }
     }

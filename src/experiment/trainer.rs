@@ -25,7 +25,7 @@ use crate::objective::local_search::LocalSearch;
 use crate::objective::replay_buffer::KnownStates;
 use crate::objective::schedules::{annealed_beta, exploration_std, lr_factor};
 use crate::objective::{LearnedLogZ, ReplayBuffer};
-use crate::prior::Reference;
+use crate::prior::ReferenceProcess;
 use crate::sampler::SamplerNet;
 use crate::sampler::trajectory::{
     Control, ForwardSimulation, LangevinGradient, backward_trajectories,
@@ -37,7 +37,7 @@ type BoxedGradient = Box<dyn Fn(&Points) -> Points + Sync>;
 pub struct Trainer {
     pub config: ExperimentConfig,
     pub compute: ComputeDevice,
-    pub reference: Reference,
+    pub reference: ReferenceProcess,
     pub constraint: Arc<dyn Constraint>,
     pub(crate) known_modes: Option<IsoGmm>,
     /// The energy target, whose exact samples and log Z are the truth.

@@ -8,7 +8,7 @@ use super::truth::Truth;
 use crate::math::Points;
 use crate::math::rng::Rng;
 use crate::metrics::kmeans::kmeans;
-use crate::metrics::reference::grid_posterior;
+use crate::metrics::reference_posterior::grid_posterior;
 use crate::metrics::settings::ReferenceChoice;
 use crate::metrics::sir;
 use crate::metrics::{Modes, ReferenceMethod, ReferencePosterior};

@@ -7,7 +7,7 @@ pub mod image_metrics;
 pub mod kmeans;
 pub mod log_weights;
 pub mod mode_coverage;
-pub mod reference;
+pub mod reference_posterior;
 pub mod settings;
 pub mod sharpness;
 pub mod sir;
@@ -19,7 +19,7 @@ pub use distances::{Distances, NoiseDistances, energy_distance, sliced_wasserste
 pub use image_metrics::ImageMetrics;
 pub use log_weights::LogWeightSummary;
 pub use mode_coverage::{ModeCoverage, ModeFit, ModeMetrics, Modes};
-pub use reference::{ReferenceMethod, ReferencePosterior};
+pub use reference_posterior::{ReferenceMethod, ReferencePosterior};
 pub use target_metrics::{TargetFit, TargetMetrics};
 
 /// One evaluation of a sampler; also the CLI's `--json` object and an entry of `history.json`.

@@ -10,7 +10,7 @@ use burn::tensor::{Device, Tensor};
 
 use crate::constraint::Constraint;
 use crate::nn::{points_to_tensor, tensor_to_points};
-use crate::prior::Reference;
+use crate::prior::ReferenceProcess;
 use crate::sampler::trajectory::Guide;
 
 /// Classifier guidance at the current state.
@@ -34,7 +34,7 @@ impl Guide for ClassifierGuidance<'_> {
 
 /// Diffusion posterior sampling: guidance through the one-step estimate of x_T.
 pub struct PosteriorSamplingGuidance<'a> {
-    pub reference: &'a Reference,
+    pub reference: &'a ReferenceProcess,
     /// The reference's time embeddings on this grid (diffusion priors only).
     pub reference_time: Option<&'a Tensor<2>>,
     pub constraint: &'a dyn Constraint,
@@ -47,7 +47,7 @@ impl Guide for PosteriorSamplingGuidance<'_> {
     fn control(&self, x: &Tensor<2>, k: usize, t: f32) -> Tensor<2> {
         let sigma = self.reference.sigma();
         let coef = (sigma * sigma * self.scale * self.beta) as f32;
-        let (Reference::Diffusion(prior), Some(time)) = (self.reference, self.reference_time)
+        let (ReferenceProcess::Diffusion(prior), Some(time)) = (self.reference, self.reference_time)
         else {
             // Without a drift, E[x_T | x_t] = x_t: DPS is classifier guidance.
             let grad = self

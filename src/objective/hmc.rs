@@ -100,13 +100,13 @@ mod tests {
     use super::*;
     use crate::constraint::{GaussianObservation, gaussian_obs::GaussianObsConfig};
     use crate::math::rng::seeded;
-    use crate::prior::Reference;
+    use crate::prior::ReferenceProcess;
 
     #[test]
     fn hmc_chains_reach_the_gaussian_posterior() {
         // Reference N(0, 1) in 2-D, observation y = (2, −1) of both coordinates with noise 1:
         // posterior N((1, −0.5), I/2).
-        let reference = Reference::Brownian { dim: 2, sigma: 1.0 };
+        let reference = ReferenceProcess::Brownian { dim: 2, sigma: 1.0 };
         let constraint = GaussianObservation::new(&GaussianObsConfig {
             y: vec![2.0, -1.0],
             a: None,

@@ -7,11 +7,11 @@ use rand::Rng as _;
 use crate::constraint::Constraint;
 use crate::math::Points;
 use crate::math::rng::{Rng, standard_normal};
-use crate::prior::Reference;
+use crate::prior::ReferenceProcess;
 
 /// The target log density and its gradient at a point.
 pub struct Target<'a> {
-    pub reference: &'a Reference,
+    pub reference: &'a ReferenceProcess,
     pub constraint: &'a dyn Constraint,
     pub beta: f64,
 }
@@ -212,7 +212,7 @@ mod tests {
     #[test]
     fn mala_chains_reach_the_gaussian_posterior() {
         // Reference N(0, 1), observation y = 2 with noise 1: posterior N(1, 1/2).
-        let reference = Reference::Brownian { dim: 1, sigma: 1.0 };
+        let reference = ReferenceProcess::Brownian { dim: 1, sigma: 1.0 };
         let constraint = GaussianObservation::new(&GaussianObsConfig {
             y: vec![2.0],
             a: None,
@@ -251,7 +251,7 @@ mod tests {
     fn per_chain_step_sizes_move_the_funnels_mouth() {
         use crate::constraint::energy::EnergyConstraint;
         use crate::constraint::targets::EnergyConfig;
-        let reference = Reference::Brownian {
+        let reference = ReferenceProcess::Brownian {
             dim: 10,
             sigma: 3.0,
         };

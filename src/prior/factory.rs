@@ -12,7 +12,7 @@ use super::settings::{PriorConfig, PriorKind};
 use super::training::{PriorProgress, train_diffusion_prior, train_flow_prior};
 use super::vae::train_vae_prior;
 use super::{
-    DataSource, DiffusionPrior, FlowPrior, GeneratedPrior, Generator, Reference, SamplerSpace,
+    DataSource, DiffusionPrior, FlowPrior, GeneratedPrior, Generator, ReferenceProcess, SamplerSpace,
 };
 use crate::backend::ComputeDevice;
 use crate::error::{Error, Result};
@@ -29,13 +29,13 @@ pub fn build_reference(
     base_dir: Option<&Path>,
     compute: &ComputeDevice,
     on_progress: &mut dyn FnMut(&PriorProgress) -> bool,
-) -> Result<Reference> {
+) -> Result<ReferenceProcess> {
     match config.kind {
-        PriorKind::Brownian => Ok(Reference::Brownian {
+        PriorKind::Brownian => Ok(ReferenceProcess::Brownian {
             dim: config.dim,
             sigma: config.sigma,
         }),
-        PriorKind::Diffusion => Ok(Reference::Diffusion(match &config.path {
+        PriorKind::Diffusion => Ok(ReferenceProcess::Diffusion(match &config.path {
             Some(path) => DiffusionPrior::load(&resolve_path(path, base_dir), &compute.device)?,
             None => {
                 let data = resolve_data(config, base_dir)?;
@@ -50,7 +50,7 @@ pub fn build_reference(
                     train_generator(config, &data, compute, seed, on_progress)?.generator
                 }
             };
-            Ok(Reference::Generated(generated(config, generator, space)))
+            Ok(ReferenceProcess::Generated(generated(config, generator, space)))
         }
     }
 }

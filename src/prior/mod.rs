@@ -27,7 +27,7 @@ pub use generator::{GeneratedPrior, Generator, SamplerSpace};
 // One per experiment and cloned rarely: boxing the prior would buy nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
-pub enum Reference {
+pub enum ReferenceProcess {
     /// u = 0, so x_T ~ N(0, σ²I) exactly.
     Brownian { dim: usize, sigma: f64 },
     /// u = u_φ, a pretrained, frozen diffusion prior.
@@ -36,7 +36,7 @@ pub enum Reference {
     Generated(GeneratedPrior),
 }
 
-impl Reference {
+impl ReferenceProcess {
     pub fn dim(&self) -> usize {
         match self {
             Self::Brownian { dim, .. } => *dim,

@@ -12,7 +12,7 @@ use crate::math::Points;
 use crate::math::rng::{Rng, standard_normal};
 use crate::math::time_grid::TimeGrid;
 use crate::nn::tensors::{points_to_tensor, tensor_to_points};
-use crate::prior::Reference;
+use crate::prior::ReferenceProcess;
 
 /// A training-free control added to the reference drift (guidance, DPS).
 pub trait Guide {
@@ -35,7 +35,7 @@ pub type LangevinGradient<'a> = &'a (dyn Fn(&Points) -> Points + Sync);
 
 /// One forward simulation's settings.
 pub struct ForwardSimulation<'a> {
-    pub reference: &'a Reference,
+    pub reference: &'a ReferenceProcess,
     /// Reference time embeddings on this grid (T × H), when the reference has a drift.
     pub reference_time: Option<&'a Tensor<2>>,
     pub control: Control<'a>,
@@ -97,7 +97,7 @@ impl ForwardSimulation<'_> {
             }
             let eps = noise.clone().slice([k * batch..(k + 1) * batch, 0..dim]);
             let reference_drift = match (self.reference, self.reference_time) {
-                (Reference::Diffusion(prior), Some(time)) => {
+                (ReferenceProcess::Diffusion(prior), Some(time)) => {
                     let [_, width] = time.dims();
                     Some(prior.drift(
                         x.clone(),
@@ -196,7 +196,7 @@ impl ForwardSimulation<'_> {
 
 /// `n` terminal states of the reference process itself, simulated in chunks to bound memory.
 pub fn sample_reference(
-    reference: &Reference,
+    reference: &ReferenceProcess,
     grid: &TimeGrid,
     n: usize,
     rng: &mut Rng,
@@ -251,7 +251,7 @@ pub fn bridge_states(terminal: &Points, grid: &TimeGrid, sigma: f64, rng: &mut R
 /// device, with the reference drift and Langevin gradients the loss needs.
 pub fn backward_trajectories(
     terminal: &Points,
-    reference: &Reference,
+    reference: &ReferenceProcess,
     reference_time: Option<&Tensor<2>>,
     grid: &TimeGrid,
     langevin_gradient: Option<LangevinGradient<'_>>,
@@ -265,7 +265,7 @@ pub fn backward_trajectories(
     let states = points_to_tensor(&host_states, device);
     let before_end = || states.clone().slice([0..steps * batch, 0..dim]);
     let reference_drift = match (reference, reference_time) {
-        (Reference::Diffusion(prior), Some(time)) => {
+        (ReferenceProcess::Diffusion(prior), Some(time)) => {
             Some(prior.drift_grid(before_end(), time.clone(), grid))
         }
         _ => None,

@@ -4,7 +4,7 @@
 use crate::experiment::config::{ExperimentConfig, ObjectiveKind, PriorKind};
 use crate::constraint::Constraint;
 use crate::error::{Error, Result};
-use crate::prior::Reference;
+use crate::prior::ReferenceProcess;
 use crate::sampler::settings::{LangevinGain, StepVariance};
 
 /// Methods that need ∇ log r refuse a constraint seen through a black-box generator.
@@ -36,7 +36,7 @@ pub fn check_gradients(config: &ExperimentConfig, constraint: &dyn Constraint) -
 }
 
 /// Combinations of objective and settings that cannot work, named by field.
-pub fn check_objective(config: &ExperimentConfig, reference: &Reference) -> Result<()> {
+pub fn check_objective(config: &ExperimentConfig, reference: &ReferenceProcess) -> Result<()> {
     let train = &config.train;
     if train.objective == ObjectiveKind::KlPolicyGradient {
         if train.buffer.enabled {

@@ -26,7 +26,7 @@ use crate::constraint::Constraint;
 use crate::constraint::targets::TargetShape;
 use crate::error::{Error, Result};
 use crate::prior::training::PriorProgress;
-use crate::prior::{Reference, factory};
+use crate::prior::{ReferenceProcess, factory};
 
 /// A setting the composer changed, and why.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,13 +52,13 @@ pub enum PriorSource {
     Config,
     /// Already in memory: trained just now, or kept from the running experiment. A Brownian
     /// reference is always built from the config (it costs nothing and follows the rules).
-    Given(Reference),
+    Given(ReferenceProcess),
 }
 
 /// An experiment as it will run.
 pub struct Composition {
     pub config: ExperimentConfig,
-    pub reference: Reference,
+    pub reference: ReferenceProcess,
     pub constraint: Arc<dyn Constraint>,
     pub adjustments: Vec<Adjustment>,
 }
@@ -132,7 +132,7 @@ fn load_reference(
     config: &ExperimentConfig,
     base_dir: Option<&Path>,
     compute: &ComputeDevice,
-) -> Result<Reference> {
+) -> Result<ReferenceProcess> {
     if needs_training(config) {
         return Err(Error::config(
             "prior.path",

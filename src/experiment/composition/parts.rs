@@ -17,14 +17,14 @@ use crate::math::IsoGmm;
 use crate::objective::ReplayBuffer;
 use crate::objective::replay_buffer::KnownStates;
 use crate::prior::csv_data::read_points;
-use crate::prior::{BuiltinDataset, Reference, SamplerSpace};
+use crate::prior::{BuiltinDataset, ReferenceProcess, SamplerSpace};
 
 /// What building a constraint of data space needs to know of the reference: the data's
 /// dimension, and the terminal variance of a Brownian reference there (an energy target
 /// divides by it; a generator prior's own reference is not the constraint's business).
-pub fn data_space_context(reference: &Reference, base_dir: Option<&Path>) -> BuildContext {
+pub fn data_space_context(reference: &ReferenceProcess, base_dir: Option<&Path>) -> BuildContext {
     let (dim, reference_variance) = match reference {
-        Reference::Generated(prior) => (prior.generator.data_dim(), None),
+        ReferenceProcess::Generated(prior) => (prior.generator.data_dim(), None),
         other => (other.dim(), other.brownian_variance()),
     };
     BuildContext {
@@ -38,7 +38,7 @@ pub fn data_space_context(reference: &Reference, base_dir: Option<&Path>) -> Bui
 /// generator prior.
 pub fn build_data_constraint(
     constraint: &ConstraintConfig,
-    reference: &Reference,
+    reference: &ReferenceProcess,
     base_dir: Option<&Path>,
 ) -> Result<Arc<dyn Constraint>> {
     Ok(Arc::from(
@@ -49,11 +49,11 @@ pub fn build_data_constraint(
 /// Builds the constraint against the reference's space.
 pub fn build_constraint(
     config: &ExperimentConfig,
-    reference: &Reference,
+    reference: &ReferenceProcess,
     base_dir: Option<&Path>,
 ) -> Result<Arc<dyn Constraint>> {
     let inner = build_data_constraint(&config.constraint, reference, base_dir)?;
-    let Reference::Generated(prior) = reference else {
+    let ReferenceProcess::Generated(prior) = reference else {
         return Ok(inner);
     };
     // The constraint acts on x = f(z).
@@ -75,7 +75,7 @@ pub fn build_constraint(
 /// `axes` vary over `area` on an n×n grid, the others are those of `through`.
 pub fn log_r_plane(
     constraint: &ConstraintConfig,
-    reference: &Reference,
+    reference: &ReferenceProcess,
     base_dir: Option<&Path>,
     plane: (Area, usize, [usize; 2], &[f32]),
 ) -> Result<Field> {
@@ -102,7 +102,7 @@ pub fn energy_target(config: &ExperimentConfig) -> Option<Arc<dyn EnergyTarget>>
 /// those of the data a diffusion prior was trained on.
 pub fn known_modes(
     target: Option<&Arc<dyn EnergyTarget>>,
-    reference: &Reference,
+    reference: &ReferenceProcess,
 ) -> Option<IsoGmm> {
     if let Some(target) = target {
         return match target.shape() {

@@ -7,7 +7,7 @@ use crate::constraint::targets::build_target;
 use crate::error::Result;
 use crate::experiment::config::{ExperimentConfig, PriorKind};
 use crate::prior::factory::reference_sigma;
-use crate::prior::{GeneratedPrior, Reference};
+use crate::prior::{GeneratedPrior, ReferenceProcess};
 
 fn adjust<T: PartialEq + std::fmt::Debug>(
     adjustments: &mut Vec<Adjustment>,
@@ -49,10 +49,10 @@ pub fn energy_on_brownian(
 /// prior's grid, so that each of its steps is one of the prior's.
 pub fn sampler_on_prior_grid(
     config: &mut ExperimentConfig,
-    reference: &Reference,
+    reference: &ReferenceProcess,
     adjustments: &mut Vec<Adjustment>,
 ) {
-    let Reference::Diffusion(prior) = reference else {
+    let ReferenceProcess::Diffusion(prior) = reference else {
         return;
     };
     let why = "the sampler runs on the diffusion prior's own time grid";
@@ -71,10 +71,10 @@ pub fn sampler_on_prior_grid(
 /// data view.
 pub fn dataset_of_the_prior(
     config: &mut ExperimentConfig,
-    reference: &Reference,
+    reference: &ReferenceProcess,
     adjustments: &mut Vec<Adjustment>,
 ) {
-    if let Reference::Diffusion(prior) = reference {
+    if let ReferenceProcess::Diffusion(prior) = reference {
         adjust(
             adjustments,
             "prior.dataset",
@@ -88,9 +88,9 @@ pub fn dataset_of_the_prior(
 /// A generator prior's reference lives in the sampler's space: in noise space it is Brownian
 /// motion with σ = 1, so that z_T ~ N(0, I) is the prior exactly; in data space it has the
 /// prior section's σ.
-pub fn reference_in_sampler_space(reference: Reference, config: &ExperimentConfig) -> Reference {
+pub fn reference_in_sampler_space(reference: ReferenceProcess, config: &ExperimentConfig) -> ReferenceProcess {
     match reference {
-        Reference::Generated(prior) => Reference::Generated(GeneratedPrior {
+        ReferenceProcess::Generated(prior) => ReferenceProcess::Generated(GeneratedPrior {
             generator: prior.generator,
             space: config.sampler.space,
             sigma: reference_sigma(&config.prior, config.sampler.space),

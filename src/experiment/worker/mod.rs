@@ -27,7 +27,7 @@ use crate::constraint::ConstraintConfig;
 use crate::error::{Error, Result};
 use crate::math::rng::seeded;
 use crate::prior::training::PriorProgress;
-use crate::prior::{DataSource, Reference};
+use crate::prior::{DataSource, ReferenceProcess};
 
 /// The front end's handle on the worker.
 pub struct WorkerHandle {
@@ -300,7 +300,7 @@ impl Worker {
     }
 
     /// Builds a fresh trainer around an existing reference (no prior work).
-    fn rebuild_with(&mut self, config: ExperimentConfig, reference: Reference) {
+    fn rebuild_with(&mut self, config: ExperimentConfig, reference: ReferenceProcess) {
         let compute = self.compute(&config);
         let result = compose(
             config,
@@ -385,7 +385,7 @@ impl Worker {
         // The same generator, with the sampler moved between data and noise space: the
         // composer puts its reference in the new space.
         if config.sampler.space != trainer.config.sampler.space
-            && let Reference::Generated(_) = &trainer.reference
+            && let ReferenceProcess::Generated(_) = &trainer.reference
         {
             let reference = trainer.reference.clone();
             config.prior = trainer.config.prior.clone();

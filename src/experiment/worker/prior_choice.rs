@@ -10,7 +10,7 @@ use crate::experiment::protocol::{Event, PriorChoice};
 use crate::experiment::composition::parts;
 use crate::prior::factory;
 use crate::prior::training::PriorProgress;
-use crate::prior::{DataSource, Reference, SamplerSpace};
+use crate::prior::{DataSource, ReferenceProcess, SamplerSpace};
 
 impl Worker {
     pub(super) fn set_prior(&mut self, choice: PriorChoice) {
@@ -46,8 +46,8 @@ impl Worker {
                     &compute,
                     &mut |_| true,
                 ) {
-                    Ok(Reference::Diffusion(prior)) => {
-                        self.rebuild_with(config, Reference::Diffusion(prior));
+                    Ok(ReferenceProcess::Diffusion(prior)) => {
+                        self.rebuild_with(config, ReferenceProcess::Diffusion(prior));
                     }
                     Ok(other) => self.emit(Event::Error(format!(
                         "{}: not a diffusion prior ({})",
@@ -77,7 +77,7 @@ impl Worker {
                 let mut probe = config.clone();
                 probe.prior.kind = PriorKind::Brownian;
                 probe.prior.dim = data.dim();
-                let probe_reference = Reference::Brownian {
+                let probe_reference = ReferenceProcess::Brownian {
                     dim: data.dim(),
                     sigma: config.prior.sigma,
                 };
