@@ -151,8 +151,7 @@ fn child(backend: &str, variant: usize, seconds: f64) -> Result<(), String> {
         .and_then(|c| c.with_overrides(&overrides))
         .map_err(|e| e.to_string())?;
     let folder = config_path(v.config);
-    let mut trainer =
-        Trainer::new(config, folder.parent()).map_err(|e| e.to_string())?;
+    let mut trainer = Trainer::new(config, folder.parent()).map_err(|e| e.to_string())?;
     for _ in 0..10 {
         trainer.step().map_err(|e| e.to_string())?;
     }

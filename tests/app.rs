@@ -604,7 +604,9 @@ fn the_worker_draws_log_r_and_composes_an_energy_target_chosen_in_the_panel() {
     });
     // The log r heatmap is the worker's answer to a request; the UI thread builds no
     // constraint.
-    wait_for(&mut harness, "the log r heatmap", |app| app.heatmap_key().is_some());
+    wait_for(&mut harness, "the log r heatmap", |app| {
+        app.heatmap_key().is_some()
+    });
     let first = harness.state().heatmap_key().unwrap().to_string();
     // A new observation: the heatmap follows once the worker answers.
     let app = harness.state_mut();

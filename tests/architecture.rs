@@ -449,7 +449,11 @@ fn no_files_form_a_circle() {
         .iter()
         .map(|c| c.join(" → "))
         .collect();
-    assert!(circles.is_empty(), "files in a circle:\n{}", circles.join("\n"));
+    assert!(
+        circles.is_empty(),
+        "files in a circle:\n{}",
+        circles.join("\n")
+    );
 }
 
 /// A crate of the given files (path under `src/`, text), for testing the checker itself.
@@ -493,7 +497,10 @@ fn the_checker_sees_grouped_inline_and_relative_paths() {
 fn test_modules_are_left_out_wherever_they_are() {
     let text = "use crate::a::X;\n#[cfg(test)]\npub(crate) mod test_support {\n    use super::Y;\n    fn f() { if x { } }\n}\nuse crate::b::Z;\n#[cfg(test)]\nuse crate::c::W;\n";
     let kept = code(text);
-    assert!(kept.contains("crate::a::X") && kept.contains("crate::b::Z"), "{kept}");
+    assert!(
+        kept.contains("crate::a::X") && kept.contains("crate::b::Z"),
+        "{kept}"
+    );
     assert!(!kept.contains("super::Y"), "{kept}");
     // A test-only `use` outside a module still counts: it is compiled into the module.
     assert!(kept.contains("crate::c::W"), "{kept}");
@@ -506,35 +513,56 @@ fn the_checker_finds_circles_through_nested_files_and_reexports() {
         ("lib.rs", "pub mod app;"),
         ("app/mod.rs", "mod noise_view; mod state; mod views;"),
         ("app/noise_view.rs", "use super::views::{PRIOR, plot};"),
-        ("app/views/mod.rs", "mod data; use crate::app::state::Detail;"),
+        (
+            "app/views/mod.rs",
+            "mod data; use crate::app::state::Detail;",
+        ),
         ("app/views/data.rs", "use super::super::state::Detail;"),
         ("app/state.rs", "use super::noise_view::Heatmap;"),
     ]);
     let circles = find_circles(&nested);
     assert_eq!(circles.len(), 1, "{circles:?}");
-    assert!(circles[0].contains(&"app::views".to_string()), "{circles:?}");
+    assert!(
+        circles[0].contains(&"app::views".to_string()),
+        "{circles:?}"
+    );
     // Two files in different sub-folders are different nodes: a re-export is followed to the
     // file that defines the name.
     let reexported = fake_crate(&[
         ("lib.rs", "pub mod constraint;"),
         ("constraint/mod.rs", "pub mod energy; pub mod targets;"),
         ("constraint/energy.rs", "use super::targets::Funnel;"),
-        ("constraint/targets/mod.rs", "mod funnel; mod warp; pub use funnel::Funnel;"),
+        (
+            "constraint/targets/mod.rs",
+            "mod funnel; mod warp; pub use funnel::Funnel;",
+        ),
         ("constraint/targets/funnel.rs", ""),
-        ("constraint/targets/warp.rs", "use crate::constraint::energy::Energy;"),
+        (
+            "constraint/targets/warp.rs",
+            "use crate::constraint::energy::Energy;",
+        ),
     ]);
     assert!(find_circles(&reexported).is_empty());
     let circle = fake_crate(&[
         ("lib.rs", "pub mod constraint;"),
         ("constraint/mod.rs", "pub mod energy; pub mod targets;"),
         ("constraint/energy.rs", "use super::targets::Funnel;"),
-        ("constraint/targets/mod.rs", "mod funnel; pub use funnel::Funnel;"),
-        ("constraint/targets/funnel.rs", "use crate::constraint::energy::Energy;"),
+        (
+            "constraint/targets/mod.rs",
+            "mod funnel; pub use funnel::Funnel;",
+        ),
+        (
+            "constraint/targets/funnel.rs",
+            "use crate::constraint::energy::Energy;",
+        ),
     ]);
     assert_eq!(find_circles(&circle).len(), 1);
     // An item named through the crate root is an arrow to lib.rs.
     let root = fake_crate(&[
-        ("lib.rs", "pub mod error; pub mod math; pub use error::Result;"),
+        (
+            "lib.rs",
+            "pub mod error; pub mod math; pub use error::Result;",
+        ),
         ("error.rs", "pub type Result = ();"),
         ("math/mod.rs", "fn f() -> crate::Result {}"),
     ]);
@@ -550,9 +578,17 @@ fn no_source_file_is_over_600_lines_and_the_app_root_is_under_300() {
         .iter()
         .filter_map(|path| {
             let lines = fs::read_to_string(path).unwrap().lines().count();
-            let limit = if path.ends_with("app/mod.rs") { 300 } else { 600 };
+            let limit = if path.ends_with("app/mod.rs") {
+                300
+            } else {
+                600
+            };
             (lines > limit).then(|| format!("{} ({lines} lines, limit {limit})", path.display()))
         })
         .collect();
-    assert!(long.is_empty(), "files over their limit: {}", long.join(", "));
+    assert!(
+        long.is_empty(),
+        "files over their limit: {}",
+        long.join(", ")
+    );
 }

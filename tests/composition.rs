@@ -53,9 +53,20 @@ fn assert_same(what: &str, cli: &Composition, app: &ReadyInfo) {
         (b.steps, b.grid_power, b.space),
         "{what}: time grid or space"
     );
-    assert_eq!(cli.reference.describe(), app.reference, "{what}: reference (σ)");
-    assert_eq!(cli.constraint.describe(), app.constraint, "{what}: constraint");
-    assert_eq!(cli.config.constraint, app.config.constraint, "{what}: constraint settings");
+    assert_eq!(
+        cli.reference.describe(),
+        app.reference,
+        "{what}: reference (σ)"
+    );
+    assert_eq!(
+        cli.constraint.describe(),
+        app.constraint,
+        "{what}: constraint"
+    );
+    assert_eq!(
+        cli.config.constraint, app.config.constraint,
+        "{what}: constraint settings"
+    );
     let adjustments: Vec<String> = cli.adjustments.iter().map(ToString::to_string).collect();
     assert_eq!(adjustments, app.adjustments, "{what}: adjustments");
 }
@@ -102,5 +113,9 @@ fn an_energy_target_gets_a_brownian_reference_of_its_size_and_the_change_is_name
     assert!(cli.reference.is_brownian());
     let fields: Vec<&str> = cli.adjustments.iter().map(|a| a.field).collect();
     assert_eq!(fields, ["prior.kind", "prior.path", "prior.dim"]);
-    assert_same("funnel over the 25GMM config", &cli, &worker_ready(config, Some(dir)));
+    assert_same(
+        "funnel over the 25GMM config",
+        &cli,
+        &worker_ready(config, Some(dir)),
+    );
 }

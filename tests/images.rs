@@ -256,7 +256,10 @@ fn a_users_mnist_format_folder_trains_a_classifier_a_prior_and_image_posteriors(
         number(&m, "unobserved_diversity"),
         number(&m, "unobserved_diversity_ref"),
     );
-    assert!(spread_ref > 0.05 && spread > 0.5 * spread_ref && spread < 2.0 * spread_ref, "{m}");
+    assert!(
+        spread_ref > 0.05 && spread > 0.5 * spread_ref && spread < 2.0 * spread_ref,
+        "{m}"
+    );
     assert!(number(&m, "class_tv") < 0.1, "{m}");
 }
 
@@ -361,16 +364,17 @@ fn two_classifiers_of_one_experiment_are_saved_apart() {
     .unwrap();
     let images = &set.images;
     let log_probs = |folder: &std::path::Path| {
-        let classifier = posterior_studio::images::Classifier::load(
-            folder,
-            &burn::tensor::Device::flex(),
-        )
-        .unwrap();
+        let classifier =
+            posterior_studio::images::Classifier::load(folder, &burn::tensor::Device::flex())
+                .unwrap();
         classifier.log_probs(images).as_slice().to_vec()
     };
     let same = |x: &[f32], y: &[f32]| x.iter().zip(y).all(|(p, q)| (p - q).abs() < 1e-5);
     let (original_a, original_b) = (log_probs(&a), log_probs(&b));
-    assert!(!same(&original_a, &original_b), "the two classifiers differ");
+    assert!(
+        !same(&original_a, &original_b),
+        "the two classifiers differ"
+    );
     assert!(same(&log_probs(&saved_a), &original_a), "A saved as A");
     assert!(same(&log_probs(&saved_b), &original_b), "B saved as B");
     // The reloaded experiment builds again from its own folder, wherever it moves.

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Constraint, ConstraintConfig};
 use super::classifier::load_classifier;
+use super::{Constraint, ConstraintConfig};
 use crate::error::{Error, Result};
 use crate::files::resolve_path;
 use crate::images::Classifier;

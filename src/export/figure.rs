@@ -72,13 +72,21 @@ trait Chart {
 }
 
 impl Chart for LinePlot {
-    fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, path: &Path) -> Result<()> {
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        path: &Path,
+    ) -> Result<()> {
         draw_lines(area, path, self)
     }
 }
 
 impl Chart for BarPlot {
-    fn draw_on<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, path: &Path) -> Result<()> {
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        path: &Path,
+    ) -> Result<()> {
         draw_bars(area, path, self)
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::experiment::History;
-use crate::experiment::protocol::Snapshot;
+use crate::experiment::worker::Snapshot;
 use crate::export::figure::{
     self, BarPlot, Curve, LinePlot, PRIOR_COLOR, PathPanel, REFERENCE_COLOR, SAMPLER_COLOR,
     ScatterPanel,

@@ -1,13 +1,13 @@
 //! Small numerical building blocks shared by priors, constraints, samplers and metrics.
 
 pub mod chi;
+pub mod cosine_decay;
 pub mod field;
 pub mod gaussian;
 pub mod gmm;
 pub mod pca;
 pub mod points;
 pub mod rng;
-pub mod cosine_decay;
 pub mod shared_points;
 pub mod sigmoid;
 pub mod symmetric_eigen;

@@ -47,7 +47,8 @@ impl Guide for PosteriorSamplingGuidance<'_> {
     fn control(&self, x: &Tensor<2>, k: usize, t: f32) -> Tensor<2> {
         let sigma = self.reference.sigma();
         let coef = (sigma * sigma * self.scale * self.beta) as f32;
-        let (ReferenceProcess::Diffusion(prior), Some(time)) = (self.reference, self.reference_time)
+        let (ReferenceProcess::Diffusion(prior), Some(time)) =
+            (self.reference, self.reference_time)
         else {
             // Without a drift, E[x_T | x_t] = x_t: DPS is classifier guidance.
             let grad = self

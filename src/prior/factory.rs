@@ -12,7 +12,8 @@ use super::settings::{PriorConfig, PriorKind};
 use super::training::{PriorProgress, train_diffusion_prior, train_flow_prior};
 use super::vae::train_vae_prior;
 use super::{
-    DataSource, DiffusionPrior, FlowPrior, GeneratedPrior, Generator, ReferenceProcess, SamplerSpace,
+    DataSource, DiffusionPrior, FlowPrior, GeneratedPrior, Generator, ReferenceProcess,
+    SamplerSpace,
 };
 use crate::backend::ComputeDevice;
 use crate::error::{Error, Result};
@@ -50,7 +51,9 @@ pub fn build_reference(
                     train_generator(config, &data, compute, seed, on_progress)?.generator
                 }
             };
-            Ok(ReferenceProcess::Generated(generated(config, generator, space)))
+            Ok(ReferenceProcess::Generated(generated(
+                config, generator, space,
+            )))
         }
     }
 }

@@ -6,12 +6,12 @@ use eframe::egui;
 use crate::app::background::Purpose;
 use crate::app::{StudioApp, Tool};
 use crate::constraint::classifier::ClassifierConfig;
-use crate::constraint::targets::EnergyConfig;
 use crate::constraint::gaussian_obs::GaussianObsConfig;
 use crate::constraint::inpaint::{InpaintConfig, MaskShape};
 use crate::constraint::shapes::{AnnulusConfig, BoxConfig, HalfPlaneConfig};
-use crate::constraint::targets::TARGET_NAMES;
 use crate::constraint::sketch::Sketch;
+use crate::constraint::targets::EnergyConfig;
+use crate::constraint::targets::TARGET_NAMES;
 use crate::constraint::{ConstraintConfig, ConstraintKind};
 use crate::experiment::presets::apply_sketch_settings;
 

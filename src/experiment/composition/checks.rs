@@ -1,9 +1,9 @@
 //! Combinations of settings, prior and constraint that cannot work, refused by field name
 //! before a trainer is built (after the composer's adjustments, which never make one of them).
 
-use crate::experiment::config::{ExperimentConfig, ObjectiveKind, PriorKind};
 use crate::constraint::Constraint;
 use crate::error::{Error, Result};
+use crate::experiment::config::{ExperimentConfig, ObjectiveKind, PriorKind};
 use crate::prior::ReferenceProcess;
 use crate::sampler::settings::{LangevinGain, StepVariance};
 

@@ -42,7 +42,11 @@ pub struct Adjustment {
 
 impl fmt::Display for Adjustment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} = {} (was {}): {}", self.field, self.to, self.from, self.why)
+        write!(
+            f,
+            "{} = {} (was {}): {}",
+            self.field, self.to, self.from, self.why
+        )
     }
 }
 

@@ -5,15 +5,15 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::experiment::config::ExperimentConfig;
-use crate::math::field::{Area, Field};
+use crate::constraint::field::log_r_slice;
 use crate::constraint::pushforward::{ThroughGenerator, WithPriorDensity};
 use crate::constraint::targets::{EnergyTarget, TargetShape, build_target};
-use crate::constraint::field::log_r_slice;
 use crate::constraint::{BuildContext, Constraint, ConstraintConfig, ConstraintKind};
 use crate::error::Result;
+use crate::experiment::config::ExperimentConfig;
 use crate::files::resolve_path;
 use crate::math::IsoGmm;
+use crate::math::field::{Area, Field};
 use crate::objective::ReplayBuffer;
 use crate::objective::replay_buffer::KnownStates;
 use crate::prior::csv_data::read_points;

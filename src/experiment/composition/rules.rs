@@ -39,7 +39,13 @@ pub fn energy_on_brownian(
     let dim = build_target(&config.constraint.energy)?.dim();
     let why = "an energy target is sampled against Brownian motion of its own dimension";
     let prior = &mut config.prior;
-    adjust(adjustments, "prior.kind", &mut prior.kind, PriorKind::Brownian, why);
+    adjust(
+        adjustments,
+        "prior.kind",
+        &mut prior.kind,
+        PriorKind::Brownian,
+        why,
+    );
     adjust(adjustments, "prior.path", &mut prior.path, None, why);
     adjust(adjustments, "prior.dim", &mut prior.dim, dim, why);
     Ok(())
@@ -57,7 +63,13 @@ pub fn sampler_on_prior_grid(
     };
     let why = "the sampler runs on the diffusion prior's own time grid";
     let sampler = &mut config.sampler;
-    adjust(adjustments, "sampler.steps", &mut sampler.steps, prior.meta.steps, why);
+    adjust(
+        adjustments,
+        "sampler.steps",
+        &mut sampler.steps,
+        prior.meta.steps,
+        why,
+    );
     adjust(
         adjustments,
         "sampler.grid_power",
@@ -88,7 +100,10 @@ pub fn dataset_of_the_prior(
 /// A generator prior's reference lives in the sampler's space: in noise space it is Brownian
 /// motion with σ = 1, so that z_T ~ N(0, I) is the prior exactly; in data space it has the
 /// prior section's σ.
-pub fn reference_in_sampler_space(reference: ReferenceProcess, config: &ExperimentConfig) -> ReferenceProcess {
+pub fn reference_in_sampler_space(
+    reference: ReferenceProcess,
+    config: &ExperimentConfig,
+) -> ReferenceProcess {
     match reference {
         ReferenceProcess::Generated(prior) => ReferenceProcess::Generated(GeneratedPrior {
             generator: prior.generator,

@@ -16,11 +16,10 @@ use super::autosave::Autosave;
 use super::config::{ExperimentConfig, PriorKind};
 mod prior_choice;
 
-pub use super::protocol::{
-    Cadence, Command, Event, LogRRequest, Notify, PriorChoice, ReadyInfo, SharedPoints, Snapshot,
-};
+pub mod protocol;
+mod snapshot;
+
 use super::composition::{Composition, PriorSource, compose, parts, prepare_prior};
-use super::snapshot::SnapshotMaker;
 use super::trainer::Trainer;
 use crate::backend::{self, ComputeDevice};
 use crate::constraint::ConstraintConfig;
@@ -28,6 +27,10 @@ use crate::error::{Error, Result};
 use crate::math::rng::seeded;
 use crate::prior::training::PriorProgress;
 use crate::prior::{DataSource, ReferenceProcess};
+pub use protocol::{
+    Cadence, Command, Event, LogRRequest, Notify, PriorChoice, ReadyInfo, SharedPoints, Snapshot,
+};
+use snapshot::SnapshotMaker;
 
 /// The front end's handle on the worker.
 pub struct WorkerHandle {
@@ -432,8 +435,7 @@ impl Worker {
             self.install(composition, None);
             return;
         }
-        match composition.and_then(|c| trainer.set_constraint(c.constraint, c.config.constraint))
-        {
+        match composition.and_then(|c| trainer.set_constraint(c.constraint, c.config.constraint)) {
             Ok(()) => {
                 // The noise landscape is drawn from the constraint.
                 if trainer.reference.noise_generator().is_some() {

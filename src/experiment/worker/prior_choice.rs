@@ -5,9 +5,9 @@
 use std::sync::atomic::Ordering;
 
 use super::Worker;
-use crate::experiment::config::PriorKind;
-use crate::experiment::protocol::{Event, PriorChoice};
+use super::protocol::{Event, PriorChoice};
 use crate::experiment::composition::parts;
+use crate::experiment::config::PriorKind;
 use crate::prior::factory;
 use crate::prior::training::PriorProgress;
 use crate::prior::{DataSource, ReferenceProcess, SamplerSpace};

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::config::ExperimentConfig;
-use super::evaluation::TrajectorySnapshot;
-use super::history::{History, StepRecord};
-use super::noise_view::NoiseSnapshot;
 use crate::constraint::ConstraintConfig;
+use crate::experiment::config::ExperimentConfig;
+use crate::experiment::evaluation::TrajectorySnapshot;
+use crate::experiment::history::{History, StepRecord};
+use crate::experiment::noise_view::NoiseSnapshot;
 use crate::math::Points;
 use crate::math::field::{Area, Field};
 pub use crate::math::shared_points::SharedPoints;

@@ -6,10 +6,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::evaluation::TrajectorySnapshot;
-use super::noise_view::{NoiseLandscape, NoiseSnapshot, map_trajectories};
 use super::protocol::{Cadence, Snapshot, SnapshotClasses};
-use super::trainer::Trainer;
+use crate::experiment::evaluation::TrajectorySnapshot;
+use crate::experiment::noise_view::{NoiseLandscape, NoiseSnapshot, map_trajectories};
+use crate::experiment::trainer::Trainer;
 use crate::math::Points;
 use crate::math::rng::seeded;
 use crate::math::shared_points::SharedPoints;
