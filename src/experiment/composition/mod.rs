@@ -51,6 +51,8 @@ impl fmt::Display for Adjustment {
 }
 
 /// Where the reference process comes from.
+// Made once per composition and moved straight in: boxing the prior would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum PriorSource {
     /// Built from the config: Brownian motion, or a prior folder it names.
     Config,
