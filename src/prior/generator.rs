@@ -110,6 +110,33 @@ pub struct FlowGenerator {
     pub device: Device,
 }
 
+/// The [`Generator`] methods of a generator that is one differentiable tensor map, `self.map`
+/// on `self.device` (a network generator, the probability-flow ODE's solver): generating
+/// runs the map in chunks, pulling back runs it under autodiff.
+macro_rules! tensor_map_methods {
+    () => {
+        fn generate(&self, z: &Points) -> Points {
+            chunked(z, |z| {
+                crate::nn::tensor_to_points(self.map(crate::nn::points_to_tensor(z, &self.device)))
+            })
+        }
+
+        fn differentiable(&self) -> bool {
+            true
+        }
+
+        fn pullback(&self, z: &Points, v: &dyn Fn(&Points) -> Points) -> Option<Points> {
+            Some(super::generator::autodiff_pullback(
+                z,
+                &self.device,
+                |z| self.map(z),
+                v,
+            ))
+        }
+    };
+}
+pub(crate) use tensor_map_methods;
+
 /// Applies `map` to at most [`CHUNK`] rows at a time.
 pub(crate) fn chunked(points: &Points, mut map: impl FnMut(&Points) -> Points) -> Points {
     if points.len() <= CHUNK {

@@ -12,7 +12,7 @@ use burn::nn::Linear;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::generator::{Generator, autodiff_pullback, chunked};
+use super::generator::{Generator, chunked, tensor_map_methods};
 use crate::error::{Error, Result};
 use crate::files;
 use crate::math::Points;
@@ -248,19 +248,7 @@ impl Generator for NetworkGenerator {
         self.meta.dim
     }
 
-    fn generate(&self, z: &Points) -> Points {
-        chunked(z, |z| {
-            tensor_to_points(self.map(points_to_tensor(z, &self.device)))
-        })
-    }
-
-    fn differentiable(&self) -> bool {
-        true
-    }
-
-    fn pullback(&self, z: &Points, v: &dyn Fn(&Points) -> Points) -> Option<Points> {
-        Some(autodiff_pullback(z, &self.device, |z| self.map(z), v))
-    }
+    tensor_map_methods!();
 
     fn encode(&self, x: &Points) -> Option<Points> {
         let encoder = self.nets.encoder.as_ref()?;

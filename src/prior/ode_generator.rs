@@ -23,10 +23,9 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::diffusion::DiffusionPrior;
-use super::generator::{Generator, autodiff_pullback, chunked};
+use super::generator::{Generator, chunked, tensor_map_methods};
 use crate::error::Result;
 use crate::math::Points;
-use crate::nn::{points_to_tensor, tensor_to_points};
 
 /// The ODE solve's settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -107,19 +106,7 @@ impl Generator for OdeGenerator {
         self.prior.meta.net.dim
     }
 
-    fn generate(&self, z: &Points) -> Points {
-        chunked(z, |z| {
-            tensor_to_points(self.map(points_to_tensor(z, &self.device)))
-        })
-    }
-
-    fn differentiable(&self) -> bool {
-        true
-    }
-
-    fn pullback(&self, z: &Points, v: &dyn Fn(&Points) -> Points) -> Option<Points> {
-        Some(autodiff_pullback(z, &self.device, |z| self.map(z), v))
-    }
+    tensor_map_methods!();
 
     fn encode(&self, _x: &Points) -> Option<Points> {
         // The reverse ODE would do it; not built.
