@@ -22,12 +22,15 @@ pub fn save_module<M: Module>(module: &M, path: &Path, what: &str) -> Result<()>
 
 /// Loads the record at `path` into `fresh`, which must have the record's architecture.
 pub fn load_module<M: Module>(fresh: M, path: &Path) -> Result<M> {
+    module_from_bytes(fresh, files::read(path)?, path)
+}
+
+/// [`load_module`] of a record file's bytes; `path` names the file in errors.
+pub fn module_from_bytes<M: Module>(fresh: M, bytes: Vec<u8>, path: &Path) -> Result<M> {
     let record =
-        ModuleRecord::from_bytes(Bytes::from_bytes_vec(files::read(path)?)).map_err(|e| {
-            Error::Checkpoint {
-                path: path.to_path_buf(),
-                message: format!("not a burn record: {e:?}"),
-            }
+        ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| Error::Checkpoint {
+            path: path.to_path_buf(),
+            message: format!("not a burn record: {e:?}"),
         })?;
     fresh
         .try_load_record(record)

@@ -93,8 +93,15 @@ fn write_session(dir: &Path, session: &Session) -> Result<()> {
 }
 
 fn read_session(dir: &Path) -> Option<Session> {
-    let text = std::fs::read_to_string(dir.join(SESSION_FILE)).ok()?;
-    toml::from_str(&text).ok()
+    Session::from_toml(&std::fs::read_to_string(dir.join(SESSION_FILE)).ok()?)
+}
+
+impl Session {
+    /// What a session marker's text says; `None` when it is not a marker, which then offers
+    /// nothing back (a garbled marker must not stop the app from starting).
+    pub fn from_toml(text: &str) -> Option<Self> {
+        toml::from_str(text).ok()
+    }
 }
 
 /// The session of an autosave folder whose writer did not end cleanly and left a complete

@@ -29,6 +29,7 @@ use crate::error::{Error, Result};
 
 use crate::files;
 use crate::math::rng::seeded;
+use crate::objective::replay_buffer::ReplayBufferRecord;
 use crate::prior::training::PriorProgress;
 use crate::records;
 use crate::sampler::SamplerNet;
@@ -42,12 +43,20 @@ pub const BUFFER_FILE: &str = "buffer.json";
 pub const PRIOR_DIR: &str = "prior";
 pub const CLASSIFIER_DIR: &str = "classifier";
 
+/// What `state.toml` says: the iteration and learned log Z that a checkpoint commits.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SamplerState {
-    format_version: u32,
-    iteration: usize,
-    log_z: f64,
+pub struct SamplerState {
+    pub format_version: u32,
+    pub iteration: usize,
+    pub log_z: f64,
+}
+
+impl SamplerState {
+    /// Reads a `state.toml`; `path` names the file in errors.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Self> {
+        toml::from_str(text).map_err(|e| Error::bad_file(path, e.to_string()))
+    }
 }
 
 impl Trainer {
@@ -117,8 +126,7 @@ impl Trainer {
         let mut no_training = |_: &PriorProgress| false;
         let mut trainer = Trainer::new(config, Some(dir), &mut no_training)?;
         let state_path = dir.join(STATE_FILE);
-        let state: SamplerState = toml::from_str(&files::read_to_string(&state_path)?)
-            .map_err(|e| Error::bad_file(&state_path, e.to_string()))?;
+        let state = SamplerState::from_toml(&files::read_to_string(&state_path)?, &state_path)?;
         let mut net_config = trainer.config.sampler.net.clone();
         net_config.dim = trainer.reference.dim();
         let fresh = SamplerNet::new(
@@ -146,14 +154,13 @@ impl Trainer {
         if let Some(buffer) = trainer.buffer.as_mut()
             && buffer_path.is_file()
         {
-            let record = serde_json::from_slice(&files::read(&buffer_path)?)
-                .map_err(|e| Error::bad_file(&buffer_path, e.to_string()))?;
-            buffer.restore(record, &buffer_path.display().to_string())?;
+            let what = buffer_path.display().to_string();
+            let record = ReplayBufferRecord::from_json(&files::read(&buffer_path)?, &what)?;
+            buffer.restore(record, &what)?;
         }
         let history_path = dir.join(HISTORY_FILE);
         if history_path.is_file() {
-            let mut history = serde_json::from_slice::<History>(&files::read(&history_path)?)
-                .map_err(|e| Error::bad_file(&history_path, e.to_string()))?;
+            let mut history = History::from_json(&files::read(&history_path)?, &history_path)?;
             // Written before the state: it may run ahead of it after a kill mid-save.
             history.truncate_after(state.iteration);
             trainer.train_seconds = history.train_seconds();

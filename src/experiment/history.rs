@@ -1,8 +1,11 @@
 //! What happened during training: one record per iteration and one per evaluation. The GUI's
 //! curves and the saved experiment's curves are these.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 
 /// One training iteration.
@@ -31,6 +34,12 @@ pub struct History {
 }
 
 impl History {
+    /// Reads a `history.json` as [`Trainer::save`](super::Trainer::save) writes it; `path`
+    /// names the file in errors.
+    pub fn from_json(bytes: &[u8], path: &Path) -> Result<Self> {
+        serde_json::from_slice(bytes).map_err(|e| Error::bad_file(path, e.to_string()))
+    }
+
     /// Mean loss over the last `n` iterations.
     pub fn recent_loss(&self, n: usize) -> Option<f64> {
         let tail = &self.steps[self.steps.len().saturating_sub(n)..];

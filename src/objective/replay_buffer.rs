@@ -18,6 +18,14 @@ pub struct ReplayBufferRecord {
     pub cursor: usize,
 }
 
+impl ReplayBufferRecord {
+    /// Reads a record as a checkpoint's `buffer.json` stores it; `what` names the file in
+    /// errors. [`ReplayBuffer::restore`] checks it against the experiment's buffer.
+    pub fn from_json(bytes: &[u8], what: &str) -> Result<Self> {
+        serde_json::from_slice(bytes).map_err(|e| Error::bad_file(what, e.to_string()))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ReplayBuffer {
     capacity: usize,
