@@ -53,9 +53,26 @@ pub struct SamplerState {
 }
 
 impl SamplerState {
-    /// Reads a `state.toml`; `path` names the file in errors.
+    /// Reads a `state.toml`; `path` names the file in errors. A state of another format, or
+    /// whose log Z is not finite, is refused: resumed from, it would train on a NaN log Z.
     pub fn from_toml(text: &str, path: &Path) -> Result<Self> {
-        toml::from_str(text).map_err(|e| Error::bad_file(path, e.to_string()))
+        let state: Self = toml::from_str(text).map_err(|e| Error::bad_file(path, e.to_string()))?;
+        if state.format_version != 1 {
+            return Err(Error::bad_file(
+                path,
+                format!(
+                    "format_version {} is not supported (1 is)",
+                    state.format_version
+                ),
+            ));
+        }
+        if !state.log_z.is_finite() {
+            return Err(Error::bad_file(
+                path,
+                format!("log_z = {} is not a finite number", state.log_z),
+            ));
+        }
+        Ok(state)
     }
 }
 
@@ -168,5 +185,36 @@ impl Trainer {
         }
         trainer.reseed_after_resume();
         Ok(trainer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the reader fuzzer (tests/fuzz_readers.rs): `log_z = nan` (or ±inf) and any
+    /// format_version were accepted.
+    #[test]
+    fn a_state_of_another_format_or_a_non_finite_log_z_is_refused() {
+        let path = Path::new("state.toml");
+        let good = "format_version = 1\niteration = 4\nlog_z = -1.5\n";
+        assert_eq!(SamplerState::from_toml(good, path).unwrap().iteration, 4);
+        for (text, says) in [
+            (
+                "format_version = 1\niteration = 4\nlog_z = nan\n",
+                "log_z = NaN",
+            ),
+            (
+                "format_version = 1\niteration = 4\nlog_z = -inf\n",
+                "log_z = -inf",
+            ),
+            (
+                "format_version = 2\niteration = 4\nlog_z = 0.0\n",
+                "format_version 2",
+            ),
+        ] {
+            let err = SamplerState::from_toml(text, path).unwrap_err().to_string();
+            assert!(err.contains("state.toml") && err.contains(says), "{err}");
+        }
     }
 }
