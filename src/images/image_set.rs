@@ -274,6 +274,12 @@ impl ImageSet {
             ));
         }
         let (height, width) = (images.dims[1], images.dims[2]);
+        if height == 0 || width == 0 {
+            return Err(Error::bad_file(
+                images_path,
+                format!("its images are {height}×{width} pixels: empty"),
+            ));
+        }
         if height % downsample != 0 || width % downsample != 0 {
             return Err(Error::config(
                 "prior.image_downsample",
@@ -430,6 +436,31 @@ pub(crate) mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("does not divide"), "{err}");
+        // Found by the reader fuzzer (tests/fuzz_readers.rs): images of 0 rows or columns
+        // made the pixel loop panic (a chunk size of zero).
+        for dims in [[3, 0, 4], [3, 4, 0]] {
+            let images = crate::images::idx::IdxArray {
+                dims: dims.to_vec(),
+                data: Vec::new(),
+            };
+            let labels = crate::images::idx::IdxArray {
+                dims: vec![3],
+                data: vec![0, 1, 2],
+            };
+            let err = ImageSet::from_arrays(
+                "set",
+                (images, Path::new("flat-images")),
+                (labels, Path::new("flat-labels")),
+                None,
+                1,
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                err.contains("flat-images") && err.contains("empty"),
+                "{err}"
+            );
+        }
         let empty = tempfile::tempdir().unwrap();
         let err = ImageSet::load(&empty.path().to_string_lossy(), Split::Test, 1)
             .unwrap_err()
