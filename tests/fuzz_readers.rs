@@ -21,6 +21,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use burn::tensor::Tensor;
+use fuzz::formats;
 use fuzz::mutator::Mutator;
 use fuzz::{Outcome, Reader, Score, frame, unframe};
 use posterior_studio::backend::ComputeDevice;
@@ -496,7 +497,15 @@ fn png_readers(seed: u64) -> Vec<Reader> {
             Err(e) => refused(e, "fuzz.png"),
         },
     );
-    vec![sketch, grid, mask]
+    let extras = std::rc::Rc::new(formats::extra_chunks());
+    let mut readers = vec![sketch, grid, mask];
+    for reader in &mut readers {
+        let extras = extras.clone();
+        reader.generate = Some(Box::new(move |m: &mut Mutator, seeds: &[Vec<u8>]| {
+            formats::png_input(m, seeds, &extras)
+        }));
+    }
+    readers
 }
 
 fn idx_seeds() -> Vec<Vec<u8>> {
@@ -523,7 +532,7 @@ fn idx_array_check(bytes: &[u8]) -> Outcome {
 }
 
 fn idx_readers(seed: u64) -> Vec<Reader> {
-    let raw = binary_reader(
+    let mut raw = binary_reader(
         "idx",
         idx_seeds(),
         5,
@@ -544,17 +553,18 @@ fn idx_readers(seed: u64) -> Vec<Reader> {
         (2100, MIB),
         idx_array_check,
     );
+    raw.generate = Some(Box::new(|m: &mut Mutator, seeds: &[Vec<u8>]| {
+        formats::idx_input(m, seeds, MAX_LEN)
+    }));
     let raw_seeds = idx_seeds();
-    gz.generate = Some(Box::new(
-        move |mutator: &mut Mutator, gz_seeds: &[Vec<u8>]| {
-            // Half valid gzip around a mutated array, half mutated gzip.
-            if mutator.rng().random_bool(0.5) {
-                gzip(&mutator.input(&raw_seeds))
-            } else {
-                mutator.input(gz_seeds)
-            }
-        },
-    ));
+    gz.generate = Some(Box::new(move |m: &mut Mutator, gz_seeds: &[Vec<u8>]| {
+        // Half valid gzip around a mutated array, half mutated gzip.
+        if m.rng().random_bool(0.5) {
+            gzip(&formats::idx_input(m, &raw_seeds, MAX_LEN))
+        } else {
+            m.input(gz_seeds)
+        }
+    }));
     vec![raw, gz]
 }
 
@@ -630,10 +640,24 @@ fn image_set_reader(seed: u64) -> Reader {
             .flat_map(|s| unframe(s, 4))
             .map(<[u8]>::to_vec)
             .collect();
-        for part in &mut parts {
-            if mutator.rng().random_bool(0.4) {
+        for (i, part) in parts.iter_mut().enumerate() {
+            if !mutator.rng().random_bool(0.4) {
+                continue;
+            }
+            if i < 2 && mutator.rng().random() {
+                *part = formats::idx_input(mutator, std::slice::from_ref(part), MAX_LEN);
+            } else {
                 mutator.mutate(part, &pool);
             }
+        }
+        // Now and then as many labels as the images claim, so that the checks behind the
+        // count are reached with whatever the images' header says.
+        if mutator.rng().random_ratio(1, 4) && parts[0].len() >= 8 {
+            let count = u32::from_be_bytes([parts[0][4], parts[0][5], parts[0][6], parts[0][7]]);
+            let labels = (0..count.min(MAX_LEN as u32))
+                .map(|i| (i % 5) as u8)
+                .collect::<Vec<_>>();
+            parts[1] = encode_idx(&[count as usize], &labels);
         }
         let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
         frame(&refs)
@@ -827,9 +851,9 @@ fn every_reader_survives_its_fuzz_inputs() {
     };
     let mut readers = all_readers(seed, &wanted);
     assert!(!readers.is_empty(), "FUZZ_READERS names no reader");
-    fuzz::quiet_panics();
     fuzz::start_watchdog(HANG_LIMIT);
 
+    // A reproduction keeps the default panic hook, which prints where and with a backtrace.
     if let Some(path) = std::env::var_os("FUZZ_REPRO") {
         let input = std::fs::read(&path).unwrap();
         for reader in &readers {
@@ -845,6 +869,7 @@ fn every_reader_survives_its_fuzz_inputs() {
         return;
     }
 
+    fuzz::quiet_panics();
     println!(
         "{:<14} {:>9} {:>9} {:>9} {:>7} {:>10} {:>11} {:>12} {:>9}",
         "reader",

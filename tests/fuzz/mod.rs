@@ -1,6 +1,7 @@
 //! The machinery of the reader fuzzer: a counting allocator, a watchdog for hangs, and the
 //! loop that feeds one reader its inputs and keeps the score.
 
+pub mod formats;
 pub mod mutator;
 
 use std::alloc::{GlobalAlloc, Layout, System};
