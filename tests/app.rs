@@ -308,7 +308,7 @@ fn training_on_the_gpu_draws_on_the_same_device() {
 #[test]
 fn after_a_crash_the_app_offers_the_autosave_and_restores_it() {
     use posterior_studio::experiment::Trainer;
-    use posterior_studio::experiment::autosave::{Autosave, unclean_session};
+    use posterior_studio::experiment::worker::autosave::{Autosave, unclean_session};
     // A session that trained 7 iterations, autosaved, and never ended cleanly.
     let dir = tempfile::tempdir().unwrap();
     let autosave = dir.path().join("last_experiment");

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::channel;
 use std::time::{Duration, Instant, SystemTime};
 
-use posterior_studio::experiment::autosave::unclean_session;
+use posterior_studio::experiment::worker::autosave::unclean_session;
 use posterior_studio::experiment::worker::{self, Cadence, Event, WorkerHandle};
 use posterior_studio::experiment::{ExperimentConfig, History};
 

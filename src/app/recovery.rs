@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use super::StudioApp;
-use crate::experiment::autosave::unclean_session;
 use crate::experiment::worker::Command;
+use crate::experiment::worker::autosave::unclean_session;
 
 impl StudioApp {
     /// Reopens the experiment autosaved in `dir`: at once when the last session ended

@@ -9,8 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::backend::{self, BackendChoice};
 use crate::error::{Error, Result};
-use crate::experiment::autosave::Autosave;
 use crate::experiment::config::PriorKind;
+use crate::experiment::worker::autosave::Autosave;
 use crate::experiment::{ExperimentConfig, Trainer};
 use crate::export::figure::{
     PRIOR_COLOR, REFERENCE_COLOR, SAMPLER_COLOR, ScatterPanel, write_scatter,

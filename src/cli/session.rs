@@ -10,7 +10,7 @@ use clap::Args;
 
 use super::{CommonArgs, Outcome, load_config};
 use crate::error::{Error, Result};
-use crate::experiment::autosave::unclean_session;
+use crate::experiment::worker::autosave::unclean_session;
 use crate::experiment::worker::{Cadence, Command, Event, WorkerHandle};
 
 #[derive(Debug, Args)]

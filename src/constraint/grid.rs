@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use super::{Constraint, ConstraintConfig};
 use crate::error::{Error, Result};
 
+/// The widest and tallest grid read from a PNG.
+pub const MAX_GRID_SIDE: u32 = 2048;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GridConfig {
@@ -149,15 +152,26 @@ impl GridConstraint {
     /// Reads a grayscale (or colour, converted to luminance) PNG: brightness g ∈ [0, 1] gives
     /// r = floor + (1 − floor)·g.
     pub fn from_png(path: &Path, lower: [f64; 2], upper: [f64; 2], floor: f64) -> Result<Self> {
+        Self::from_png_bytes(&crate::files::read(path)?, path, lower, upper, floor)
+    }
+
+    /// [`from_png`](Self::from_png) of a file's bytes; `path` names the file in errors.
+    pub fn from_png_bytes(
+        bytes: &[u8],
+        path: &Path,
+        lower: [f64; 2],
+        upper: [f64; 2],
+        floor: f64,
+    ) -> Result<Self> {
         if !(floor > 0.0 && floor < 1.0) {
             return Err(Error::config(
                 "constraint.grid.floor",
                 format!("must be in (0, 1), got {floor}"),
             ));
         }
-        let image = image::open(path)
-            .map_err(|e| Error::bad_file(path, format!("not a readable image: {e}")))?
-            .into_luma16();
+        // Each cell becomes an f64: 2048² cells are 32 MiB, and a finer grid than that over a
+        // plane is no sharper a constraint.
+        let image = crate::files::decode_image(bytes, path, MAX_GRID_SIDE)?.into_luma16();
         let (w, h) = image.dimensions();
         let values = image
             .pixels()

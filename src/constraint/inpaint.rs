@@ -308,9 +308,13 @@ fn shape_mask(config: &InpaintConfig, side: usize) -> Result<Vec<bool>> {
 }
 
 fn read_mask(path: &Path, side: usize) -> Result<Vec<bool>> {
-    let image = image::open(path)
-        .map_err(|e| Error::bad_file(path, format!("not a readable image: {e}")))?
-        .to_luma8();
+    mask_from_png_bytes(&crate::files::read(path)?, path, side)
+}
+
+/// An inpainting mask (white: observed) from a PNG file's bytes, which must be `side`×`side`;
+/// `path` names the file in errors.
+pub fn mask_from_png_bytes(bytes: &[u8], path: &Path, side: usize) -> Result<Vec<bool>> {
+    let image = crate::files::decode_image(bytes, path, crate::files::MAX_IMAGE_SIDE)?.into_luma8();
     if image.width() as usize != side || image.height() as usize != side {
         return Err(Error::bad_file(
             path,

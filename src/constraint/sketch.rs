@@ -162,13 +162,13 @@ impl Sketch {
 
     /// Loads a grayscale PNG onto this sketch's area (resampled to its grid).
     pub fn load_png(path: &Path, area: Area, n: usize) -> Result<Self> {
-        let image = image::ImageReader::open(path)
-            .map_err(|e| Error::bad_file(path, e.to_string()))?
-            .with_guessed_format()
-            .map_err(|e| Error::bad_file(path, e.to_string()))?
-            .decode()
-            .map_err(|e| Error::bad_file(path, format!("not an image this app can read: {e}")))?
-            .into_luma8();
+        Self::from_png_bytes(&crate::files::read(path)?, path, area, n)
+    }
+
+    /// [`load_png`](Self::load_png) of a file's bytes; `path` names the file in errors.
+    pub fn from_png_bytes(bytes: &[u8], path: &Path, area: Area, n: usize) -> Result<Self> {
+        let image =
+            crate::files::decode_image(bytes, path, crate::files::MAX_IMAGE_SIDE)?.into_luma8();
         let (w, h) = image.dimensions();
         if w == 0 || h == 0 {
             return Err(Error::bad_file(path, "the image is empty"));

@@ -29,6 +29,7 @@ use crate::error::{Error, Result};
 
 use crate::files;
 use crate::math::rng::seeded;
+use crate::objective::replay_buffer::ReplayBufferRecord;
 use crate::records;
 use crate::sampler::SamplerNet;
 
@@ -40,12 +41,37 @@ pub const OPTIMIZER_FILE: &str = "optimizer.bpk";
 pub const BUFFER_FILE: &str = "buffer.json";
 pub const PRIOR_DIR: &str = "prior";
 
+/// What `state.toml` says: the iteration and learned log Z that a checkpoint commits.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SamplerState {
-    format_version: u32,
-    iteration: usize,
-    log_z: f64,
+pub struct SamplerState {
+    pub format_version: u32,
+    pub iteration: usize,
+    pub log_z: f64,
+}
+
+impl SamplerState {
+    /// Reads a `state.toml`; `path` names the file in errors. A state of another format, or
+    /// whose log Z is not finite, is refused: resumed from, it would train on a NaN log Z.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Self> {
+        let state: Self = toml::from_str(text).map_err(|e| Error::bad_file(path, e.to_string()))?;
+        if state.format_version != 1 {
+            return Err(Error::bad_file(
+                path,
+                format!(
+                    "format_version {} is not supported (1 is)",
+                    state.format_version
+                ),
+            ));
+        }
+        if !state.log_z.is_finite() {
+            return Err(Error::bad_file(
+                path,
+                format!("log_z = {} is not a finite number", state.log_z),
+            ));
+        }
+        Ok(state)
+    }
 }
 
 impl Trainer {
@@ -103,8 +129,7 @@ impl Trainer {
         .with_overrides(overrides)?;
         let mut trainer = Trainer::new(config, Some(dir))?;
         let state_path = dir.join(STATE_FILE);
-        let state: SamplerState = toml::from_str(&files::read_to_string(&state_path)?)
-            .map_err(|e| Error::bad_file(&state_path, e.to_string()))?;
+        let state = SamplerState::from_toml(&files::read_to_string(&state_path)?, &state_path)?;
         let mut net_config = trainer.config.sampler.net.clone();
         net_config.dim = trainer.reference.dim();
         let fresh = SamplerNet::new(
@@ -132,14 +157,13 @@ impl Trainer {
         if let Some(buffer) = trainer.buffer.as_mut()
             && buffer_path.is_file()
         {
-            let record = serde_json::from_slice(&files::read(&buffer_path)?)
-                .map_err(|e| Error::bad_file(&buffer_path, e.to_string()))?;
-            buffer.restore(record, &buffer_path.display().to_string())?;
+            let what = buffer_path.display().to_string();
+            let record = ReplayBufferRecord::from_json(&files::read(&buffer_path)?, &what)?;
+            buffer.restore(record, &what)?;
         }
         let history_path = dir.join(HISTORY_FILE);
         if history_path.is_file() {
-            let mut history = serde_json::from_slice::<History>(&files::read(&history_path)?)
-                .map_err(|e| Error::bad_file(&history_path, e.to_string()))?;
+            let mut history = History::from_json(&files::read(&history_path)?, &history_path)?;
             // Written before the state: it may run ahead of it after a kill mid-save.
             history.truncate_after(state.iteration);
             trainer.train_seconds = history.train_seconds();
@@ -147,5 +171,36 @@ impl Trainer {
         }
         trainer.reseed_after_resume();
         Ok(trainer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the reader fuzzer (tests/fuzz_readers.rs): `log_z = nan` (or ±inf) and any
+    /// format_version were accepted.
+    #[test]
+    fn a_state_of_another_format_or_a_non_finite_log_z_is_refused() {
+        let path = Path::new("state.toml");
+        let good = "format_version = 1\niteration = 4\nlog_z = -1.5\n";
+        assert_eq!(SamplerState::from_toml(good, path).unwrap().iteration, 4);
+        for (text, says) in [
+            (
+                "format_version = 1\niteration = 4\nlog_z = nan\n",
+                "log_z = NaN",
+            ),
+            (
+                "format_version = 1\niteration = 4\nlog_z = -inf\n",
+                "log_z = -inf",
+            ),
+            (
+                "format_version = 2\niteration = 4\nlog_z = 0.0\n",
+                "format_version 2",
+            ),
+        ] {
+            let err = SamplerState::from_toml(text, path).unwrap_err().to_string();
+            assert!(err.contains("state.toml") && err.contains(says), "{err}");
+        }
     }
 }

@@ -2,7 +2,6 @@
 //! training it one iteration at a time, evaluating it, saving and loading it.
 
 pub mod annealing;
-pub mod autosave;
 pub mod checkpoint;
 pub mod composition;
 pub mod config;

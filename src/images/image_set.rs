@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::idx::read_idx;
+use super::idx::{IdxArray, read_idx};
 use crate::error::{Error, Result};
 use crate::math::Points;
 
@@ -210,68 +210,112 @@ fn read_folder(spec: &str, folder: &Path, split: Split, downsample: usize) -> Re
     let labels_path = find_file(folder, split, "labels")?;
     let images = read_idx(&images_path)?;
     let labels = read_idx(&labels_path)?;
-    if images.dims.len() != 3 {
-        return Err(Error::bad_file(
-            &images_path,
-            format!(
-                "an images file has 3 dimensions (count, rows, columns), this one {:?}",
-                images.dims
-            ),
-        ));
-    }
-    if labels.dims.len() != 1 {
-        return Err(Error::bad_file(
-            &labels_path,
-            format!(
-                "a labels file has 1 dimension (count), this one {:?}",
-                labels.dims
-            ),
-        ));
-    }
-    if images.count() != labels.count() {
-        return Err(Error::bad_file(
-            &labels_path,
-            format!(
-                "{} labels for the {} images of {}",
-                labels.count(),
-                images.count(),
-                images_path.display()
-            ),
-        ));
-    }
-    if images.count() == 0 {
-        return Err(Error::bad_file(&images_path, "holds no images"));
-    }
-    let (height, width) = (images.dims[1], images.dims[2]);
-    if height % downsample != 0 || width % downsample != 0 {
-        return Err(Error::config(
-            "prior.image_downsample",
-            format!("{downsample} does not divide the {height}×{width} images of {spec}"),
-        ));
-    }
-    let classes = class_names(folder, spec, &labels.data, &labels_path)?;
-    let (h, w) = (height / downsample, width / downsample);
-    let mut points = Points::with_capacity(images.count(), h * w);
-    let norm = 1.0 / (255.0 * (downsample * downsample) as f32);
-    let mut row = vec![0f32; h * w];
-    for image in images.data.chunks_exact(height * width) {
-        row.fill(0.0);
-        for (r, line) in image.chunks_exact(width).enumerate() {
-            for (c, &v) in line.iter().enumerate() {
-                row[(r / downsample) * w + c / downsample] += v as f32;
-            }
+    let listed = folder.join("classes.txt");
+    let classes_txt = if listed.exists() {
+        Some(crate::files::read_to_string(&listed)?)
+    } else {
+        None
+    };
+    ImageSet::from_arrays(
+        spec,
+        (images, &images_path),
+        (labels, &labels_path),
+        classes_txt.as_deref(),
+        downsample,
+    )
+}
+
+impl ImageSet {
+    /// A set from the arrays of an images and a labels file (each with its path, which names
+    /// it in errors) and the text of the folder's `classes.txt`, if it has one.
+    pub fn from_arrays(
+        spec: &str,
+        (images, images_path): (IdxArray, &Path),
+        (labels, labels_path): (IdxArray, &Path),
+        classes_txt: Option<&str>,
+        downsample: usize,
+    ) -> Result<Self> {
+        if images.dims.len() != 3 {
+            return Err(Error::bad_file(
+                images_path,
+                format!(
+                    "an images file has 3 dimensions (count, rows, columns), this one {:?}",
+                    images.dims
+                ),
+            ));
         }
-        row.iter_mut().for_each(|v| *v *= norm);
-        points.push(&row);
+        if labels.dims.len() != 1 {
+            return Err(Error::bad_file(
+                labels_path,
+                format!(
+                    "a labels file has 1 dimension (count), this one {:?}",
+                    labels.dims
+                ),
+            ));
+        }
+        if images.count() != labels.count() {
+            return Err(Error::bad_file(
+                labels_path,
+                format!(
+                    "{} labels for the {} images of {}",
+                    labels.count(),
+                    images.count(),
+                    images_path.display()
+                ),
+            ));
+        }
+        if images.count() == 0 {
+            return Err(Error::bad_file(images_path, "holds no images"));
+        }
+        if downsample == 0 {
+            return Err(Error::config(
+                "prior.image_downsample",
+                "must be at least 1",
+            ));
+        }
+        let (height, width) = (images.dims[1], images.dims[2]);
+        if height == 0 || width == 0 {
+            return Err(Error::bad_file(
+                images_path,
+                format!("its images are {height}×{width} pixels: empty"),
+            ));
+        }
+        if height % downsample != 0 || width % downsample != 0 {
+            return Err(Error::config(
+                "prior.image_downsample",
+                format!("{downsample} does not divide the {height}×{width} images of {spec}"),
+            ));
+        }
+        let classes = class_names(
+            &folder_of(spec),
+            spec,
+            &labels.data,
+            classes_txt,
+            labels_path,
+        )?;
+        let (h, w) = (height / downsample, width / downsample);
+        let mut points = Points::with_capacity(images.count(), h * w);
+        let norm = 1.0 / (255.0 * (downsample * downsample) as f32);
+        let mut row = vec![0f32; h * w];
+        for image in images.data.chunks_exact(height * width) {
+            row.fill(0.0);
+            for (r, line) in image.chunks_exact(width).enumerate() {
+                for (c, &v) in line.iter().enumerate() {
+                    row[(r / downsample) * w + c / downsample] += v as f32;
+                }
+            }
+            row.iter_mut().for_each(|v| *v *= norm);
+            points.push(&row);
+        }
+        Ok(ImageSet {
+            name: spec.to_string(),
+            width: w,
+            height: h,
+            images: points,
+            labels: labels.data,
+            classes,
+        })
     }
-    Ok(ImageSet {
-        name: spec.to_string(),
-        width: w,
-        height: h,
-        images: points,
-        labels: labels.data,
-        classes,
-    })
 }
 
 /// Class names from `classes.txt` in the folder (one per line), Fashion-MNIST's for that
@@ -280,12 +324,12 @@ fn class_names(
     folder: &Path,
     spec: &str,
     labels: &[u8],
+    classes_txt: Option<&str>,
     labels_path: &Path,
 ) -> Result<Vec<String>> {
     let count = labels.iter().copied().max().map_or(0, |m| m as usize + 1);
-    let listed = folder.join("classes.txt");
-    let names: Vec<String> = if listed.exists() {
-        crate::files::read_to_string(&listed)?
+    let names: Vec<String> = if let Some(listed) = classes_txt {
+        listed
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
@@ -392,6 +436,31 @@ pub(crate) mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("does not divide"), "{err}");
+        // Found by the reader fuzzer (tests/fuzz_readers.rs): images of 0 rows or columns
+        // made the pixel loop panic (a chunk size of zero).
+        for dims in [[3, 0, 4], [3, 4, 0]] {
+            let images = crate::images::idx::IdxArray {
+                dims: dims.to_vec(),
+                data: Vec::new(),
+            };
+            let labels = crate::images::idx::IdxArray {
+                dims: vec![3],
+                data: vec![0, 1, 2],
+            };
+            let err = ImageSet::from_arrays(
+                "set",
+                (images, Path::new("flat-images")),
+                (labels, Path::new("flat-labels")),
+                None,
+                1,
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                err.contains("flat-images") && err.contains("empty"),
+                "{err}"
+            );
+        }
         let empty = tempfile::tempdir().unwrap();
         let err = ImageSet::load(&empty.path().to_string_lossy(), Split::Test, 1)
             .unwrap_err()

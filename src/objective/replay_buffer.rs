@@ -18,6 +18,14 @@ pub struct ReplayBufferRecord {
     pub cursor: usize,
 }
 
+impl ReplayBufferRecord {
+    /// Reads a record as a checkpoint's `buffer.json` stores it; `what` names the file in
+    /// errors. [`ReplayBuffer::restore`] checks it against the experiment's buffer.
+    pub fn from_json(bytes: &[u8], what: &str) -> Result<Self> {
+        serde_json::from_slice(bytes).map_err(|e| Error::bad_file(what, e.to_string()))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ReplayBuffer {
     capacity: usize,
@@ -102,6 +110,20 @@ impl ReplayBuffer {
                     self.states.dim(),
                     self.capacity
                 ),
+            ));
+        }
+        // JSON holds no NaN, but a number beyond f32 (1e39) reads as ±inf; `add` never stores
+        // a non-finite state, and one would poison every replayed batch.
+        let finite = record.states.iter().all(|v| v.is_finite())
+            && record
+                .log_r
+                .iter()
+                .chain(&record.score)
+                .all(|v| v.is_finite());
+        if !finite {
+            return Err(Error::bad_file(
+                what,
+                "a replay buffer holds a state, log r or score that is not a finite number",
             ));
         }
         self.states = Points::new(record.dim, record.states)?;
@@ -227,6 +249,33 @@ mod tests {
         let best = drawn.as_slice().iter().filter(|&&v| v == 3.0).count();
         let worst = drawn.as_slice().iter().filter(|&&v| v == 1.0).count();
         assert!(best > 2 * worst, "{best} vs {worst}");
+    }
+
+    /// Found by the reader fuzzer (tests/fuzz_readers.rs): a state of 1e39 in `buffer.json`
+    /// was restored as inf.
+    #[test]
+    fn a_record_with_a_state_beyond_f32_is_refused() {
+        let mut buffer = ReplayBuffer::new(2, 10, 0.01);
+        buffer.add(
+            &Points::new(2, vec![0.5, 1.0, -2.0, 3.0]).unwrap(),
+            &[0.0, -1.0],
+            &[0.0, -1.0],
+        );
+        let mut json = serde_json::to_string(&buffer.to_record()).unwrap();
+        let back = ReplayBufferRecord::from_json(json.as_bytes(), "buffer.json").unwrap();
+        let mut restored = ReplayBuffer::new(2, 10, 0.01);
+        restored.restore(back, "buffer.json").unwrap();
+        assert_eq!(restored.states(), buffer.states());
+        json = json.replacen("3.0", "1e39", 1);
+        let big = ReplayBufferRecord::from_json(json.as_bytes(), "buffer.json").unwrap();
+        let err = restored
+            .restore(big, "buffer.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("buffer.json") && err.contains("finite"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -53,7 +53,17 @@ pub fn parse_points(text: &str) -> std::result::Result<Points, String> {
                     col + 1
                 ));
             }
-            data.push(value as f32);
+            // Points are f32: a finite f64 such as 1e300 would become ±inf there and poison
+            // every sum downstream.
+            let single = value as f32;
+            if !single.is_finite() {
+                return Err(format!(
+                    "line {line_no}, column {}: `{field}` is beyond the range of 32-bit \
+                     floats (±3.4e38)",
+                    col + 1
+                ));
+            }
+            data.push(single);
         }
     }
     let Some(dim) = dim else {
@@ -97,5 +107,17 @@ mod tests {
         assert!(inf.contains("line 2, column 1"), "{inf}");
         assert!(parse_points("").unwrap_err().contains("no rows"));
         assert!(parse_points("a,b\n").unwrap_err().contains("no rows"));
+    }
+
+    /// Found by the reader fuzzer (tests/fuzz_readers.rs): `1e300` passed the f64 check and
+    /// became inf as f32.
+    #[test]
+    fn numbers_beyond_f32_are_refused() {
+        let big = parse_points("1,2\n3,-1e300\n").unwrap_err();
+        assert!(
+            big.contains("line 2, column 2") && big.contains("-1e300"),
+            "{big}"
+        );
+        assert!(parse_points("3.3e38\n").is_ok());
     }
 }

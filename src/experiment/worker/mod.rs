@@ -12,10 +12,11 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::autosave::Autosave;
 use super::config::{ExperimentConfig, PriorKind};
+use autosave::Autosave;
 mod prior_choice;
 
+pub mod autosave;
 pub mod protocol;
 mod snapshot;
 

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::STATE_FILE;
-use super::trainer::Trainer;
 use crate::error::{Error, Result};
+use crate::experiment::checkpoint::STATE_FILE;
+use crate::experiment::trainer::Trainer;
 use crate::files;
 
 /// The session marker's file name inside the checkpoint folder.
@@ -93,8 +93,15 @@ fn write_session(dir: &Path, session: &Session) -> Result<()> {
 }
 
 fn read_session(dir: &Path) -> Option<Session> {
-    let text = std::fs::read_to_string(dir.join(SESSION_FILE)).ok()?;
-    toml::from_str(&text).ok()
+    Session::from_toml(&std::fs::read_to_string(dir.join(SESSION_FILE)).ok()?)
+}
+
+impl Session {
+    /// What a session marker's text says; `None` when it is not a marker, which then offers
+    /// nothing back (a garbled marker must not stop the app from starting).
+    pub fn from_toml(text: &str) -> Option<Self> {
+        toml::from_str(text).ok()
+    }
 }
 
 /// The session of an autosave folder whose writer did not end cleanly and left a complete
