@@ -162,7 +162,7 @@ fn child(backend: &str, variant: usize, seconds: f64) -> Result<(), String> {
         iterations += 1;
     }
     let rate = iterations as f64 / started.elapsed().as_secs_f64();
-    println!("RESULT {rate:.2} {}", trainer.compute.describe());
+    println!("RESULT {rate:.2} {}", trainer.compute().describe());
     Ok(())
 }
 

@@ -96,7 +96,7 @@ fn an_experiment_saved_in_the_earlier_format_loads_and_measures_the_same() {
 
     let mut loaded = Trainer::load(dir.path(), &[]).unwrap();
     assert_eq!(loaded.iteration(), 30);
-    assert_eq!(loaded.history.evaluations.len(), 1);
+    assert_eq!(loaded.history().evaluations.len(), 1);
     let earlier = loaded.evaluate().unwrap();
     for (name, a, b) in [
         ("IW log Z", current.log_z.log_z_iw, earlier.log_z.log_z_iw),

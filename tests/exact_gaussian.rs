@@ -22,14 +22,14 @@ fn untrained_sampler_weights_equal_log_r() {
     assert_eq!(draw.log_w.len(), 500);
     for (log_w, sample) in draw.log_w.iter().zip(draw.samples.rows()) {
         // The zero-initialised head makes v = 0, so Δlog = 0 exactly.
-        assert_eq!(*log_w, beta * trainer.constraint.log_r(sample));
+        assert_eq!(*log_w, beta * trainer.constraint().log_r(sample));
     }
 }
 
 #[test]
 fn reference_log_z_by_quadrature_matches_closed_form() {
     let mut trainer = common::trainer("gaussian_exact.toml", &["train.iterations=0"]);
-    let exact = exact(&trainer.config);
+    let exact = exact(trainer.config());
     let metrics = trainer.evaluate().unwrap();
     let log_z_ref = metrics.log_z.log_z_ref.unwrap();
     assert!(
@@ -43,7 +43,7 @@ fn reference_log_z_by_quadrature_matches_closed_form() {
 /// within 0.02 and learned log Z within 0.05 of the truth, ESS above 0.9.
 fn assert_rtb_matches_closed_form(overrides: &[&str]) {
     let mut trainer = common::trainer("gaussian_exact.toml", overrides);
-    let exact = exact(&trainer.config);
+    let exact = exact(trainer.config());
     while !trainer.is_done() {
         trainer.step().unwrap();
     }
@@ -126,7 +126,7 @@ fn the_forward_kl_term_pulls_the_sampler_towards_the_closed_form_posterior() {
         "gaussian_exact.toml",
         &["train.forward_weight=1000", "train.iterations=40"],
     );
-    let exact = exact(&forward.config);
+    let exact = exact(forward.config());
     let before = mean_error(&forward, &exact.mean, 4000);
     while !forward.is_done() {
         forward.step().unwrap();
@@ -141,7 +141,7 @@ fn an_untrained_sampler_is_its_reference_on_any_grid() {
     let trainer = common::trainer("gaussian_exact.toml", &["sampler.grid_power=3"]);
     let draw = trainer.draw(500, &mut seeded(4));
     for (log_w, sample) in draw.log_w.iter().zip(draw.samples.rows()) {
-        assert_eq!(*log_w, trainer.beta() * trainer.constraint.log_r(sample));
+        assert_eq!(*log_w, trainer.beta() * trainer.constraint().log_r(sample));
     }
     // x_T ~ N(0, σ²I) whatever the grid.
     let cov = trainer.prior_samples(20_000, &mut seeded(5)).covariance();
@@ -156,7 +156,7 @@ fn a_learned_variance_reaches_a_sharp_closed_form_posterior() {
     // Observing x₀ with noise 0.05: the posterior's std along x₀ is 0.0499. The shipped
     // config uses a grid with a small last step and learns the sampler's step variance.
     let mut trainer = common::trainer("sharp_gaussian.toml", &[]);
-    let exact = exact(&trainer.config);
+    let exact = exact(trainer.config());
     while !trainer.is_done() {
         trainer.step().unwrap();
     }

@@ -261,7 +261,7 @@ fn written() -> Written {
         if replay {
             out.sampler_record = read("sampler.bpk");
             out.buffer = read("buffer.json");
-            out.buffer_capacity = trainer.config.train.buffer.capacity;
+            out.buffer_capacity = trainer.config().train.buffer.capacity;
             out.session = read("session.toml");
         }
     }

@@ -349,7 +349,7 @@ fn two_classifiers_of_one_experiment_are_saved_apart() {
     let saved = dir.path().join("saved");
     trainer.save(&saved).unwrap();
     let reloaded = Trainer::load(&saved, &[]).unwrap();
-    let constraint = &reloaded.config.constraint;
+    let constraint = &reloaded.config().constraint;
     let (saved_a, saved_b) = (
         saved.join(constraint.inpaint.classifier.as_deref().unwrap()),
         saved.join(&constraint.classifier.path),

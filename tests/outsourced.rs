@@ -74,7 +74,7 @@ fn a_black_box_generator_still_trains_with_rtb() {
         ],
     )
     .unwrap();
-    assert!(!trainer.constraint.has_gradient());
+    assert!(!trainer.constraint().has_gradient());
     let before = trainer.evaluate().unwrap();
     while !trainer.is_done() {
         trainer.step().unwrap();
@@ -140,7 +140,7 @@ fn the_vae_gan_and_ode_truths_agree_with_sir_and_their_priors_sit_on_the_grid() 
         // The exact z-grid quadrature against self-normalised importance sampling from N(0, I).
         let truth = trainer.truth().clone();
         let z = trainer.prior_samples(proposals, &mut rng);
-        let sir = sir_posterior(&z, trainer.constraint.as_ref(), 1.0, 20_000, &mut rng);
+        let sir = sir_posterior(&z, trainer.constraint().as_ref(), 1.0, 20_000, &mut rng);
         assert!(
             (truth.posterior.log_z - sir.log_z).abs() < 0.05,
             "{name}: log Z by quadrature {} vs SIR {}",

@@ -63,7 +63,7 @@ fn saved_experiment_reloads_the_same_sampler() {
     trainer.save(dir.path()).unwrap();
     let loaded = Trainer::load(dir.path(), &["backend=\"cpu\"".into()]).unwrap();
     assert_eq!(loaded.iteration(), 30);
-    assert_eq!(loaded.history.steps.len(), 30);
+    assert_eq!(loaded.history().steps.len(), 30);
     let a = trainer.draw(100, &mut seeded(9));
     let b = loaded.draw(100, &mut seeded(9));
     assert_eq!(a.samples, b.samples);

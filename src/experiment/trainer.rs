@@ -35,10 +35,10 @@ use crate::sampler::trajectory::{
 type BoxedGradient = Box<dyn Fn(&Points) -> Points + Sync>;
 
 pub struct Trainer {
-    pub config: ExperimentConfig,
-    pub compute: ComputeDevice,
-    pub reference: ReferenceProcess,
-    pub constraint: Arc<dyn Constraint>,
+    pub(crate) config: ExperimentConfig,
+    pub(crate) compute: ComputeDevice,
+    pub(crate) reference: ReferenceProcess,
+    pub(crate) constraint: Arc<dyn Constraint>,
     pub(crate) known_modes: Option<IsoGmm>,
     /// The energy target, whose exact samples and log Z are the truth.
     pub(crate) target: Option<Arc<dyn EnergyTarget>>,
@@ -58,7 +58,7 @@ pub struct Trainer {
     pub(super) rng: Rng,
     pub(crate) iteration: usize,
     pub(crate) train_seconds: f64,
-    pub history: History,
+    pub(crate) history: History,
     /// Fourier features of the time grid, without and with gradient tracking.
     pub(super) features: Tensor<2>,
     pub(super) features_tracked: Tensor<2>,
@@ -157,6 +157,31 @@ impl Trainer {
 
     pub fn iteration(&self) -> usize {
         self.iteration
+    }
+
+    /// The config that runs (as composed).
+    pub fn config(&self) -> &ExperimentConfig {
+        &self.config
+    }
+
+    /// Where it trains.
+    pub fn compute(&self) -> &ComputeDevice {
+        &self.compute
+    }
+
+    /// The reference process the sampler is measured against.
+    pub fn reference(&self) -> &ReferenceProcess {
+        &self.reference
+    }
+
+    /// The constraint in the sampler's space.
+    pub fn constraint(&self) -> &Arc<dyn Constraint> {
+        &self.constraint
+    }
+
+    /// The training curves and evaluations so far.
+    pub fn history(&self) -> &History {
+        &self.history
     }
 
     pub fn train_seconds(&self) -> f64 {
