@@ -23,7 +23,6 @@ use std::sync::Arc;
 use super::config::ExperimentConfig;
 use crate::backend::ComputeDevice;
 use crate::constraint::Constraint;
-use crate::constraint::targets::TargetShape;
 use crate::error::{Error, Result};
 use crate::prior::training::PriorProgress;
 use crate::prior::{ReferenceProcess, factory};
@@ -67,13 +66,6 @@ pub struct Composition {
     pub reference: ReferenceProcess,
     pub constraint: Arc<dyn Constraint>,
     pub adjustments: Vec<Adjustment>,
-}
-
-impl Composition {
-    /// The energy target's structure, for views that draw it (Many Well's balance).
-    pub fn target_shape(&self) -> Option<TargetShape> {
-        parts::energy_target(&self.config).map(|t| t.shape())
-    }
 }
 
 /// Reconciles `config` with its prior and builds what it runs on; relative paths resolve
